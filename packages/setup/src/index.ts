@@ -1,0 +1,33 @@
+export { ConfigurationError, DeadlineError, ExportError, MetricsServerError } from './errors.js';
+export {
+  FILE_EXPORTER_CSV_HEADER,
+  FileMetricExporter,
+  type FileMetricExporterOptions,
+  toCsvRows,
+  toOtlpJson,
+} from './file-metric-exporter.js';
+export type { MetricsAuth, RequestHandler } from './metrics-handler.js';
+export { PROMETHEUS_CONTENT_TYPE } from './metrics-handler.js';
+export type {
+  ConsoleOptions,
+  ExporterName,
+  FileOptions,
+  OtlpOptions,
+  OtlpProtocol,
+  PrometheusOptions,
+  RegisterMetricsOptions,
+  TemporalityPreference,
+} from './options.js';
+export {
+  type PrometheusMetricKind,
+  type PrometheusNameOptions,
+  type PrometheusNaming,
+  prometheusLabelName,
+  prometheusMetricName,
+  prometheusUnitSuffix,
+} from './prometheus-naming.js';
+export { PrometheusReader, type PrometheusReaderOptions, type Scrape } from './prometheus-reader.js';
+export { PrometheusSerializer, type PrometheusSerializerOptions } from './prometheus-serializer.js';
+export type { FlushOptions, MetricsHandle, PrometheusEndpoint } from './register-metrics.js';
+export { registerMetrics } from './register-metrics.js';
+export type { ResolvedConfig } from './resolve-config.js';

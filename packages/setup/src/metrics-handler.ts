@@ -1,0 +1,137 @@
+import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { diag } from '@opentelemetry/api';
+import type { Scrape } from './prometheus-reader.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Credentials required on every request to the metrics server. */
+export type MetricsAuth = { bearerToken: string } | { username: string; password: string };
+
+/** A request handler with the signature `http`, Express and (via `reply.raw`) Fastify accept. */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Bodies smaller than this are sent as is: gzip costs more than it saves. */
+const GZIP_MIN_BYTES = 1024;
+
+/** Writes chunk by chunk, waiting for `drain`, so a slow client holds no more than one chunk in memory. */
+async function writeChunks(out: Writable, chunks: readonly string[]): Promise<void> {
+  for (const chunk of chunks) {
+    if (chunk.length > 0 && !out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Returns true when the request may proceed; otherwise it has answered 401. */
+export function checkAuth(auth: MetricsAuth | undefined, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!auth) return true;
+  const header = req.headers.authorization ?? '';
+  let ok = false;
+  if ('bearerToken' in auth) {
+    ok = header.startsWith('Bearer ') && safeEqual(header.slice(7), auth.bearerToken);
+  } else if (header.startsWith('Basic ')) {
+    ok = safeEqual(Buffer.from(header.slice(6), 'base64').toString(), `${auth.username}:${auth.password}`);
+  }
+  if (!ok) {
+    res.writeHead(401, {
+      'content-type': 'text/plain; charset=utf-8',
+      'www-authenticate': 'bearerToken' in auth ? 'Bearer' : 'Basic realm="tokenmeter"',
+    });
+    res.end('unauthorized\n');
+  }
+  return ok;
+}
+
+/** Puts `auth` in front of any handler. */
+export function withAuth(auth: MetricsAuth | undefined, handler: RequestHandler): RequestHandler {
+  if (!auth) return handler;
+  return (req, res) => {
+    if (checkAuth(auth, req, res)) handler(req, res);
+  };
+}
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  const accept = req.headers['accept-encoding'];
+  return typeof accept === 'string' && /\bgzip\b/.test(accept);
+}
+
+/**
+ * The scrape handler, without routing: mount it on any path of your own
+ * server. Never throws; a failed collection answers 500 and goes to `diag`.
+ */
+export function createScrapeHandler(scrape: () => Promise<Scrape>, auth?: MetricsAuth): RequestHandler {
+  return (req, res) => {
+    if (!checkAuth(auth, req, res)) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    scrape()
+      .then(async ({ chunks }) => {
+        let length = 0;
+        for (const c of chunks) length += c.length;
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+          res.end();
+          return;
+        }
+        if (length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+          // zlib runs on the thread pool: compressing a large scrape never blocks the loop.
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-encoding': 'gzip' });
+          const gzip = createGzip();
+          gzip.pipe(res);
+          await writeChunks(gzip, chunks);
+          return;
+        }
+        // No content-length: computing it means UTF-8-encoding the whole body up
+        // front; chunked transfer encoding lets each piece go out as it is.
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+        await writeChunks(res, chunks);
+      })
+      .catch((error: unknown) => {
+        diag.error('tokenmeter: Prometheus scrape failed', error);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('# metrics collection failed; see the application log\n');
+      });
+  };
+}
+
+/** Liveness: the process answers HTTP. Deliberately says nothing about exporters. */
+export function createHealthHandler(auth?: MetricsAuth): RequestHandler {
+  return (req, res) => {
+    if (!checkAuth(auth, req, res)) return;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : 'ok\n');
+  };
+}
+
+/** Routes by path: the handler our own server uses. */
+export function createRouter(routes: Map<string, RequestHandler>): RequestHandler {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const route = routes.get(path);
+    if (route) {
+      try {
+        route(req, res);
+      } catch (error) {
+        // A throwing route (ours or a user's) must not take the metrics server down.
+        diag.error(`tokenmeter: handler for ${path} threw`, error);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      }
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`not found; metrics are at ${[...routes.keys()].join(', ')}\n`);
+  };
+}

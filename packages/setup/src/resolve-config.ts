@@ -1,0 +1,245 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { MetricProducer, PushMetricExporter, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { appendMetricsPath, parseUrl, readEnvConfig } from './env-config.js';
+import { ConfigurationError } from './errors.js';
+import type {
+  ExporterName,
+  OtlpProtocol,
+  PrometheusOptions,
+  RegisterMetricsOptions,
+  TemporalityPreference,
+} from './options.js';
+
+export interface ResolvedPrometheus
+  extends Required<Omit<PrometheusOptions, 'metricProducers' | 'auth' | 'routes'>> {
+  routes: NonNullable<PrometheusOptions['routes']>;
+  metricProducers: NonNullable<PrometheusOptions['metricProducers']>;
+}
+
+export interface ResolvedOtlp {
+  url: string;
+  protocol: OtlpProtocol;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  timeoutMillis: number;
+  intervalMillis: number;
+  exportTimeoutMillis: number;
+  temporality: TemporalityPreference;
+}
+
+/** Every setting with its final value: code option, else environment, else default. */
+export interface ResolvedConfig {
+  disabled: boolean;
+  serviceName: string | undefined;
+  serviceVersion: string | undefined;
+  serviceInstanceId: string | undefined;
+  resourceAttributes: Attributes;
+  detectResources: boolean;
+  exporters: ExporterName[];
+  prometheus: ResolvedPrometheus;
+  otlp: ResolvedOtlp;
+  consoleIntervalMillis: number;
+  file: {
+    path: string;
+    format: 'otlp-json' | 'csv';
+    maxBytes: number;
+    maxFiles: number;
+    intervalMillis: number;
+  };
+  extraExporters: { name: string; exporter: PushMetricExporter; intervalMillis: number }[];
+  cardinalityLimit: number;
+  metricProducers: MetricProducer[];
+  views: ViewOptions[];
+  selfMetrics: boolean;
+  snapshot: boolean;
+  setGlobal: boolean;
+  shutdownOnSignals: boolean;
+  shutdownTimeoutMillis: number;
+}
+
+export const DEFAULT_PROMETHEUS_PORT = 9464;
+export const DEFAULT_PROMETHEUS_HOST = '127.0.0.1';
+export const DEFAULT_OTLP_URL = 'http://localhost:4318/v1/metrics';
+export const DEFAULT_CARDINALITY_LIMIT = 2000;
+
+const KNOWN_EXPORTERS: readonly string[] = ['prometheus', 'otlp', 'console', 'file', 'none'];
+
+function intOption(setting: string, value: number | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(setting, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  setting: string,
+  value: T | undefined,
+  accepted: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!accepted.includes(value))
+    throw new ConfigurationError(setting, value, `one of ${accepted.join(', ')}`);
+  return value;
+}
+
+function resolveExporters(
+  options: RegisterMetricsOptions,
+  fromEnv: ExporterName[] | undefined,
+): ExporterName[] {
+  if (options.exporters === undefined) return fromEnv ?? ['prometheus'];
+  if (!Array.isArray(options.exporters)) {
+    throw new ConfigurationError('exporters', options.exporters, `an array of ${KNOWN_EXPORTERS.join(', ')}`);
+  }
+  const out: ExporterName[] = [];
+  for (const e of options.exporters) {
+    if (!KNOWN_EXPORTERS.includes(e)) {
+      throw new ConfigurationError('exporters', e, `one of ${KNOWN_EXPORTERS.join(', ')}`);
+    }
+    if (e !== 'none' && !out.includes(e)) out.push(e);
+  }
+  return out;
+}
+
+function resolveOtlpUrl(options: RegisterMetricsOptions, fromEnv: string | undefined): string {
+  const endpoint = options.otlp?.endpoint;
+  if (endpoint === undefined) return fromEnv ?? DEFAULT_OTLP_URL;
+  const url = parseUrl('otlp.endpoint', endpoint);
+  return options.otlp?.endpointIsFull ? url.toString() : appendMetricsPath(url);
+}
+
+function resolveRoutes(
+  routes: PrometheusOptions['routes'],
+  path: string,
+  healthPath: string | false,
+): NonNullable<PrometheusOptions['routes']> {
+  for (const [route, handler] of Object.entries(routes ?? {})) {
+    if (!route.startsWith('/') || route === path || route === healthPath) {
+      throw new ConfigurationError(
+        `prometheus.routes["${route}"]`,
+        route,
+        'a path starting with "/" other than the scrape and health paths',
+      );
+    }
+    if (typeof handler !== 'function') {
+      throw new ConfigurationError(
+        `prometheus.routes["${route}"]`,
+        typeof handler,
+        'a (req, res) => void handler',
+      );
+    }
+  }
+  return routes ?? {};
+}
+
+export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedConfig {
+  const env = readEnvConfig(options.env ?? process.env);
+  const p = options.prometheus ?? {};
+  const o = options.otlp ?? {};
+  const path = p.path ?? '/metrics';
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new ConfigurationError('prometheus.path', path, 'a path starting with "/"');
+  }
+  const healthPath = p.healthPath ?? '/healthz';
+  if (
+    healthPath !== false &&
+    (typeof healthPath !== 'string' || !healthPath.startsWith('/') || healthPath === path)
+  ) {
+    throw new ConfigurationError(
+      'prometheus.healthPath',
+      healthPath,
+      'false, or a path starting with "/" other than the scrape path',
+    );
+  }
+  const interval = intOption('otlp.intervalMillis', o.intervalMillis, 1, 2 ** 31 - 1);
+  const headers = o.headers ?? env.otlpHeaders ?? {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v !== 'string') throw new ConfigurationError(`otlp.headers.${k}`, v, 'a string');
+  }
+  const exporters = resolveExporters(options, env.exporters);
+  const f = options.file ?? {};
+  const filePath = f.path ?? env.filePath;
+  if (exporters.includes('file') && (typeof filePath !== 'string' || filePath === '')) {
+    throw new ConfigurationError(
+      options.file?.path === undefined ? 'TOKENMETER_METRICS_FILE' : 'file.path',
+      filePath ?? '',
+      'a file path for the file exporter (file.path in code or TOKENMETER_METRICS_FILE)',
+    );
+  }
+  return {
+    disabled: options.disabled ?? env.disabled ?? false,
+    serviceName: options.serviceName ?? env.serviceName,
+    serviceVersion: options.serviceVersion,
+    serviceInstanceId: options.serviceInstanceId,
+    resourceAttributes: options.resourceAttributes ?? {},
+    detectResources: options.detectResources ?? true,
+    exporters,
+    prometheus: {
+      server: p.server ?? true,
+      host: p.host ?? env.prometheusHost ?? DEFAULT_PROMETHEUS_HOST,
+      port: intOption('prometheus.port', p.port, 0, 65535) ?? env.prometheusPort ?? DEFAULT_PROMETHEUS_PORT,
+      path,
+      healthPath,
+      naming: oneOf('prometheus.naming', p.naming, ['otel', 'stock']) ?? 'otel',
+      scrapeTimeoutMillis:
+        intOption('prometheus.scrapeTimeoutMillis', p.scrapeTimeoutMillis, 1, 600_000) ?? 10_000,
+      withoutScopeInfo: p.withoutScopeInfo ?? false,
+      withoutTargetInfo: p.withoutTargetInfo ?? false,
+      metricProducers: p.metricProducers ?? [],
+      routes: resolveRoutes(p.routes, path, healthPath),
+    },
+    otlp: {
+      url: resolveOtlpUrl(options, env.otlpEndpoint),
+      protocol:
+        oneOf('otlp.protocol', o.protocol, ['http/protobuf', 'http/json']) ??
+        env.otlpProtocol ??
+        'http/protobuf',
+      headers,
+      compression:
+        oneOf('otlp.compression', o.compression, ['gzip', 'none']) ?? env.otlpCompression ?? 'none',
+      timeoutMillis:
+        intOption('otlp.timeoutMillis', o.timeoutMillis, 1, 600_000) ?? env.otlpTimeoutMillis ?? 10_000,
+      intervalMillis: interval ?? env.exportIntervalMillis ?? 60_000,
+      exportTimeoutMillis:
+        intOption('otlp.exportTimeoutMillis', o.exportTimeoutMillis, 1, 600_000) ??
+        env.exportTimeoutMillis ??
+        30_000,
+      temporality:
+        oneOf('otlp.temporality', o.temporality, ['cumulative', 'delta', 'lowmemory']) ??
+        env.temporality ??
+        'cumulative',
+    },
+    consoleIntervalMillis:
+      intOption('console.intervalMillis', options.console?.intervalMillis, 1, 2 ** 31 - 1) ??
+      env.exportIntervalMillis ??
+      60_000,
+    file: {
+      path: filePath ?? '',
+      format: oneOf('file.format', f.format, ['otlp-json', 'csv']) ?? 'otlp-json',
+      maxBytes: intOption('file.maxBytes', f.maxBytes, 0, Number.MAX_SAFE_INTEGER) ?? 100 * 1024 * 1024,
+      maxFiles: intOption('file.maxFiles', f.maxFiles, 0, 1000) ?? 5,
+      intervalMillis:
+        intOption('file.intervalMillis', f.intervalMillis, 1, 2 ** 31 - 1) ??
+        env.exportIntervalMillis ??
+        60_000,
+    },
+    extraExporters: (options.extraExporters ?? []).map((e, i) => ({
+      name: e.name,
+      exporter: e.exporter,
+      intervalMillis:
+        intOption(`extraExporters[${i}].intervalMillis`, e.intervalMillis, 1, 2 ** 31 - 1) ??
+        env.exportIntervalMillis ??
+        60_000,
+    })),
+    cardinalityLimit:
+      intOption('cardinalityLimit', options.cardinalityLimit, 2, 10_000_000) ?? DEFAULT_CARDINALITY_LIMIT,
+    metricProducers: options.metricProducers ?? [],
+    views: options.views ?? [],
+    selfMetrics: options.selfMetrics ?? true,
+    snapshot: options.snapshot ?? false,
+    setGlobal: options.setGlobal ?? true,
+    shutdownOnSignals: options.shutdownOnSignals ?? true,
+    shutdownTimeoutMillis:
+      intOption('shutdownTimeoutMillis', options.shutdownTimeoutMillis, 1, 600_000) ?? 5_000,
+  };
+}
