@@ -1,0 +1,80 @@
+/**
+ * Everything a handle needs, shared per `LlmMetrics` instance, so handles
+ * hold one reference instead of closures.
+ */
+import type { AttrNode } from './attributes.js';
+import type { Diagnostics } from './diagnostics.js';
+import type { InstrumentSet } from './instrument-set.js';
+import type { SemconvShape } from './instruments.js';
+import type { ValueGuard } from './model-guard.js';
+
+export interface Guards {
+  readonly model: ValueGuard;
+  readonly operation: ValueGuard;
+  readonly provider: ValueGuard;
+  readonly address: ValueGuard;
+  readonly finishReason: ValueGuard;
+  readonly errorType: ValueGuard;
+  readonly stage: ValueGuard;
+  readonly worker: ValueGuard;
+  /** Names chosen in code: cache kinds, queues, circuit breakers, measure() names, training runs and phases. */
+  readonly name: ValueGuard;
+}
+
+/** What a never-ended handle leaves behind for the FinalizationRegistry. */
+export interface Finalizable {
+  done: boolean;
+  /** Called once if the handle is collected while not done. */
+  abandon(): void;
+}
+
+export interface LlmContext {
+  readonly shape: SemconvShape;
+  readonly i: InstrumentSet;
+  readonly d: Diagnostics;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
+  readonly root: AttrNode;
+  readonly g: Guards;
+  readonly registry: FinalizationRegistry<Finalizable> | undefined;
+}
+
+export function createRegistry(): FinalizationRegistry<Finalizable> | undefined {
+  if (typeof FinalizationRegistry !== 'function') return undefined;
+  return new FinalizationRegistry<Finalizable>((state) => {
+    try {
+      if (!state.done) {
+        state.done = true;
+        state.abandon();
+      }
+    } catch {
+      // Finalizers run outside any caller; nothing may escape.
+    }
+  });
+}
+
+/** Resolves a caller-supplied start time (performance.now() ms) against the clock. */
+export function startTime(ctx: LlmContext, given: unknown): number {
+  const now = ctx.now();
+  if (given === undefined || given === null) return now;
+  if (typeof given !== 'number' || !Number.isFinite(given)) {
+    ctx.d.warn('invalid-option', 'startTime must be a finite performance.now() value in ms; using now');
+    return now;
+  }
+  if (given > now) {
+    ctx.d.warn('clock', 'startTime is in the future; clamped to now');
+    return now;
+  }
+  return given;
+}
+
+/** Seconds between two clock readings, never negative. */
+export function seconds(from: number, to: number): number {
+  return clampPositive((to - from) / 1000);
+}
+
+/** x when positive, else 0 — NaN included (Math.max would keep NaN). */
+export function clampPositive(x: number): number {
+  if (x > 0) return x;
+  return 0;
+}

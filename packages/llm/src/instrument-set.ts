@@ -1,0 +1,76 @@
+/**
+ * Creates the API instruments from the definitions table. Instruments that do
+ * not exist in the active semconv shape are backed by a no-op meter so the
+ * recording code needs no shape branches for them and nothing is exported.
+ */
+import {
+  type Counter,
+  createNoopMeter,
+  type Gauge,
+  type Histogram,
+  type Meter,
+  type ObservableGauge,
+  type ObservableUpDownCounter,
+  type UpDownCounter,
+  ValueType,
+} from '@opentelemetry/api';
+import {
+  INSTRUMENTS,
+  type InstrumentDefinition,
+  type InstrumentKeyOfKind,
+  type SemconvShape,
+} from './instruments.js';
+
+export interface InstrumentSet {
+  readonly histogram: Readonly<Record<InstrumentKeyOfKind<'histogram'>, Histogram>>;
+  readonly counter: Readonly<Record<InstrumentKeyOfKind<'counter'>, Counter>>;
+  readonly upDown: Readonly<Record<InstrumentKeyOfKind<'updowncounter'>, UpDownCounter>>;
+  readonly gauge: Readonly<Record<InstrumentKeyOfKind<'gauge'>, Gauge>>;
+  readonly observableGauge: Readonly<Record<InstrumentKeyOfKind<'observable_gauge'>, ObservableGauge>>;
+  readonly observableUpDown: Readonly<
+    Record<InstrumentKeyOfKind<'observable_updowncounter'>, ObservableUpDownCounter>
+  >;
+}
+
+export function createInstrumentSet(meter: Meter, shape: SemconvShape): InstrumentSet {
+  const noop = createNoopMeter();
+  const histogram: Record<string, Histogram> = {};
+  const counter: Record<string, Counter> = {};
+  const upDown: Record<string, UpDownCounter> = {};
+  const gauge: Record<string, Gauge> = {};
+  const observableGauge: Record<string, ObservableGauge> = {};
+  const observableUpDown: Record<string, ObservableUpDownCounter> = {};
+  for (const d of INSTRUMENTS as readonly InstrumentDefinition[]) {
+    const m = d.shapes.includes(shape) ? meter : noop;
+    const opts = {
+      description: d.description,
+      unit: d.unit,
+      valueType: d.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
+    };
+    switch (d.kind) {
+      case 'histogram':
+        histogram[d.key] = m.createHistogram(d.name, {
+          ...opts,
+          advice: { explicitBucketBoundaries: [...(d.buckets ?? [])] },
+        });
+        break;
+      case 'counter':
+        counter[d.key] = m.createCounter(d.name, opts);
+        break;
+      case 'updowncounter':
+        upDown[d.key] = m.createUpDownCounter(d.name, opts);
+        break;
+      case 'gauge':
+        gauge[d.key] = m.createGauge(d.name, opts);
+        break;
+      case 'observable_gauge':
+        observableGauge[d.key] = m.createObservableGauge(d.name, opts);
+        break;
+      case 'observable_updowncounter':
+        observableUpDown[d.key] = m.createObservableUpDownCounter(d.name, opts);
+        break;
+    }
+  }
+  // The loop filled every key of the closed unions above.
+  return { histogram, counter, upDown, gauge, observableGauge, observableUpDown } as unknown as InstrumentSet;
+}

@@ -1,0 +1,65 @@
+/**
+ * The steps every request handle (client or server) shares: ending exactly
+ * once, and naming an abort.
+ */
+import type { UpDownCounter } from '@opentelemetry/api';
+import type { AttrNode } from './attributes.js';
+import type { Finalizable, LlmContext } from './context.js';
+import { ERROR_TYPE_ABORTED, ERROR_TYPE_TIMEOUT, errorType } from './error-type.js';
+import { ERROR_TYPE_OTHER } from './semconv.js';
+
+/** The part of a handle's state that the shared steps read. */
+export interface LifecycleCore extends Finalizable {
+  readonly ctx: LlmContext;
+  readonly base: AttrNode;
+}
+
+/** `error.type` of an abort: a timeout stays `timeout`, anything else is `aborted`. */
+export function abortErrorType(reason: unknown): string {
+  return errorType(reason) === ERROR_TYPE_TIMEOUT ? ERROR_TYPE_TIMEOUT : ERROR_TYPE_ABORTED;
+}
+
+/**
+ * Marks the handle done and takes it out of the in-flight count, exactly once.
+ * A second end/fail/abort returns false with one diagnostic, so nothing is
+ * counted twice. `handle` is the finalization-registry token.
+ */
+export function finishOnce(
+  core: LifecycleCore,
+  handle: object,
+  active: UpDownCounter,
+  what: string,
+): boolean {
+  if (core.done) {
+    core.ctx.d.warn('double-end', `${what} on a request that already ended; ignored`);
+    return false;
+  }
+  core.done = true;
+  try {
+    core.ctx.registry?.unregister(handle);
+    active.add(-1, core.base.attrs);
+  } catch (err) {
+    core.ctx.d.warn('internal-error', `${what}: ${String(err)}`);
+  }
+  return true;
+}
+
+/**
+ * The bounded `error.type` of a failure: forced (abort), else what the caller
+ * passed, else derived from the error.
+ */
+export function failureType(
+  ctx: LlmContext,
+  error: unknown,
+  given: unknown,
+  forced: string | undefined,
+): string {
+  if (forced !== undefined) return forced;
+  const g = ctx.g.errorType;
+  return (given !== undefined ? g.bound(given) : g.bound(errorType(error))) ?? ERROR_TYPE_OTHER;
+}
+
+/** The bounded finish reason; for an array (one per choice) the first. */
+export function finishReasonOf(ctx: LlmContext, reason: unknown): string | undefined {
+  return ctx.g.finishReason.bound(Array.isArray(reason) ? reason[0] : reason);
+}

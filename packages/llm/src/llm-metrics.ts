@@ -1,0 +1,198 @@
+/**
+ * createLlmMetrics(): the one entry point. Builds the instruments for the
+ * chosen semconv shape on the given (or global) MeterProvider and hands out
+ * lifecycle handles that share one context.
+ */
+import { type MeterProvider, metrics } from '@opentelemetry/api';
+import { AttrBudget, AttrNode } from './attributes.js';
+import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
+import type { SnapshotSource } from './collection.js';
+import { createRegistry, type LlmContext } from './context.js';
+import { Diagnostics } from './diagnostics.js';
+import { errorType } from './error-type.js';
+import * as extras from './extras.js';
+import { createInstrumentSet } from './instrument-set.js';
+import type { SemconvShape } from './instruments.js';
+import { measureFn } from './measure.js';
+import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
+import { ERROR_TYPE_OTHER, METER_NAME } from './semconv.js';
+import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
+import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
+import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
+import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
+import { VERSION } from './version.js';
+
+/** The env value that selects the next GenAI shape. */
+export const SEMCONV_OPT_IN_LATEST = 'gen_ai_latest_experimental';
+
+export interface LlmMetricsOptions {
+  /** Provider to create instruments on. @default the global MeterProvider (`metrics.getMeterProvider()`) */
+  meterProvider?: MeterProvider;
+  /**
+   * Default source for snapshot(): a function returning a cumulative
+   * collection (`() => reader.collect()`, `() => handle.collect()` from
+   * `@tokenmeter/setup`) or an object with `collect()`. @default none
+   */
+  collect?: SnapshotSource;
+  /**
+   * GenAI semantic-convention shape. @default `latest_experimental` when
+   * `OTEL_SEMCONV_STABILITY_OPT_IN` contains `gen_ai_latest_experimental`, else `v1.41`
+   */
+  semconv?: SemconvShape;
+  /** Cardinality guard for model names (request, response, training). @default maxLength 128, maxDistinct 100 */
+  models?: ValueGuardOptions;
+  /**
+   * Distinct values kept per other user-controlled attribute (provider,
+   * server address, finish reason, error type, stage, worker, cache, queue,
+   * circuit breaker, measure() and training run/phase names) before `_OTHER`. @default 50
+   */
+  maxDistinctValues?: number;
+  /** Length cap for those values. @default 128 */
+  maxValueLength?: number;
+  /** Cap on cached attribute sets (the product of the dimensions above). @default 10000 */
+  maxAttributeSets?: number;
+  /** Monotonic clock in milliseconds (inject for tests). @default `performance.now()` */
+  now?: () => number;
+  /**
+   * Release the in-flight count of handles that are garbage-collected
+   * without end/fail/abort (and count them as `error.type=abandoned`). @default true
+   */
+  trackAbandoned?: boolean;
+  /** Window for the rates in snapshot(), seconds. @default 60 */
+  snapshotWindowS?: number;
+  /** Environment to read `OTEL_SEMCONV_STABILITY_OPT_IN` from. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options for an agent/tool/workflow execution timed by trackOperation(). */
+export type TrackOperationOptions = Omit<StartRequestOptions, 'stream'>;
+
+export interface LlmMetrics {
+  /** The shape being emitted. */
+  readonly semconv: SemconvShape;
+  /** Starts a client-side GenAI call. */
+  startRequest(options: StartRequestOptions): ClientRequest;
+  /** Starts a request on an inference server or gateway (call at arrival). */
+  startServerRequest(options: StartServerRequestOptions): ServerRequest;
+  /** A training run's step/eval metrics. */
+  training(options?: TrainingOptions): TrainingRun;
+  /** Totals, recent rates and percentiles read from the SDK's aggregation. Never rejects. */
+  snapshot(options?: SnapshotOptions): Promise<LlmSnapshot>;
+  /** Maps an error to a bounded, low-cardinality `error.type` value (see README for the list). */
+  errorType(err: unknown): string;
+  /**
+   * Times an agent/tool/workflow execution (or any GenAI operation) on the
+   * spec's duration histogram: ends when `fn` returns/resolves, fails with
+   * `error.type` when it throws/rejects. Returns `fn`'s result unchanged.
+   */
+  trackOperation<T>(options: TrackOperationOptions, fn: () => T): T;
+  /** Times any operation (`tokenmeter.operation.duration`), optionally with its heap delta. */
+  measure<T>(name: string, fn: () => T, options?: extras.MeasureOptions): T;
+  cacheLookup(info: extras.CacheLookupInfo): void;
+  rateLimitWait(seconds: number, info?: extras.RateLimitWaitInfo): void;
+  retry(info?: extras.RetryInfo): void;
+  modelLoad(info: extras.ModelLoadInfo): void;
+  circuitBreaker(
+    name: string,
+    state: 'closed' | 'open' | 'half_open',
+    info?: extras.CircuitBreakerInfo,
+  ): void;
+  queueWait(seconds: number, info?: extras.QueueInfo): void;
+  queueRejected(info?: extras.QueueRejectInfo): void;
+  /** Records one executed batch (size, padding ratio). */
+  batch(info: extras.BatchInfo): void;
+  /** Registers a callback feeding the queue/running/KV-cache gauges; returns an unregister function. */
+  observeServer(callback: ServerGaugeCallback, options?: ObserveServerOptions): () => void;
+}
+
+export function resolveShape(
+  option: unknown,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  d: Diagnostics,
+): SemconvShape {
+  if (option === 'v1.41' || option === 'latest_experimental') return option;
+  if (option !== undefined) d.warn('invalid-option', 'semconv must be "v1.41" or "latest_experimental"');
+  const optIn = env?.OTEL_SEMCONV_STABILITY_OPT_IN ?? '';
+  return optIn
+    .split(',')
+    .map((s) => s.trim())
+    .includes(SEMCONV_OPT_IN_LATEST)
+    ? 'latest_experimental'
+    : 'v1.41';
+}
+
+export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
+  const d = new Diagnostics();
+  const o: LlmMetricsOptions = options !== null && typeof options === 'object' ? options : {};
+  const env = o.env ?? (typeof process !== 'undefined' ? process.env : undefined);
+  const shape = resolveShape(o.semconv, env, d);
+  let provider: MeterProvider = metrics.getMeterProvider();
+  if (o.meterProvider && typeof o.meterProvider.getMeter === 'function') provider = o.meterProvider;
+  else if (o.meterProvider !== undefined)
+    d.warn('invalid-option', 'meterProvider has no getMeter(); using the global one');
+  const meter = provider.getMeter(METER_NAME, VERSION);
+  const now = typeof o.now === 'function' ? o.now : () => performance.now();
+  const maxLength = o.maxValueLength;
+  const distinct = o.maxDistinctValues;
+  const other = (what: string) => new ValueGuard(what, { maxLength, maxDistinct: distinct }, 50, d);
+  const ctx: LlmContext = {
+    shape,
+    i: createInstrumentSet(meter, shape),
+    d,
+    now,
+    root: AttrNode.root(new AttrBudget(positive(o.maxAttributeSets, 10_000), d)),
+    g: {
+      model: new ValueGuard('model', { maxLength, ...o.models }, 100, d),
+      operation: other('operation'),
+      provider: other('provider'),
+      address: other('serverAddress'),
+      finishReason: other('finishReason'),
+      errorType: other('error.type'),
+      stage: other('stage'),
+      worker: other('worker'),
+      name: other('name'),
+    },
+    registry: o.trackAbandoned === false ? undefined : createRegistry(),
+  };
+  const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
+  const gauges = new ServerGauges(ctx, meter);
+  const defaultSource = o.collect;
+
+  return {
+    semconv: shape,
+    startRequest: (opts) => startClientRequest(ctx, opts),
+    startServerRequest: (opts) => startServerRequest(ctx, opts),
+    training: (opts) => startTraining(ctx, opts),
+    snapshot: (opts) => snapshotter.snapshot(opts?.from ?? defaultSource),
+    errorType: (err) => ctx.g.errorType.bound(errorType(err)) ?? ERROR_TYPE_OTHER,
+    trackOperation<T>(opts: TrackOperationOptions, fn: () => T): T {
+      let options: StartRequestOptions;
+      try {
+        options = { ...(opts ?? {}), stream: false } as StartRequestOptions;
+      } catch (err) {
+        // A hostile options object (throwing getter, revoked proxy) must not break the caller's function.
+        d.warn(
+          'invalid-option',
+          `trackOperation() options could not be read (${String(err)}); recorded as _OTHER`,
+        );
+        options = { stream: false } as StartRequestOptions;
+      }
+      const req = startClientRequest(ctx, options);
+      return measureFn(ctx, fn, (_s, error, failed) => (failed ? req.fail(error) : req.end()), undefined);
+    },
+    measure: (name, fn, opts) => extras.measure(ctx, name, fn, opts),
+    cacheLookup: (info) => extras.cacheLookup(ctx, info),
+    rateLimitWait: (s, info) => extras.rateLimitWait(ctx, s, info),
+    retry: (info) => extras.retry(ctx, info),
+    modelLoad: (info) => extras.modelLoad(ctx, info),
+    circuitBreaker: (name, state, info) => extras.circuitBreaker(ctx, name, state, info),
+    queueWait: (s, info) => extras.queueWait(ctx, s, info),
+    queueRejected: (info) => extras.queueRejected(ctx, info),
+    batch: (info) => extras.batch(ctx, info),
+    observeServer: (cb, opts) => gauges.observe(cb, opts),
+  };
+}
+
+function positive(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
+}

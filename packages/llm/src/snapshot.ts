@@ -1,0 +1,844 @@
+/**
+ * snapshot(): totals, recent rates and latency percentiles read from the
+ * SDK's own aggregation (a cumulative collection), never from a second
+ * bookkeeping path. Rates over a recent window come from a small ring of
+ * earlier collections' totals kept per source; percentiles are interpolated
+ * in the histogram buckets.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { CollectionLike, DataPointLike, MetricDataLike, SnapshotSource } from './collection.js';
+import type { Diagnostics } from './diagnostics.js';
+import { definition, type InstrumentKey, type SemconvShape } from './instruments.js';
+import { histogramQuantile } from './quantile.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_TM_FINISH_REASON,
+  ATTR_TM_STAGE,
+  ATTR_TM_TRAINING_MODEL,
+  ATTR_TM_TRAINING_PHASE,
+  ATTR_TM_TRAINING_RUN,
+  ATTR_TM_TRAINING_SPLIT,
+  METER_NAME,
+} from './semconv.js';
+
+export interface LatencySummary {
+  /** Number of recorded values. */
+  count: number;
+  /** Sum of recorded values (seconds). */
+  sum: number;
+  mean?: number;
+  min?: number;
+  max?: number;
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface ClientSummary {
+  /** Finished calls (successful and failed). */
+  requests: number;
+  errors: number;
+  errorsByType: Record<string, number>;
+  finishReasons: Record<string, number>;
+  activeRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  /** Over `LlmSnapshot.windowS`. */
+  requestsPerSecond?: number;
+  inputTokensPerSecond?: number;
+  outputTokensPerSecond?: number;
+  duration: LatencySummary;
+  timeToFirstChunk: LatencySummary;
+  timePerOutputChunk: LatencySummary;
+}
+
+export interface ServerSummary {
+  requests: number;
+  errors: number;
+  errorsByType: Record<string, number>;
+  finishReasons: Record<string, number>;
+  activeRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  requestsPerSecond?: number;
+  inputTokensPerSecond?: number;
+  outputTokensPerSecond?: number;
+  duration: LatencySummary;
+  timeToFirstToken: LatencySummary;
+  timePerOutputToken: LatencySummary;
+  queue: LatencySummary;
+  prefill: LatencySummary;
+  decode: LatencySummary;
+  stages: Record<string, LatencySummary>;
+}
+
+export interface TrainingSummary {
+  run?: string;
+  model?: string;
+  steps: number;
+  samples: number;
+  tokens: number;
+  evalSamples: number;
+  evalTokens: number;
+  stepsPerSecond?: number;
+  samplesPerSecond?: number;
+  tokensPerSecond?: number;
+  loss?: number;
+  evalLoss?: number;
+  learningRate?: number;
+  gradNorm?: number;
+  epoch?: number;
+  stepDuration: LatencySummary;
+  phases: Record<string, LatencySummary>;
+}
+
+export interface LlmSnapshot {
+  /** False when no source was available or collecting failed (`error` says why); totals are then zero. */
+  ok: boolean;
+  error?: string;
+  /** Wall-clock time of the snapshot, ms since the epoch. */
+  time: number;
+  semconv: SemconvShape;
+  /**
+   * Length in seconds of the window the rates were computed over (from an
+   * earlier collection of the same source, or from when the LlmMetrics
+   * instance was created); undefined when no rate could be computed.
+   */
+  windowS?: number;
+  client: { total: ClientSummary; byModel: Record<string, ClientSummary> };
+  server: { total: ServerSummary; byModel: Record<string, ServerSummary> };
+  training: TrainingSummary[];
+}
+
+export interface SnapshotOptions {
+  /** Read from this source instead of the one given to createLlmMetrics({ collect }). */
+  from?: SnapshotSource;
+}
+
+/** Model key used in `byModel` when a series has no model attribute. */
+export const UNKNOWN_MODEL = '(unknown)';
+
+// --- histogram accumulation ------------------------------------------------------
+
+class Hist {
+  boundaries: readonly number[] | undefined;
+  counts: number[] = [];
+  count = 0;
+  sum = 0;
+  min: number | undefined;
+  max: number | undefined;
+
+  add(v: unknown, d: Diagnostics): void {
+    const h = toExplicit(v);
+    if (!h) return;
+    if (!this.boundaries) {
+      this.boundaries = h.boundaries;
+      this.counts = new Array<number>(h.counts.length).fill(0);
+    } else if (!sameBoundaries(this.boundaries, h.boundaries)) {
+      d.warn('snapshot', 'series of one metric have different bucket boundaries; some were skipped');
+      return;
+    }
+    for (let i = 0; i < h.counts.length; i++) this.counts[i] = (this.counts[i] ?? 0) + (h.counts[i] ?? 0);
+    this.count += h.count;
+    this.sum += h.sum;
+    if (h.min !== undefined) this.min = this.min === undefined ? h.min : Math.min(this.min, h.min);
+    if (h.max !== undefined) this.max = this.max === undefined ? h.max : Math.max(this.max, h.max);
+  }
+
+  summary(): LatencySummary {
+    const s: LatencySummary = { count: this.count, sum: this.sum };
+    if (this.count === 0 || !this.boundaries) return s;
+    s.mean = this.sum / this.count;
+    if (this.min !== undefined) s.min = this.min;
+    if (this.max !== undefined) s.max = this.max;
+    const b = this.boundaries;
+    s.p50 = histogramQuantile(0.5, b, this.counts, this.min, this.max);
+    s.p90 = histogramQuantile(0.9, b, this.counts, this.min, this.max);
+    s.p95 = histogramQuantile(0.95, b, this.counts, this.min, this.max);
+    s.p99 = histogramQuantile(0.99, b, this.counts, this.min, this.max);
+    return s;
+  }
+}
+
+interface Explicit {
+  boundaries: readonly number[];
+  counts: readonly number[];
+  count: number;
+  sum: number;
+  min?: number;
+  max?: number;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Explicit-bucket histogram values as is; exponential ones converted to explicit boundaries. */
+function toExplicit(v: unknown): Explicit | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as {
+    buckets?: { boundaries?: unknown; counts?: unknown };
+    count?: unknown;
+    sum?: unknown;
+    min?: unknown;
+    max?: unknown;
+    scale?: unknown;
+    zeroCount?: unknown;
+    positive?: { offset?: unknown; bucketCounts?: unknown };
+  };
+  const count = num(o.count) ?? 0;
+  const sum = num(o.sum) ?? 0;
+  const min = num(o.min);
+  const max = num(o.max);
+  const extra = { count, sum, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  if (o.buckets && Array.isArray(o.buckets.boundaries) && Array.isArray(o.buckets.counts)) {
+    return { boundaries: o.buckets.boundaries as number[], counts: o.buckets.counts as number[], ...extra };
+  }
+  const scale = num(o.scale);
+  if (scale !== undefined && o.positive && Array.isArray(o.positive.bucketCounts)) {
+    // Bucket k covers (base^k, base^(k+1)]; the zero bucket goes below the first boundary.
+    const base = 2 ** (2 ** -scale);
+    const offset = num(o.positive.offset) ?? 0;
+    const bc = o.positive.bucketCounts as number[];
+    const boundaries: number[] = [];
+    for (let k = 0; k <= bc.length; k++) boundaries.push(base ** (offset + k));
+    return { boundaries, counts: [num(o.zeroCount) ?? 0, ...bc, 0], ...extra };
+  }
+  return undefined;
+}
+
+function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// --- summaries --------------------------------------------------------------------
+
+interface ClientAcc {
+  s: ClientSummary;
+  duration: Hist;
+  ttfc: Hist;
+  tpoc: Hist;
+}
+interface ServerAcc {
+  s: ServerSummary;
+  duration: Hist;
+  ttft: Hist;
+  tpot: Hist;
+  queue: Hist;
+  prefill: Hist;
+  decode: Hist;
+  stages: Map<string, Hist>;
+}
+interface TrainAcc {
+  s: TrainingSummary;
+  step: Hist;
+  phases: Map<string, Hist>;
+}
+
+function emptyLatency(): LatencySummary {
+  return { count: 0, sum: 0 };
+}
+
+function newClient(): ClientAcc {
+  return {
+    s: {
+      requests: 0,
+      errors: 0,
+      errorsByType: {},
+      finishReasons: {},
+      activeRequests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      reasoningTokens: 0,
+      duration: emptyLatency(),
+      timeToFirstChunk: emptyLatency(),
+      timePerOutputChunk: emptyLatency(),
+    },
+    duration: new Hist(),
+    ttfc: new Hist(),
+    tpoc: new Hist(),
+  };
+}
+
+function newServer(): ServerAcc {
+  return {
+    s: {
+      requests: 0,
+      errors: 0,
+      errorsByType: {},
+      finishReasons: {},
+      activeRequests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      duration: emptyLatency(),
+      timeToFirstToken: emptyLatency(),
+      timePerOutputToken: emptyLatency(),
+      queue: emptyLatency(),
+      prefill: emptyLatency(),
+      decode: emptyLatency(),
+      stages: {},
+    },
+    duration: new Hist(),
+    ttft: new Hist(),
+    tpot: new Hist(),
+    queue: new Hist(),
+    prefill: new Hist(),
+    decode: new Hist(),
+    stages: new Map(),
+  };
+}
+
+function str(a: Attributes, key: string): string | undefined {
+  const v = a[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function modelOf(a: Attributes): string {
+  return str(a, ATTR_GEN_AI_REQUEST_MODEL) ?? str(a, ATTR_GEN_AI_RESPONSE_MODEL) ?? UNKNOWN_MODEL;
+}
+
+function bump(rec: Record<string, number>, key: string | undefined, by: number): void {
+  if (key === undefined) return;
+  rec[key] = (rec[key] ?? 0) + by;
+}
+
+type MetricHandler = (p: DataPointLike) => void;
+
+/** Pure: summarises one collection (rates are added by the Snapshotter). */
+export function summarize(
+  collection: CollectionLike,
+  shape: SemconvShape,
+  d: Diagnostics,
+): Pick<LlmSnapshot, 'client' | 'server' | 'training'> {
+  const clientTotal = newClient();
+  const clientByModel = new Map<string, ClientAcc>();
+  const serverTotal = newServer();
+  const serverByModel = new Map<string, ServerAcc>();
+  const training = new Map<string, TrainAcc>();
+
+  const client = (p: DataPointLike, f: (acc: ClientAcc) => void) => {
+    f(clientTotal);
+    const m = modelOf(p.attributes);
+    let acc = clientByModel.get(m);
+    if (!acc) {
+      acc = newClient();
+      clientByModel.set(m, acc);
+    }
+    f(acc);
+  };
+  const server = (p: DataPointLike, f: (acc: ServerAcc) => void) => {
+    f(serverTotal);
+    const m = modelOf(p.attributes);
+    let acc = serverByModel.get(m);
+    if (!acc) {
+      acc = newServer();
+      serverByModel.set(m, acc);
+    }
+    f(acc);
+  };
+  const train = (p: DataPointLike, f: (acc: TrainAcc) => void) => {
+    const run = str(p.attributes, ATTR_TM_TRAINING_RUN);
+    const model = str(p.attributes, ATTR_TM_TRAINING_MODEL);
+    const key = `${run ?? ''}\u0000${model ?? ''}`;
+    let acc = training.get(key);
+    if (!acc) {
+      const s: TrainingSummary = {
+        steps: 0,
+        samples: 0,
+        tokens: 0,
+        evalSamples: 0,
+        evalTokens: 0,
+        stepDuration: emptyLatency(),
+        phases: {},
+      };
+      if (run !== undefined) s.run = run;
+      if (model !== undefined) s.model = model;
+      acc = { s, step: new Hist(), phases: new Map() };
+      training.set(key, acc);
+    }
+    f(acc);
+  };
+  const value = (p: DataPointLike) => num(p.value) ?? 0;
+  const hcount = (p: DataPointLike) => num((p.value as { count?: unknown } | null)?.count) ?? 0;
+  const hsum = (p: DataPointLike) => num((p.value as { sum?: unknown } | null)?.sum) ?? 0;
+  const isEval = (p: DataPointLike) => str(p.attributes, ATTR_TM_TRAINING_SPLIT) === 'eval';
+
+  const clientDuration: MetricHandler = (p) =>
+    client(p, (a) => {
+      a.s.requests += hcount(p);
+      a.duration.add(p.value, d);
+    });
+
+  const handlers = new Map<InstrumentKey, MetricHandler>([
+    ['clientOperationDuration', clientDuration],
+    ['clientInferenceDuration', clientDuration],
+    ['invokeAgentDuration', clientDuration],
+    ['executeToolDuration', clientDuration],
+    ['invokeWorkflowDuration', clientDuration],
+    ['clientTimeToFirstChunk', (p) => client(p, (a) => a.ttfc.add(p.value, d))],
+    ['clientInferenceTimeToFirstChunk', (p) => client(p, (a) => a.ttfc.add(p.value, d))],
+    ['clientTimePerOutputChunk', (p) => client(p, (a) => a.tpoc.add(p.value, d))],
+    ['clientInferenceTimePerOutputChunk', (p) => client(p, (a) => a.tpoc.add(p.value, d))],
+    [
+      'clientTokenUsage',
+      (p) =>
+        client(p, (a) => {
+          const t = str(p.attributes, ATTR_GEN_AI_TOKEN_TYPE);
+          if (t === 'input') a.s.inputTokens += hsum(p);
+          else if (t === 'output') a.s.outputTokens += hsum(p);
+        }),
+    ],
+    [
+      'usageInputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.inputTokens += value(p);
+        }),
+    ],
+    [
+      'usageOutputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.outputTokens += value(p);
+        }),
+    ],
+    [
+      'usageCacheReadInputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.cachedInputTokens += value(p);
+        }),
+    ],
+    [
+      'tmCacheReadInputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.cachedInputTokens += value(p);
+        }),
+    ],
+    [
+      'usageReasoningOutputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.reasoningTokens += value(p);
+        }),
+    ],
+    [
+      'tmReasoningOutputTokens',
+      (p) =>
+        client(p, (a) => {
+          a.s.reasoningTokens += value(p);
+        }),
+    ],
+    [
+      'clientActiveRequests',
+      (p) =>
+        client(p, (a) => {
+          a.s.activeRequests += value(p);
+        }),
+    ],
+    [
+      'clientRequests',
+      (p) =>
+        client(p, (a) =>
+          bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p)),
+        ),
+    ],
+    [
+      'clientErrors',
+      (p) =>
+        client(p, (a) => {
+          a.s.errors += value(p);
+          bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
+        }),
+    ],
+    [
+      'serverRequestDuration',
+      (p) =>
+        server(p, (a) => {
+          a.s.requests += hcount(p);
+          a.duration.add(p.value, d);
+        }),
+    ],
+    ['serverTimeToFirstToken', (p) => server(p, (a) => a.ttft.add(p.value, d))],
+    ['serverTimePerOutputToken', (p) => server(p, (a) => a.tpot.add(p.value, d))],
+    ['serverQueueDuration', (p) => server(p, (a) => a.queue.add(p.value, d))],
+    ['serverPrefillDuration', (p) => server(p, (a) => a.prefill.add(p.value, d))],
+    ['serverDecodeDuration', (p) => server(p, (a) => a.decode.add(p.value, d))],
+    [
+      'serverStageDuration',
+      (p) =>
+        server(p, (a) => {
+          const stage = str(p.attributes, ATTR_TM_STAGE) ?? '_OTHER';
+          let h = a.stages.get(stage);
+          if (!h) {
+            h = new Hist();
+            a.stages.set(stage, h);
+          }
+          h.add(p.value, d);
+        }),
+    ],
+    [
+      'serverInputTokens',
+      (p) =>
+        server(p, (a) => {
+          a.s.inputTokens += value(p);
+        }),
+    ],
+    [
+      'serverOutputTokens',
+      (p) =>
+        server(p, (a) => {
+          a.s.outputTokens += value(p);
+        }),
+    ],
+    [
+      'serverActiveRequests',
+      (p) =>
+        server(p, (a) => {
+          a.s.activeRequests += value(p);
+        }),
+    ],
+    [
+      'serverRequests',
+      (p) =>
+        server(p, (a) =>
+          bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p)),
+        ),
+    ],
+    [
+      'serverErrors',
+      (p) =>
+        server(p, (a) => {
+          a.s.errors += value(p);
+          bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
+        }),
+    ],
+    [
+      'trainingSteps',
+      (p) =>
+        train(p, (a) => {
+          a.s.steps += value(p);
+        }),
+    ],
+    [
+      'trainingSamples',
+      (p) =>
+        train(p, (a) => {
+          if (isEval(p)) a.s.evalSamples += value(p);
+          else a.s.samples += value(p);
+        }),
+    ],
+    [
+      'trainingTokens',
+      (p) =>
+        train(p, (a) => {
+          if (isEval(p)) a.s.evalTokens += value(p);
+          else a.s.tokens += value(p);
+        }),
+    ],
+    [
+      'trainingLoss',
+      (p) =>
+        train(p, (a) => {
+          if (isEval(p)) a.s.evalLoss = value(p);
+          else a.s.loss = value(p);
+        }),
+    ],
+    [
+      'trainingLearningRate',
+      (p) =>
+        train(p, (a) => {
+          a.s.learningRate = value(p);
+        }),
+    ],
+    [
+      'trainingGradNorm',
+      (p) =>
+        train(p, (a) => {
+          a.s.gradNorm = value(p);
+        }),
+    ],
+    [
+      'trainingEpoch',
+      (p) =>
+        train(p, (a) => {
+          a.s.epoch = value(p);
+        }),
+    ],
+    ['trainingStepDuration', (p) => train(p, (a) => a.step.add(p.value, d))],
+    [
+      'trainingPhaseDuration',
+      (p) =>
+        train(p, (a) => {
+          const phase = str(p.attributes, ATTR_TM_TRAINING_PHASE) ?? '_OTHER';
+          let h = a.phases.get(phase);
+          if (!h) {
+            h = new Hist();
+            a.phases.set(phase, h);
+          }
+          h.add(p.value, d);
+        }),
+    ],
+  ]);
+  const byName = new Map<string, MetricHandler>();
+  for (const [key, h] of handlers) {
+    const def = definition(key);
+    if (def.shapes.includes(shape)) byName.set(def.name, h);
+  }
+
+  const rms = Array.isArray(collection.resourceMetrics)
+    ? (collection.resourceMetrics as CollectionLike['resourceMetrics'][])
+    : [collection.resourceMetrics];
+  for (const rm of rms as { scopeMetrics?: unknown }[]) {
+    if (!rm || !Array.isArray(rm.scopeMetrics)) continue;
+    for (const sm of rm.scopeMetrics as { scope?: { name?: unknown }; metrics?: unknown }[]) {
+      // Another instrumentation (OTel contrib's openai) may use the same
+      // gen_ai names; mixing them in would double count.
+      if (sm?.scope?.name !== METER_NAME || !Array.isArray(sm.metrics)) continue;
+      for (const m of sm.metrics as MetricDataLike[]) {
+        const h = byName.get(m?.descriptor?.name);
+        if (!h || !Array.isArray(m.dataPoints)) continue;
+        if (m.aggregationTemporality === 0) {
+          d.warn(
+            'snapshot',
+            'snapshot() needs a cumulative collection; delta points only cover one interval',
+          );
+        }
+        for (const p of m.dataPoints) if (p?.attributes) h(p);
+      }
+    }
+  }
+
+  const finishClient = (a: ClientAcc): ClientSummary => {
+    a.s.duration = a.duration.summary();
+    a.s.timeToFirstChunk = a.ttfc.summary();
+    a.s.timePerOutputChunk = a.tpoc.summary();
+    return a.s;
+  };
+  const finishServer = (a: ServerAcc): ServerSummary => {
+    a.s.duration = a.duration.summary();
+    a.s.timeToFirstToken = a.ttft.summary();
+    a.s.timePerOutputToken = a.tpot.summary();
+    a.s.queue = a.queue.summary();
+    a.s.prefill = a.prefill.summary();
+    a.s.decode = a.decode.summary();
+    for (const [k, h] of a.stages) a.s.stages[k] = h.summary();
+    return a.s;
+  };
+  const clientModels: Record<string, ClientSummary> = {};
+  for (const [k, a] of clientByModel) clientModels[k] = finishClient(a);
+  const serverModels: Record<string, ServerSummary> = {};
+  for (const [k, a] of serverByModel) serverModels[k] = finishServer(a);
+  const trainingOut: TrainingSummary[] = [];
+  for (const a of training.values()) {
+    a.s.stepDuration = a.step.summary();
+    for (const [k, h] of a.phases) a.s.phases[k] = h.summary();
+    trainingOut.push(a.s);
+  }
+  return {
+    client: { total: finishClient(clientTotal), byModel: clientModels },
+    server: { total: finishServer(serverTotal), byModel: serverModels },
+    training: trainingOut,
+  };
+}
+
+// --- rates over a recent window ------------------------------------------------------
+
+interface Sample {
+  readonly t: number;
+  readonly values: ReadonlyMap<string, number>;
+}
+
+type RateTarget = { key: string; get: () => number; set: (rate: number) => void };
+
+function rateTargets(s: Pick<LlmSnapshot, 'client' | 'server' | 'training'>): RateTarget[] {
+  const out: RateTarget[] = [];
+  const client = (prefix: string, c: ClientSummary) => {
+    out.push(
+      {
+        key: `${prefix}req`,
+        get: () => c.requests,
+        set: (r) => {
+          c.requestsPerSecond = r;
+        },
+      },
+      {
+        key: `${prefix}in`,
+        get: () => c.inputTokens,
+        set: (r) => {
+          c.inputTokensPerSecond = r;
+        },
+      },
+      {
+        key: `${prefix}out`,
+        get: () => c.outputTokens,
+        set: (r) => {
+          c.outputTokensPerSecond = r;
+        },
+      },
+    );
+  };
+  const server = (prefix: string, c: ServerSummary) => {
+    out.push(
+      {
+        key: `${prefix}req`,
+        get: () => c.requests,
+        set: (r) => {
+          c.requestsPerSecond = r;
+        },
+      },
+      {
+        key: `${prefix}in`,
+        get: () => c.inputTokens,
+        set: (r) => {
+          c.inputTokensPerSecond = r;
+        },
+      },
+      {
+        key: `${prefix}out`,
+        get: () => c.outputTokens,
+        set: (r) => {
+          c.outputTokensPerSecond = r;
+        },
+      },
+    );
+  };
+  client('c\u0000\u0000', s.client.total);
+  for (const [m, c] of Object.entries(s.client.byModel)) client(`c\u0000${m}\u0000`, c);
+  server('s\u0000\u0000', s.server.total);
+  for (const [m, c] of Object.entries(s.server.byModel)) server(`s\u0000${m}\u0000`, c);
+  for (const t of s.training) {
+    const p = `t\u0000${t.run ?? ''}\u0000${t.model ?? ''}\u0000`;
+    out.push(
+      {
+        key: `${p}steps`,
+        get: () => t.steps,
+        set: (r) => {
+          t.stepsPerSecond = r;
+        },
+      },
+      {
+        key: `${p}samples`,
+        get: () => t.samples,
+        set: (r) => {
+          t.samplesPerSecond = r;
+        },
+      },
+      {
+        key: `${p}tokens`,
+        get: () => t.tokens,
+        set: (r) => {
+          t.tokensPerSecond = r;
+        },
+      },
+    );
+  }
+  return out;
+}
+
+const MAX_SAMPLES = 64;
+
+/** Keeps recent totals per source and turns a collection into an LlmSnapshot. */
+export class Snapshotter {
+  private readonly rings = new WeakMap<object, Sample[]>();
+
+  constructor(
+    private readonly shape: SemconvShape,
+    private readonly d: Diagnostics,
+    private readonly now: () => number,
+    /** Rate window in seconds. */
+    private readonly windowS: number,
+    /** Clock reading when the LlmMetrics instance was created: the zero baseline. */
+    private readonly createdAt: number,
+  ) {}
+
+  async snapshot(source: SnapshotSource | undefined): Promise<LlmSnapshot> {
+    const time = Date.now();
+    if (!source)
+      return this.empty(time, 'no source: pass createLlmMetrics({ collect }) or snapshot({ from })');
+    let collection: CollectionLike;
+    try {
+      collection =
+        typeof source === 'function'
+          ? await source()
+          : await (source as { collect(): Promise<CollectionLike> | CollectionLike }).collect();
+    } catch (err) {
+      this.d.warn('snapshot', `collect() failed: ${String(err)}`);
+      return this.empty(time, `collect() failed: ${String(err)}`);
+    }
+    try {
+      if (!collection || typeof collection !== 'object' || !('resourceMetrics' in collection)) {
+        return this.empty(time, 'collect() returned no resourceMetrics');
+      }
+      const t = this.now();
+      const s = summarize(collection, this.shape, this.d);
+      const targets = rateTargets(s);
+      const ring = this.ring(source);
+      const base = this.baseline(ring, t);
+      let windowS: number | undefined;
+      if (base && t > base.t) {
+        windowS = (t - base.t) / 1000;
+        for (const r of targets) {
+          const delta = r.get() - (base.values.get(r.key) ?? 0);
+          // A negative delta means the source was reset: no honest rate.
+          if (delta >= 0) r.set(delta / (windowS as number));
+        }
+      }
+      this.push(ring, t, targets);
+      const out: LlmSnapshot = { ok: true, time, semconv: this.shape, ...s };
+      if (windowS !== undefined) out.windowS = windowS;
+      return out;
+    } catch (err) {
+      this.d.warn('internal-error', `snapshot(): ${String(err)}`);
+      return this.empty(time, `snapshot failed: ${String(err)}`);
+    }
+  }
+
+  private ring(source: object): Sample[] {
+    let ring = this.rings.get(source);
+    if (!ring) {
+      ring = [{ t: this.createdAt, values: new Map() }];
+      this.rings.set(source, ring);
+    }
+    return ring;
+  }
+
+  /** The newest sample at or before the window start, else the oldest one (a shorter window). */
+  private baseline(ring: readonly Sample[], t: number): Sample | undefined {
+    const from = t - this.windowS * 1000;
+    let base = ring[0];
+    for (const s of ring) {
+      if (s.t > from) break;
+      base = s;
+    }
+    return base;
+  }
+
+  private push(ring: Sample[], t: number, targets: readonly RateTarget[]): void {
+    const last = ring[ring.length - 1];
+    // Frequent snapshots would fill the ring with near-duplicates.
+    if (last && t - last.t < (this.windowS * 1000) / MAX_SAMPLES) return;
+    const values = new Map<string, number>();
+    for (const r of targets) values.set(r.key, r.get());
+    ring.push({ t, values });
+    const from = t - this.windowS * 1000;
+    // Keep one sample at or before the window start so the window stays full.
+    while (ring.length > 1 && (ring[1] as Sample).t <= from) ring.shift();
+    while (ring.length > MAX_SAMPLES) ring.shift();
+  }
+
+  private empty(time: number, error: string): LlmSnapshot {
+    const e = summarize({ resourceMetrics: [] }, this.shape, this.d);
+    return { ok: false, error, time, semconv: this.shape, ...e };
+  }
+}
