@@ -1,0 +1,382 @@
+import { embed, type ResolvedScript, resolveScript, type ScriptOptions, streamCutAt } from './script.js';
+import {
+  type Exchange,
+  type Handler,
+  type RunningSimulator,
+  type ServerOptions,
+  sendJson,
+  startServer,
+} from './server.js';
+
+export interface OpenAiSimulatorOptions extends ServerOptions, ScriptOptions {}
+
+export interface OpenAiSimulator extends RunningSimulator {
+  /** `url + '/v1'`: pass as `baseURL` to the `openai` client. */
+  readonly baseURL: string;
+}
+
+let ids = 0;
+const nextId = (prefix: string) => `${prefix}${(++ids).toString(36).padStart(6, '0')}`;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+const ERROR_TYPES: Record<number, [type: string, code: string | null, message: string]> = {
+  400: ['invalid_request_error', null, 'Invalid request (simulated).'],
+  401: ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided (simulated).'],
+  403: ['invalid_request_error', 'unsupported_country_region_territory', 'Forbidden (simulated).'],
+  404: ['invalid_request_error', 'model_not_found', 'The model does not exist (simulated).'],
+  429: ['requests', 'rate_limit_exceeded', 'Rate limit reached (simulated).'],
+  500: ['server_error', null, 'The server had an error while processing your request (simulated).'],
+  503: ['server_error', null, 'The engine is currently overloaded (simulated).'],
+};
+
+/** Sends the scripted HTTP error with an OpenAI-shaped body after `errorDelayMs`. */
+async function sendError(ex: Exchange, s: ResolvedScript, status: number): Promise<void> {
+  if (!(await ex.at(s.errorDelayMs))) return;
+  const [type, code, message] = ERROR_TYPES[status] ?? ['server_error', null, `Simulated error ${status}.`];
+  sendJson(
+    ex,
+    status,
+    { error: { message: s.errorMessage ?? message, type, param: null, code } },
+    { 'x-request-id': nextId('req_'), ...s.headers },
+  );
+}
+
+function startSse(ex: Exchange, s: ResolvedScript): void {
+  ex.res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': nextId('req_'),
+    ...s.headers,
+  });
+  ex.res.flushHeaders();
+}
+
+const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+const namedSse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/**
+ * Shared prelude: an error status or a non-streaming cut ends the exchange.
+ * Returns the script when the caller should go on.
+ */
+async function prelude(ex: Exchange, options: ScriptOptions): Promise<ResolvedScript | undefined> {
+  const s = resolveScript(ex.request, options);
+  if (s.status !== undefined && s.status >= 400) {
+    await sendError(ex, s, s.status);
+    return undefined;
+  }
+  return s;
+}
+
+/** Absolute time (ms after the request) at which chunk `i` is due. */
+const due = (s: ResolvedScript, i: number) => s.ttftMs + i * s.gapMs;
+/** When a non-streaming answer is due: the time the last chunk would have been sent. */
+const lastDue = (s: ResolvedScript) => due(s, Math.max(0, s.texts.length - 1));
+
+/** For non-streaming calls: wait for the generation time, or cut. False when the exchange is over. */
+async function waitWhole(ex: Exchange, s: ResolvedScript): Promise<boolean> {
+  if (s.cutAfterChunks !== undefined) {
+    if (await ex.at(due(s, Math.min(s.cutAfterChunks, Math.max(0, s.texts.length - 1))))) ex.cut();
+    return false;
+  }
+  return ex.at(lastDue(s));
+}
+
+function wantsStreamUsage(ex: Exchange, s: ResolvedScript): boolean {
+  if (s.usage === 'auto') {
+    const so = ex.request.body?.stream_options as { include_usage?: unknown } | undefined;
+    return so?.include_usage === true;
+  }
+  return s.usage;
+}
+
+function chatUsage(s: ResolvedScript) {
+  return {
+    prompt_tokens: s.promptTokens,
+    completion_tokens: s.completionTokens,
+    total_tokens: s.promptTokens + s.completionTokens,
+    ...(s.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: s.cachedTokens } } : {}),
+    ...(s.reasoningTokens !== undefined
+      ? { completion_tokens_details: { reasoning_tokens: s.reasoningTokens } }
+      : {}),
+  };
+}
+
+function responsesUsage(s: ResolvedScript) {
+  return {
+    input_tokens: s.promptTokens,
+    input_tokens_details: { cached_tokens: s.cachedTokens ?? 0 },
+    output_tokens: s.completionTokens,
+    output_tokens_details: { reasoning_tokens: s.reasoningTokens ?? 0 },
+    total_tokens: s.promptTokens + s.completionTokens,
+  };
+}
+
+/**
+ * Streams `texts` on schedule, honouring `cutAfterChunks`. `emit(i)` writes
+ * chunk i. Returns false when the exchange ended (client gone or cut).
+ */
+async function streamChunks(ex: Exchange, s: ResolvedScript, emit: (i: number) => void): Promise<boolean> {
+  const cut = s.cutAfterChunks;
+  for (let i = 0; i < s.texts.length; i++) {
+    if (cut !== undefined && i >= cut) break;
+    if (!(await ex.at(due(s, i)))) return false;
+    emit(i);
+  }
+  if (cut !== undefined) {
+    if (await ex.at(streamCutAt(s))) ex.cut();
+    return false;
+  }
+  if (s.texts.length === 0 && !(await ex.at(s.ttftMs))) return false;
+  return true;
+}
+
+function chatCompletions(options: ScriptOptions): Handler {
+  return async (ex) => {
+    const s = await prelude(ex, options);
+    if (!s) return;
+    const id = nextId('chatcmpl-');
+    const created = nowSeconds();
+    const model = s.responseModel;
+    if (ex.request.body?.stream !== true) {
+      if (!(await waitWhole(ex, s))) return;
+      sendJson(
+        ex,
+        200,
+        {
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          system_fingerprint: null,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: s.texts.join(''), refusal: null },
+              logprobs: null,
+              finish_reason: s.finishReason,
+            },
+          ],
+          ...(s.usage !== false ? { usage: chatUsage(s) } : {}),
+        },
+        { 'x-request-id': nextId('req_'), ...s.headers },
+      );
+      return;
+    }
+    const withUsage = wantsStreamUsage(ex, s);
+    const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: null };
+    const extra = withUsage ? { usage: null } : {};
+    const choice = (delta: Record<string, unknown>, finish: string | null = null) => ({
+      ...base,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...extra,
+    });
+    startSse(ex, s);
+    const ok = await streamChunks(ex, s, (i) => {
+      // The first event only carries the role (no output), like OpenAI's.
+      if (i === 0) ex.write(sse(choice({ role: 'assistant', content: '', refusal: null })));
+      ex.write(sse(choice({ content: s.texts[i] })));
+    });
+    if (!ok) return;
+    if (s.texts.length === 0) ex.write(sse(choice({ role: 'assistant', content: '', refusal: null })));
+    ex.write(sse(choice({}, s.finishReason)));
+    if (withUsage) ex.write(sse({ ...base, choices: [], usage: chatUsage(s) }));
+    ex.write('data: [DONE]\n\n');
+    ex.res.end();
+  };
+}
+
+function legacyCompletions(options: ScriptOptions): Handler {
+  return async (ex) => {
+    const s = await prelude(ex, options);
+    if (!s) return;
+    const id = nextId('cmpl-');
+    const created = nowSeconds();
+    const base = { id, object: 'text_completion', created, model: s.responseModel };
+    if (ex.request.body?.stream !== true) {
+      if (!(await waitWhole(ex, s))) return;
+      sendJson(
+        ex,
+        200,
+        {
+          ...base,
+          system_fingerprint: null,
+          choices: [{ text: s.texts.join(''), index: 0, logprobs: null, finish_reason: s.finishReason }],
+          ...(s.usage !== false ? { usage: chatUsage(s) } : {}),
+        },
+        { 'x-request-id': nextId('req_'), ...s.headers },
+      );
+      return;
+    }
+    const withUsage = wantsStreamUsage(ex, s);
+    const extra = withUsage ? { usage: null } : {};
+    const chunk = (text: string, finish: string | null = null) => ({
+      ...base,
+      choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
+      ...extra,
+    });
+    startSse(ex, s);
+    if (!(await streamChunks(ex, s, (i) => ex.write(sse(chunk(s.texts[i]!)))))) return;
+    ex.write(sse(chunk('', s.finishReason)));
+    if (withUsage) ex.write(sse({ ...base, choices: [], usage: chatUsage(s) }));
+    ex.write('data: [DONE]\n\n');
+    ex.res.end();
+  };
+}
+
+function responses(options: ScriptOptions): Handler {
+  return async (ex) => {
+    const s = await prelude(ex, options);
+    if (!s) return;
+    const id = nextId('resp_');
+    const msgId = nextId('msg_');
+    const createdAt = nowSeconds();
+    const text = s.texts.join('');
+    const response = (status: string, done: boolean) => ({
+      id,
+      object: 'response',
+      created_at: createdAt,
+      status,
+      error: null,
+      incomplete_details: null,
+      instructions: null,
+      max_output_tokens: null,
+      model: s.responseModel,
+      output: done
+        ? [
+            {
+              type: 'message',
+              id: msgId,
+              status: 'completed',
+              role: 'assistant',
+              content: [{ type: 'output_text', text, annotations: [] }],
+            },
+          ]
+        : [],
+      parallel_tool_calls: true,
+      previous_response_id: null,
+      temperature: 1,
+      tool_choice: 'auto',
+      tools: [],
+      top_p: 1,
+      usage: done && s.usage !== false ? responsesUsage(s) : null,
+    });
+    if (ex.request.body?.stream !== true) {
+      if (!(await waitWhole(ex, s))) return;
+      sendJson(ex, 200, response('completed', true), { 'x-request-id': nextId('req_'), ...s.headers });
+      return;
+    }
+    let seq = 0;
+    const event = (type: string, data: Record<string, unknown>) =>
+      ex.write(namedSse(type, { type, sequence_number: seq++, ...data }));
+    startSse(ex, s);
+    event('response.created', { response: response('in_progress', false) });
+    event('response.in_progress', { response: response('in_progress', false) });
+    const item = { item_id: msgId, output_index: 0, content_index: 0 };
+    const ok = await streamChunks(ex, s, (i) => {
+      if (i === 0) {
+        event('response.output_item.added', {
+          output_index: 0,
+          item: { type: 'message', id: msgId, status: 'in_progress', role: 'assistant', content: [] },
+        });
+        event('response.content_part.added', {
+          ...item,
+          part: { type: 'output_text', text: '', annotations: [] },
+        });
+      }
+      event('response.output_text.delta', { ...item, delta: s.texts[i], logprobs: [] });
+    });
+    if (!ok) return;
+    event('response.output_text.done', { ...item, text, logprobs: [] });
+    event('response.content_part.done', { ...item, part: { type: 'output_text', text, annotations: [] } });
+    event('response.output_item.done', {
+      output_index: 0,
+      item: {
+        type: 'message',
+        id: msgId,
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text, annotations: [] }],
+      },
+    });
+    event('response.completed', { response: response('completed', true) });
+    ex.res.end();
+  };
+}
+
+function inputsOf(input: unknown): string[] {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input)) {
+    if (input.length > 0 && typeof input[0] === 'number') return [JSON.stringify(input)];
+    return input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+  }
+  return [''];
+}
+
+function embeddings(options: ScriptOptions): Handler {
+  return async (ex) => {
+    const s = await prelude(ex, options);
+    if (!s) return;
+    if (!(await waitWhole(ex, s))) return;
+    const base64 = ex.request.body?.encoding_format === 'base64';
+    const dims = typeof ex.request.body?.dimensions === 'number' ? ex.request.body.dimensions : s.dimensions;
+    const data = inputsOf(ex.request.body?.input).map((text, index) => {
+      const v = embed(text, dims);
+      return {
+        object: 'embedding',
+        index,
+        embedding: base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v,
+      };
+    });
+    sendJson(
+      ex,
+      200,
+      {
+        object: 'list',
+        data,
+        model: s.responseModel,
+        ...(s.usage !== false
+          ? { usage: { prompt_tokens: s.promptTokens, total_tokens: s.promptTokens } }
+          : {}),
+      },
+      { 'x-request-id': nextId('req_'), ...s.headers },
+    );
+  };
+}
+
+function models(options: ScriptOptions): Handler {
+  return async (ex) => {
+    const names = Object.keys(options.models ?? {});
+    sendJson(ex, 200, {
+      object: 'list',
+      data: (names.length ? names : ['sim']).map((id) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'tokenmeter-testkit',
+      })),
+    });
+  };
+}
+
+/** OpenAI-compatible routes under `/v1` (also served by the Ollama simulator). */
+export function openAiRoutes(options: ScriptOptions): (path: string, method: string) => Handler | undefined {
+  const table: Record<string, Handler> = {
+    'POST /v1/chat/completions': chatCompletions(options),
+    'POST /v1/completions': legacyCompletions(options),
+    'POST /v1/responses': responses(options),
+    'POST /v1/embeddings': embeddings(options),
+    'GET /v1/models': models(options),
+  };
+  return (path, method) => table[`${method} ${path.replace(/\/+$/, '')}`];
+}
+
+/**
+ * Starts an OpenAI-compatible HTTP server on 127.0.0.1 (a free port by
+ * default) with scripted timings: `/v1/chat/completions`, `/v1/responses`,
+ * `/v1/embeddings`, `/v1/completions`, `/v1/models`.
+ */
+export async function startOpenAiSimulator(options: OpenAiSimulatorOptions = {}): Promise<OpenAiSimulator> {
+  const server = await startServer(options, openAiRoutes(options));
+  return Object.assign(server, { baseURL: `${server.url}/v1` });
+}

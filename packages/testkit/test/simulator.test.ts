@@ -1,0 +1,302 @@
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chunkText,
+  createTestMeterProvider,
+  type OllamaSimulator,
+  type OpenAiSimulator,
+  parseModelName,
+  startOllamaSimulator,
+  startOpenAiSimulator,
+} from '../src/index.js';
+
+// Timing tolerance for the simulator itself: an event scripted at T ms must
+// arrive in [T - 2, T + SLACK] ms after the request was sent (timers fire at
+// or after their deadline; 2 ms covers clock granularity between the sender's
+// and the client's performance.now() readings).
+const SLACK = 60;
+
+/** Reads a response body incrementally, calling `onText` with each decoded piece and its arrival time. */
+async function readTimed(res: Response, onText: (text: string, at: number) => void): Promise<void> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    onText(decoder.decode(value, { stream: true }), performance.now());
+  }
+}
+
+/** Splits an SSE byte stream into events with the time their last byte arrived. */
+async function readSse(res: Response) {
+  const events: { event?: string; data: string; at: number }[] = [];
+  let buffer = '';
+  await readTimed(res, (text, at) => {
+    buffer += text;
+    let idx = buffer.indexOf('\n\n');
+    while (idx >= 0) {
+      const block = buffer.slice(0, idx);
+      buffer = buffer.slice(idx + 2);
+      let event: string | undefined;
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      events.push({ ...(event ? { event } : {}), data: data.join('\n'), at });
+      idx = buffer.indexOf('\n\n');
+    }
+  });
+  return events;
+}
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// biome-ignore lint/suspicious/noExplicitAny: JSON payloads are asserted structurally
+const json = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+
+describe('OpenAI simulator', () => {
+  let sim: OpenAiSimulator;
+  beforeAll(async () => {
+    sim = await startOpenAiSimulator({ models: { slow: { ttftMs: 120, gapMs: 30, chunks: 5 } } });
+  });
+  afterAll(() => sim.close());
+
+  it('listens on loopback and exposes baseURL', () => {
+    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sim.baseURL).toBe(`${sim.url}/v1`);
+    expect(sim.port).toBeGreaterThan(0);
+  });
+
+  it('streams chat chunks on the scripted schedule, with include_usage', async () => {
+    const t0 = performance.now();
+    const res = await post(`${sim.baseURL}/chat/completions`, {
+      model: 'slow',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readSse(res);
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    const chunks = events.slice(0, -1).map((e) => ({ ...JSON.parse(e.data), at: e.at }));
+    const content = chunks.filter((c) => c.choices[0]?.delta?.content);
+    expect(content.map((c) => c.choices[0].delta.content)).toEqual([0, 1, 2, 3, 4].map(chunkText));
+    content.forEach((c, i) => {
+      const scripted = 120 + i * 30;
+      expect(c.at - t0).toBeGreaterThanOrEqual(scripted - 2);
+      expect(c.at - t0).toBeLessThanOrEqual(scripted + SLACK);
+    });
+    const usage = chunks.at(-1);
+    expect(usage.choices).toEqual([]);
+    expect(usage.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: 5 });
+    expect(chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
+    expect(sim.requests.at(-1)!.path).toBe('/v1/chat/completions');
+  });
+
+  it('omits the usage chunk without include_usage, forces it with usage=1', async () => {
+    const a = await readSse(await post(`${sim.baseURL}/chat/completions`, { model: 'm', stream: true }));
+    expect(a.some((e) => e.data !== '[DONE]' && JSON.parse(e.data).usage)).toBe(false);
+    const b = await readSse(
+      await post(`${sim.baseURL}/chat/completions`, { model: 'm?usage=1', stream: true }),
+    );
+    expect(b.some((e) => e.data !== '[DONE]' && JSON.parse(e.data).usage)).toBe(true);
+  });
+
+  it('answers non-streaming chat after the whole generation time, with token details', async () => {
+    const t0 = performance.now();
+    const res = await post(`${sim.baseURL}/chat/completions`, {
+      model:
+        'gpt-4o?ttft=50&gap=10&chunks=3&prompt=11&completion=7&cached=4&reasoning=2&responseModel=gpt-4o-2024',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const body = await json(res);
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(70 - 2);
+    expect(elapsed).toBeLessThanOrEqual(70 + SLACK);
+    expect(body.model).toBe('gpt-4o-2024');
+    expect(body.choices[0].message.content).toBe([0, 1, 2].map(chunkText).join(''));
+    expect(body.usage).toEqual({
+      prompt_tokens: 11,
+      completion_tokens: 7,
+      total_tokens: 18,
+      prompt_tokens_details: { cached_tokens: 4 },
+      completion_tokens_details: { reasoning_tokens: 2 },
+    });
+  });
+
+  it('returns OpenAI-shaped errors', async () => {
+    const res = await post(`${sim.baseURL}/chat/completions`, { model: 'x?status=429' });
+    expect(res.status).toBe(429);
+    expect((await json(res)).error).toMatchObject({
+      code: 'rate_limit_exceeded',
+      message: expect.any(String),
+    });
+  });
+
+  it('cuts the connection mid-stream', async () => {
+    const res = await post(`${sim.baseURL}/chat/completions`, {
+      model: 'x?chunks=6&gap=5&cut=2&cutdelay=250',
+      stream: true,
+    });
+    let text = '';
+    await expect(
+      readTimed(res, (t) => {
+        text += t;
+      }),
+    ).rejects.toThrow();
+    expect(text).toContain(chunkText(1));
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('streams Responses API events with usage in response.completed', async () => {
+    const t0 = performance.now();
+    const res = await post(`${sim.baseURL}/responses`, {
+      model: 'gpt-4.1?ttft=60&gap=20&chunks=3&cached=5&reasoning=3',
+      input: 'hello',
+      stream: true,
+    });
+    const events = await readSse(res);
+    const types = events.map((e) => e.event);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    const deltas = events.filter((e) => e.event === 'response.output_text.delta');
+    expect(deltas).toHaveLength(3);
+    expect(deltas[0]!.at - t0).toBeGreaterThanOrEqual(58);
+    expect(deltas[0]!.at - t0).toBeLessThanOrEqual(60 + SLACK);
+    const done = JSON.parse(events.at(-1)!.data);
+    expect(done.response.usage).toMatchObject({
+      input_tokens_details: { cached_tokens: 5 },
+      output_tokens: 3,
+      output_tokens_details: { reasoning_tokens: 3 },
+    });
+    expect(done.response.output[0].content[0].text).toBe([0, 1, 2].map(chunkText).join(''));
+  });
+
+  it('serves non-streaming responses, embeddings (float and base64) and legacy completions', async () => {
+    const r = await json(post(`${sim.baseURL}/responses`, { model: 'm', input: 'x' }));
+    expect(r.object).toBe('response');
+    expect(r.usage.input_tokens).toBeGreaterThan(0);
+
+    const e = await json(post(`${sim.baseURL}/embeddings`, { model: 'e?dimensions=4', input: ['a', 'b'] }));
+    expect(e.data).toHaveLength(2);
+    expect(e.data[0].embedding).toHaveLength(4);
+    const b = await json(
+      post(`${sim.baseURL}/embeddings`, { model: 'e', input: 'a', encoding_format: 'base64' }),
+    );
+    expect(Buffer.from(b.data[0].embedding, 'base64').length).toBe(8 * 4);
+
+    const c = await json(post(`${sim.baseURL}/completions`, { model: 'davinci?chunks=2', prompt: 'x' }));
+    expect(c.choices[0].text).toBe(chunkText(0) + chunkText(1));
+    const cs = await readSse(
+      await post(`${sim.baseURL}/completions`, {
+        model: 'davinci?chunks=2',
+        prompt: 'x',
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
+    expect(cs.at(-1)!.data).toBe('[DONE]');
+    expect(JSON.parse(cs.at(-2)!.data).usage.completion_tokens).toBe(2);
+  });
+
+  it('parses scripts from model names', () => {
+    expect(parseModelName('gpt-4o?ttft=10&gap=2&usage=0&finish=length')).toEqual({
+      base: 'gpt-4o',
+      script: { ttftMs: 10, gapMs: 2, usage: false, finishReason: 'length' },
+    });
+    expect(parseModelName('plain')).toEqual({ base: 'plain', script: {} });
+  });
+
+  it('uses the script function over model scripts', async () => {
+    const s = await startOpenAiSimulator({
+      models: { a: { chunks: 2 } },
+      script: (req) => (req.path.endsWith('/chat/completions') ? { chunks: ['x', 'y', 'z'] } : undefined),
+    });
+    try {
+      const body = await json(post(`${s.baseURL}/chat/completions`, { model: 'a' }));
+      expect(body.choices[0].message.content).toBe('xyz');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('Ollama simulator', () => {
+  let sim: OllamaSimulator;
+  beforeAll(async () => {
+    sim = await startOllamaSimulator({ defaults: { ttftMs: 40, gapMs: 10, chunks: 4 } });
+  });
+  afterAll(() => sim.close());
+
+  it('streams /api/chat as NDJSON with a final done object in nanoseconds', async () => {
+    const t0 = performance.now();
+    const res = await post(`${sim.url}/api/chat`, {
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    let buffer = '';
+    const lines: { obj: Record<string, unknown>; at: number }[] = [];
+    await readTimed(res, (t, at) => {
+      buffer += t;
+      let i = buffer.indexOf('\n');
+      while (i >= 0) {
+        lines.push({ obj: JSON.parse(buffer.slice(0, i)), at });
+        buffer = buffer.slice(i + 1);
+        i = buffer.indexOf('\n');
+      }
+    });
+    expect(lines).toHaveLength(5);
+    expect(lines[0]!.at - t0).toBeGreaterThanOrEqual(38);
+    expect(lines[0]!.at - t0).toBeLessThanOrEqual(40 + SLACK);
+    const last = lines.at(-1)!.obj;
+    expect(last).toMatchObject({ done: true, done_reason: 'stop', eval_count: 4, model: 'llama3.2' });
+    expect(last.prompt_eval_count).toBeGreaterThan(0);
+    // eval_duration ≈ 3 gaps of 10 ms, in ns
+    expect(last.eval_duration as number).toBeGreaterThanOrEqual(28e6);
+    expect(last.eval_duration as number).toBeLessThanOrEqual((30 + SLACK) * 1e6);
+    expect(last.total_duration as number).toBeGreaterThanOrEqual(last.eval_duration as number);
+  });
+
+  it('answers /api/generate without streaming, /api/embed, errors and /v1', async () => {
+    const g = await json(post(`${sim.url}/api/generate`, { model: 'm', prompt: 'x', stream: false }));
+    expect(g).toMatchObject({ done: true, response: [0, 1, 2, 3].map(chunkText).join(''), eval_count: 4 });
+    const e = await json(post(`${sim.url}/api/embed`, { model: 'm', input: ['a', 'b'] }));
+    expect(e.embeddings).toHaveLength(2);
+    const err = await post(`${sim.url}/api/chat`, { model: 'm?status=404' });
+    expect(err.status).toBe(404);
+    expect(typeof (await json(err)).error).toBe('string');
+    const v1 = await json(post(`${sim.baseURL}/chat/completions`, { model: 'm' }));
+    expect(v1.object).toBe('chat.completion');
+  });
+});
+
+describe('createTestMeterProvider', () => {
+  it('reads histogram points and counters by name and attributes', async () => {
+    const t = createTestMeterProvider();
+    const meter = t.meterProvider.getMeter('test');
+    const h = meter.createHistogram('h', { advice: { explicitBucketBoundaries: [1, 10] } });
+    h.record(0.5, { a: 'x' });
+    h.record(5, { a: 'x' });
+    h.record(50, { a: 'y' });
+    meter.createCounter('c').add(3, { k: 'v' });
+    expect(await t.histogram('h', { a: 'x' })).toEqual([
+      expect.objectContaining({
+        count: 2,
+        sum: 5.5,
+        min: 0.5,
+        max: 5,
+        boundaries: [1, 10],
+        counts: [1, 1, 0],
+      }),
+    ]);
+    expect(await t.histogramTotal('h')).toMatchObject({ count: 3, min: 0.5, max: 50, counts: [1, 1, 1] });
+    expect(await t.histogram('h', { a: null })).toEqual([]);
+    expect(await t.sum('c', { k: 'v' })).toBe(3);
+    expect(await t.names()).toEqual(expect.arrayContaining(['h', 'c']));
+    expect(await t.find('nope')).toBeUndefined();
+    await t.shutdown();
+  });
+});
