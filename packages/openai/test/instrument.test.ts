@@ -1,0 +1,500 @@
+import { createLlmMetrics } from '@tokenmeter/llm';
+import {
+  createTestMeterProvider,
+  type OpenAiSimulator,
+  outsideTolerance,
+  startOpenAiSimulator,
+  type TestMeterProvider,
+  TIMING,
+} from '@tokenmeter/testkit';
+import OpenAI, { APIConnectionError, APIUserAbortError, InternalServerError, RateLimitError } from 'openai';
+import { APIPromise } from 'openai/core/api-promise';
+import { Stream } from 'openai/core/streaming';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { instrumentOpenAI, isInstrumented, uninstrumentOpenAI } from '../src/index.js';
+
+const DURATION = 'gen_ai.client.operation.duration';
+const TOKENS = 'gen_ai.client.token.usage';
+const TTFC = 'gen_ai.client.operation.time_to_first_chunk';
+const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
+const MISSING = 'tokenmeter.gen_ai.client.usage.missing';
+const CACHED = 'tokenmeter.gen_ai.client.usage.cache_read.input_tokens';
+const REASONING = 'tokenmeter.gen_ai.client.usage.reasoning.output_tokens';
+
+// Tolerances are stated once, in @tokenmeter/testkit's TIMING: a client-measured
+// interval within [S - 1, S + 60] ms of the scripted S; a chunk gap within [S - 20, S + 60] ms.
+function expectWithin(seconds: number | undefined, scriptedMs: number) {
+  expect(outsideTolerance(seconds, scriptedMs)).toBeUndefined();
+}
+function expectGap(seconds: number | undefined, scriptedMs: number) {
+  expect(outsideTolerance(seconds, scriptedMs, TIMING.gapEarlyMs)).toBeUndefined();
+}
+
+let sim: OpenAiSimulator;
+let t: TestMeterProvider;
+let client: OpenAI;
+
+beforeAll(async () => {
+  sim = await startOpenAiSimulator();
+});
+afterAll(() => sim.close());
+
+beforeEach(() => {
+  t = createTestMeterProvider();
+  const llm = createLlmMetrics({ meterProvider: t.meterProvider });
+  client = instrumentOpenAI(new OpenAI({ apiKey: 'test-key', baseURL: sim.baseURL, maxRetries: 0 }), {
+    llm,
+    meterProvider: t.meterProvider,
+  });
+});
+afterEach(() => t.shutdown());
+
+const tokens = async (type: 'input' | 'output', match: Record<string, unknown> = {}) =>
+  (await t.histogramTotal(TOKENS, { 'gen_ai.token.type': type, ...match })).sum;
+const durations = (match: Record<string, unknown> = {}) => t.histogramTotal(DURATION, match);
+const user = [{ role: 'user' as const, content: 'Say hello' }];
+
+describe('chat.completions.create', () => {
+  it('records a non-streaming call: one duration, provider tokens, attributes, no streaming metrics', async () => {
+    const res = await client.chat.completions.create({
+      model:
+        'gpt-4o?ttft=30&gap=10&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=gpt-4o-2024-08-06',
+      messages: user,
+    });
+    expect(res.choices[0]!.message.content).toBeTruthy();
+    const points = await t.histogram(DURATION);
+    expect(points).toHaveLength(1);
+    expect(points[0]!.count).toBe(1);
+    expect(points[0]!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model':
+        'gpt-4o?ttft=30&gap=10&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=gpt-4o-2024-08-06',
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'server.address': '127.0.0.1',
+      'server.port': sim.port,
+    });
+    expect(points[0]!.attributes['error.type']).toBeUndefined();
+    expectWithin(points[0]!.sum, 30 + 2 * 10);
+    expect(await tokens('input')).toBe(12);
+    expect(await tokens('output')).toBe(9);
+    expect(await t.sum(CACHED)).toBe(5);
+    expect(await t.sum(REASONING)).toBe(2);
+    expect(await t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'stop' })).toBe(1);
+    expect(await t.histogram(TTFC)).toEqual([]);
+    expect(await t.histogram(TPOC)).toEqual([]);
+  });
+
+  it('records TTFT and per-chunk gaps of a stream, measured from create()', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o?ttft=150&gap=40&chunks=5&prompt=7',
+      messages: user,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(stream).toBeInstanceOf(Stream);
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    const ttft = await t.histogramTotal(TTFC);
+    expect(ttft.count).toBe(1);
+    expectWithin(ttft.sum, 150);
+    const gaps = await t.histogramTotal(TPOC);
+    expect(gaps.count).toBe(4); // 5 content chunks → 4 gaps; role-only, finish and usage chunks do not count
+    expectGap(gaps.min, 40);
+    expectGap(gaps.max, 40);
+    const d = await durations();
+    expect(d.count).toBe(1);
+    expectWithin(d.sum, 150 + 4 * 40);
+    expect(await tokens('input')).toBe(7);
+    expect(await tokens('output')).toBe(5);
+    expect(await t.sum(MISSING)).toBe(0);
+  });
+
+  it('does not guess tokens when a stream has no usage, and counts the missing usage', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?chunks=3',
+      messages: user,
+      stream: true,
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    expect((await t.histogramTotal(TOKENS)).count).toBe(0);
+    expect((await durations()).count).toBe(1);
+    expect(await t.sum(MISSING, { 'gen_ai.operation.name': 'chat' })).toBe(1);
+  });
+
+  it('includeUsage adds stream_options.include_usage without mutating the caller body', async () => {
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
+      llm: createLlmMetrics({ meterProvider: t.meterProvider }),
+      meterProvider: t.meterProvider,
+      includeUsage: true,
+    });
+    const body = { model: 'm?chunks=2&prompt=3', messages: user, stream: true as const };
+    const stream = await c.chat.completions.create(body);
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(body).not.toHaveProperty('stream_options');
+    expect(sim.requests.at(-1)!.body?.stream_options).toEqual({ include_usage: true });
+    expect(chunks.at(-1)!.choices).toEqual([]); // the usage chunk the option adds
+    expect(await tokens('input')).toBe(3);
+    expect(await tokens('output')).toBe(2);
+    // an explicit include_usage: false is respected
+    const s2 = await c.chat.completions.create({ ...body, stream_options: { include_usage: false } });
+    for await (const _ of s2) {
+      // drain
+    }
+    expect(sim.requests.at(-1)!.body?.stream_options).toEqual({ include_usage: false });
+  });
+
+  it('finalises once on an early break', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?ttft=20&gap=20&chunks=10',
+      messages: user,
+      stream: true,
+    });
+    let n = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) n++;
+      if (n === 2) break;
+    }
+    expect(stream.controller.signal.aborted).toBe(true); // the SDK's own behaviour is intact
+    const d = await durations({ 'error.type': 'aborted' });
+    expect(d.count).toBe(1);
+    expectWithin(d.sum, 20 + 20);
+    expect((await t.histogramTotal(TTFC)).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(1);
+    expect(d.count).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await durations()).count).toBe(1);
+  });
+
+  it('finalises once on controller.abort() mid-stream', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?ttft=10&gap=30&chunks=10',
+      messages: user,
+      stream: true,
+    });
+    let n = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) n++;
+      if (n === 3) stream.controller.abort();
+    }
+    expect(n).toBe(3); // the SDK ends an aborted stream quietly
+    const d = await durations({ 'error.type': 'aborted' });
+    expect(d.count).toBe(1);
+    expect((await durations()).count).toBe(1);
+    expect(d.sum * 1000).toBeLessThan(10 + 9 * 30);
+    expect(await t.sum(MISSING)).toBe(0); // an aborted stream is not "missing usage"
+  });
+
+  it('finalises once when an AbortSignal fires mid-stream and before the response', async () => {
+    const ac = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'm?ttft=10&gap=30&chunks=10', messages: user, stream: true },
+      { signal: ac.signal },
+    );
+    setTimeout(() => ac.abort(), 60);
+    let n = 0;
+    for await (const _ of stream) n++;
+    expect(n).toBeLessThan(10);
+    expect((await durations()).count).toBe(1);
+
+    const ac2 = new AbortController();
+    const p = client.chat.completions.create({ model: 'm?ttft=500', messages: user }, { signal: ac2.signal });
+    setTimeout(() => ac2.abort(), 30);
+    await expect(p).rejects.toBeInstanceOf(APIUserAbortError);
+    // before the response or mid-stream, a user abort is error.type=aborted
+    expect((await durations({ 'error.type': 'aborted' })).count).toBe(2);
+    expect((await durations()).count).toBe(2);
+  });
+
+  it('records HTTP errors with the status code as error.type', async () => {
+    await expect(
+      client.chat.completions.create({ model: 'm?status=429', messages: user }),
+    ).rejects.toBeInstanceOf(RateLimitError);
+    await expect(
+      client.chat.completions.create({ model: 'm?status=500&errorDelay=40', messages: user, stream: true }),
+    ).rejects.toBeInstanceOf(InternalServerError);
+    expect((await durations({ 'error.type': '429' })).count).toBe(1);
+    const e500 = await durations({ 'error.type': '500' });
+    expect(e500.count).toBe(1);
+    expectWithin(e500.sum, 40);
+    expect((await durations()).count).toBe(2);
+    expect((await t.histogramTotal(TOKENS)).count).toBe(0);
+  });
+
+  it('records a connection cut mid-stream as an error, once, and the consumer still sees the error', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?ttft=10&gap=10&chunks=6&cut=3&cutdelay=250',
+      messages: user,
+      stream: true,
+    });
+    let n = 0;
+    await expect(
+      (async () => {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) n++;
+      })(),
+    ).rejects.toThrow();
+    expect(n).toBe(3);
+    const d = await t.histogram(DURATION);
+    expect(d).toHaveLength(1);
+    expect(d[0]!.count).toBe(1);
+    expect(d[0]!.attributes['error.type']).toBe('APIConnectionError');
+    expect((await t.histogramTotal(TTFC)).count).toBe(1);
+  });
+
+  it('records a refused connection', async () => {
+    const dead = await startOpenAiSimulator();
+    const baseURL = dead.baseURL;
+    await dead.close();
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 }), {
+      llm: createLlmMetrics({ meterProvider: t.meterProvider }),
+    });
+    await expect(c.chat.completions.create({ model: 'm', messages: user })).rejects.toBeInstanceOf(
+      APIConnectionError,
+    );
+    expect((await durations({ 'error.type': 'APIConnectionError' })).count).toBe(1);
+  });
+
+  it('keeps the APIPromise: withResponse() and asResponse()', async () => {
+    const p = client.chat.completions.create({ model: 'm?prompt=4&completion=6', messages: user });
+    expect(p).toBeInstanceOf(APIPromise);
+    const { data, response, request_id } = await p.withResponse();
+    expect(data.usage?.completion_tokens).toBe(6);
+    expect(response.status).toBe(200);
+    expect(request_id).toMatch(/^req_/);
+    expect((data as { _request_id?: string | null })._request_id).toBe(request_id);
+    expect(await tokens('output')).toBe(6);
+    expect((await durations()).count).toBe(1);
+
+    const raw = await client.chat.completions.create({ model: 'm?ttft=20', messages: user }).asResponse();
+    expect(raw.status).toBe(200);
+    expect(((await raw.json()) as { object: string }).object).toBe('chat.completion'); // the body is still the caller's to read
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await durations()).count).toBe(2);
+    expect(await tokens('output')).toBe(6); // a raw response's usage is not read
+  });
+
+  it('observes tee() once: both branches get every chunk, chunks are counted once', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?ttft=30&gap=10&chunks=4',
+      messages: user,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const [a, b] = stream.tee();
+    const read = async (s: typeof a) => {
+      let text = '';
+      for await (const c of s) text += c.choices[0]?.delta?.content ?? '';
+      return text;
+    };
+    const [ta, tb] = await Promise.all([read(a), read(b)]);
+    expect(ta).toBe(tb);
+    expect(ta.length).toBeGreaterThan(0);
+    expect((await durations()).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(3);
+    expectWithin((await t.histogramTotal(TTFC)).sum, 30);
+    expect(await tokens('output')).toBe(4);
+  });
+
+  it('observes toReadableStream()', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'm?chunks=3',
+      messages: user,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const reader = stream.toReadableStream().getReader();
+    let lines = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      lines += new TextDecoder().decode(value).split('\n').filter(Boolean).length;
+    }
+    expect(lines).toBeGreaterThan(3);
+    expect((await durations()).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(2);
+    expect(await tokens('output')).toBe(3);
+  });
+});
+
+describe('responses.create', () => {
+  it('records a streamed response: TTFT from output_text.delta events, usage from response.completed', async () => {
+    const stream = await client.responses.create({
+      model: 'gpt-4.1?ttft=80&gap=25&chunks=4&prompt=20&cached=8&reasoning=3&completion=11',
+      input: 'hello',
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const e of stream) types.push(e.type);
+    expect(types.at(-1)).toBe('response.completed');
+    expectWithin((await t.histogramTotal(TTFC)).sum, 80);
+    const gaps = await t.histogramTotal(TPOC);
+    expect(gaps.count).toBe(3);
+    expectGap(gaps.min, 25);
+    expectGap(gaps.max, 25);
+    expect(await tokens('input', { 'gen_ai.operation.name': 'chat' })).toBe(20);
+    expect(await tokens('output')).toBe(11);
+    expect(await t.sum(CACHED)).toBe(8);
+    expect(await t.sum(REASONING)).toBe(3);
+    expect((await durations({ 'gen_ai.response.model': 'gpt-4.1' })).count).toBe(1);
+  });
+
+  it('records a non-streaming response and keeps withResponse()', async () => {
+    const p = client.responses.create({ model: 'gpt-4.1?prompt=5&completion=2', input: 'x' });
+    expect(p).toBeInstanceOf(APIPromise);
+    const { data } = await p.withResponse();
+    expect(data.output_text).toBeTruthy(); // the SDK's own _thenUnwrap still ran
+    expect(await tokens('input')).toBe(5);
+    expect(await tokens('output')).toBe(2);
+    expect((await durations()).count).toBe(1);
+    expect(await t.sum(MISSING)).toBe(0);
+  });
+
+  it('records a failed responses call', async () => {
+    await expect(client.responses.create({ model: 'm?status=503', input: 'x' })).rejects.toThrow();
+    expect((await durations({ 'error.type': '503', 'gen_ai.operation.name': 'chat' })).count).toBe(1);
+  });
+});
+
+describe("the SDK's own helpers (they call create() and _thenUnwrap())", () => {
+  it('records chat.completions.parse()', async () => {
+    const res = await client.chat.completions.parse({ model: 'm?prompt=3&completion=4', messages: user });
+    expect(res.choices[0]!.message.content).toBeTruthy();
+    expect((await durations()).count).toBe(1);
+    expect(await tokens('output')).toBe(4);
+    await expect(
+      client.chat.completions.parse({ model: 'm?status=429', messages: user }),
+    ).rejects.toBeInstanceOf(RateLimitError);
+    expect((await durations({ 'error.type': '429' })).count).toBe(1);
+  });
+
+  it('records chat.completions.stream() once, with chunks', async () => {
+    const runner = client.chat.completions.stream({
+      model: 'm?ttft=30&gap=10&chunks=4',
+      messages: user,
+      stream_options: { include_usage: true },
+    });
+    const final = await runner.finalChatCompletion();
+    expect(final.choices[0]!.message.content).toBeTruthy();
+    expect((await durations()).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(3);
+    expectWithin((await t.histogramTotal(TTFC)).sum, 30);
+  });
+
+  it('records responses.stream() once, with chunks, and its failures', async () => {
+    const runner = client.responses.stream({ model: 'm?ttft=40&gap=10&chunks=3&completion=3', input: 'x' });
+    const final = await runner.finalResponse();
+    expect(final.status).toBe('completed');
+    expect((await durations()).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(2);
+    expect(await tokens('output')).toBe(3);
+    await expect(
+      client.responses.stream({ model: 'm?status=500', input: 'x' }).finalResponse(),
+    ).rejects.toThrow();
+    expect((await durations({ 'error.type': '500' })).count).toBe(1);
+    expect((await durations()).count).toBe(2);
+  });
+});
+
+describe('embeddings and legacy completions', () => {
+  it('records embeddings with input tokens only', async () => {
+    const res = await client.embeddings.create({
+      model: 'text-embedding-3-small?prompt=6',
+      input: ['a', 'b'],
+    });
+    expect(res.data).toHaveLength(2);
+    expect((await durations({ 'gen_ai.operation.name': 'embeddings' })).count).toBe(1);
+    expect(await tokens('input', { 'gen_ai.operation.name': 'embeddings' })).toBe(6);
+    expect((await t.histogramTotal(TOKENS, { 'gen_ai.token.type': 'output' })).count).toBe(0);
+  });
+
+  it('records legacy completions, streamed and not', async () => {
+    await client.completions.create({ model: 'davinci-002?prompt=2&completion=3', prompt: 'x' });
+    const stream = await client.completions.create({
+      model: 'davinci-002?ttft=40&gap=10&chunks=3',
+      prompt: 'x',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    const d = await durations({ 'gen_ai.operation.name': 'text_completion' });
+    expect(d.count).toBe(2);
+    expectWithin((await t.histogramTotal(TTFC, { 'gen_ai.operation.name': 'text_completion' })).sum, 40);
+    expect((await t.histogramTotal(TPOC)).count).toBe(2);
+    expect(await tokens('output', { 'gen_ai.operation.name': 'text_completion' })).toBe(3 + 3);
+  });
+});
+
+describe('instrumentation hygiene', () => {
+  it('is idempotent, per instance, and removable', async () => {
+    const plain = new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 });
+    const c = new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 });
+    const opts = { llm: createLlmMetrics({ meterProvider: t.meterProvider }) };
+    instrumentOpenAI(c, opts);
+    instrumentOpenAI(c, opts);
+    expect(isInstrumented(c)).toBe(true);
+    expect(isInstrumented(plain)).toBe(false);
+    await c.chat.completions.create({ model: 'x', messages: user });
+    await plain.chat.completions.create({ model: 'x', messages: user });
+    expect((await durations({ 'gen_ai.request.model': 'x' })).count).toBe(1);
+    uninstrumentOpenAI(c);
+    expect(isInstrumented(c)).toBe(false);
+    await c.chat.completions.create({ model: 'x', messages: user });
+    expect((await durations({ 'gen_ai.request.model': 'x' })).count).toBe(1);
+  });
+
+  it('never breaks the call when telemetry throws', async () => {
+    const broken = {
+      startRequest() {
+        throw new Error('telemetry bug');
+      },
+    } as unknown as ReturnType<typeof createLlmMetrics>;
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
+      llm: broken,
+    });
+    const res = await c.chat.completions.create({ model: 'm', messages: user });
+    expect(res.object).toBe('chat.completion');
+    const stream = await c.chat.completions.create({ model: 'm', messages: user, stream: true });
+    let n = 0;
+    for await (const _ of stream) n++;
+    expect(n).toBeGreaterThan(0);
+
+    const throwingHandle = {
+      startRequest: () => ({
+        chunk() {
+          throw new Error('chunk bug');
+        },
+        end() {
+          throw new Error('end bug');
+        },
+        fail() {
+          throw new Error('fail bug');
+        },
+      }),
+    } as unknown as ReturnType<typeof createLlmMetrics>;
+    const c2 = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
+      llm: throwingHandle,
+    });
+    const s2 = await c2.chat.completions.create({ model: 'm', messages: user, stream: true });
+    n = 0;
+    for await (const _ of s2) n++;
+    expect(n).toBeGreaterThan(0);
+    await expect(
+      c2.chat.completions.create({ model: 'm?status=429', messages: user }),
+    ).rejects.toBeInstanceOf(RateLimitError);
+  });
+
+  it('uses the explicit provider name for self-hosted servers', async () => {
+    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
+      llm: createLlmMetrics({ meterProvider: t.meterProvider }),
+      providerName: 'vllm',
+    });
+    await c.chat.completions.create({ model: 'x', messages: user });
+    expect((await durations({ 'gen_ai.provider.name': 'vllm' })).count).toBe(1);
+  });
+});
