@@ -1,0 +1,3 @@
+export { parseDuration } from './args.js';
+export { CliError, EXIT } from './exit-codes.js';
+export { MAIN_HELP, run, VERSION } from './run.js';
