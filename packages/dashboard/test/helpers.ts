@@ -1,0 +1,100 @@
+import { performance } from 'node:perf_hooks';
+import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
+import { type MetricsAuth, type MetricsHandle, registerMetrics } from '@tokenmeter/setup';
+import { createDashboard, type Dashboard, type DashboardOptions } from '../src/index.js';
+
+export interface App {
+  handle: MetricsHandle;
+  llm: LlmMetrics;
+  dashboard: Dashboard;
+  /** Origin of the metrics server, with a trailing `/`. */
+  base: string;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  gpu?: boolean;
+  auth?: MetricsAuth;
+  dashboard?: Partial<DashboardOptions>;
+  serviceName?: string;
+}
+
+/** setup + llm + dashboard on a loopback port chosen by the OS, like an application would wire them. */
+export async function startApp(options: AppOptions = {}): Promise<App> {
+  let llm: LlmMetrics | undefined;
+  const dashboard = createDashboard({
+    llm: () => llm,
+    collect: () => handle.collect(),
+    ...options.dashboard,
+  });
+  const handle = registerMetrics({
+    serviceName: options.serviceName ?? 'dashboard-test',
+    setGlobal: false,
+    shutdownOnSignals: false,
+    detectResources: false,
+    exporters: ['prometheus'],
+    env: {},
+    prometheus: {
+      host: '127.0.0.1',
+      port: 0,
+      routes: dashboard.routes,
+      ...(options.auth ? { auth: options.auth } : {}),
+    },
+  });
+  await handle.ready;
+  llm = createLlmMetrics({ meterProvider: handle.meterProvider, collect: () => handle.collect(), env: {} });
+  if (options.gpu) fakeGpus(handle);
+  const url = handle.prometheus?.url;
+  if (!url) throw new Error('no metrics url');
+  return { handle, llm, dashboard, base: new URL('/', url).href, stop: () => handle.shutdown() };
+}
+
+/** What @tokenmeter/host records for two GPUs (its instrument names, units and attributes). */
+export function fakeGpus(handle: MetricsHandle, t = () => performance.now() / 1000): void {
+  const meter = handle.meterProvider.getMeter('@tokenmeter/host');
+  const gpus = [0, 1].map((i) => ({ 'hw.id': `GPU-0000-${i}`, 'hw.name': `gpu${i}`, 'hw.type': 'gpu' }));
+  meter.createObservableGauge('hw.gpu.utilization', { unit: '1' }).addCallback((r) => {
+    gpus.forEach((g, i) => {
+      r.observe(0.5 + 0.3 * Math.sin(t() + i), { ...g, 'hw.gpu.task': 'general' });
+      r.observe(0.01, { ...g, 'hw.gpu.task': 'encoder' });
+    });
+  });
+  meter.createObservableUpDownCounter('hw.gpu.memory.usage', { unit: 'By' }).addCallback((r) => {
+    gpus.forEach((g, i) => {
+      r.observe((20 + 4 * i) * 2 ** 30, g);
+    });
+  });
+  meter.createObservableUpDownCounter('hw.gpu.memory.limit', { unit: 'By' }).addCallback((r) => {
+    for (const g of gpus) r.observe(80 * 2 ** 30, g);
+  });
+}
+
+/**
+ * Records a little of everything through the public API: streamed client calls on
+ * two models (with TTFT), a failure, a server request and training steps.
+ */
+export function recordTraffic(llm: LlmMetrics, round = 0): void {
+  const now = performance.now();
+  for (const [i, model] of ['gpt-4o', 'gpt-4o-mini', 'gpt-4o-mini'].entries()) {
+    const req = llm.startRequest({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: model,
+      stream: true,
+      startTime: now - 400 - 100 * i,
+    });
+    req.chunk();
+    req.chunk();
+    req.end({ inputTokens: 100 + i, outputTokens: 20 + i, finishReason: 'stop' });
+  }
+  llm
+    .startRequest({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', startTime: now - 50 })
+    .fail(Object.assign(new Error('rate limited'), { status: 429 }));
+  const srv = llm.startServerRequest({ operation: 'chat', provider: 'vllm', requestModel: 'llama-3-8b' });
+  srv.scheduled();
+  srv.token();
+  srv.token();
+  srv.end({ inputTokens: 512, outputTokens: 2, finishReason: 'stop' });
+  const run = llm.training({ runName: 'sft-1', model: 'llama-3-8b' });
+  run.step({ loss: 2 / (round + 1), durationS: 0.2 + 0.01 * round, tokens: 4096, samples: 8 });
+}
