@@ -1,0 +1,148 @@
+// Shared measurement helpers for `pnpm bench`. Every benchmark runs its
+// baselines in the same process, interleaved round by round (A B C, A B C, …),
+// so a noisy neighbour slows every variant of a round alike; ratios are taken
+// per round and the median of those is reported.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export const QUICK = process.env.TOKENMETER_BENCH_QUICK === '1';
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+export function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const i = Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))));
+  return s[i];
+}
+
+export function gc() {
+  if (typeof globalThis.gc === 'function') {
+    globalThis.gc();
+    globalThis.gc();
+  }
+}
+
+/**
+ * Synchronous micro-benchmark of several variants, interleaved.
+ * `variants`: `[{ name, fn }]`, `fn()` performs one operation.
+ * Returns per variant the median ns/op over `rounds`, and per-round samples.
+ */
+export function compareSync(variants, { opsPerRound = 20_000, rounds = 15, warmupRounds = 3 } = {}) {
+  const samples = new Map(variants.map((v) => [v.name, []]));
+  for (let r = -warmupRounds; r < rounds; r++) {
+    // Rotate the order so no variant always runs first (after GC) or last.
+    const order = variants.map((_, i) => variants[(i + Math.max(r, 0)) % variants.length]);
+    for (const v of order) {
+      const fn = v.fn;
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < opsPerRound; i++) fn();
+      const ns = Number(process.hrtime.bigint() - t0) / opsPerRound;
+      if (r >= 0) samples.get(v.name).push(ns);
+    }
+  }
+  return summarize(samples);
+}
+
+/** Like {@link compareSync}; `fn()` returns a promise and reports how many operations it did. */
+export async function compareAsync(variants, { rounds = 15, warmupRounds = 3 } = {}) {
+  const samples = new Map(variants.map((v) => [v.name, []]));
+  for (let r = -warmupRounds; r < rounds; r++) {
+    const order = variants.map((_, i) => variants[(i + Math.max(r, 0)) % variants.length]);
+    for (const v of order) {
+      const t0 = process.hrtime.bigint();
+      const ops = await v.fn();
+      const ns = Number(process.hrtime.bigint() - t0) / ops;
+      if (r >= 0) samples.get(v.name).push(ns);
+    }
+  }
+  return summarize(samples);
+}
+
+function summarize(samples) {
+  const out = {};
+  for (const [name, xs] of samples) {
+    out[name] = { median: median(xs), p25: quantile(xs, 0.25), p75: quantile(xs, 0.75), samples: xs };
+  }
+  return out;
+}
+
+/** Median over rounds of `a[i] / b[i]`: paired, so a slow round affects both sides. */
+export function pairedRatio(result, a, b) {
+  const xs = result[a].samples;
+  const ys = result[b].samples;
+  return median(xs.map((x, i) => x / ys[i]));
+}
+
+/** Median over rounds of `a[i] - b[i]`. */
+export function pairedDiff(result, a, b) {
+  const xs = result[a].samples;
+  const ys = result[b].samples;
+  return median(xs.map((x, i) => x - ys[i]));
+}
+
+/**
+ * Measures the longest event-loop stall while `work()` runs, two ways: a
+ * setImmediate-gap probe (the longest time the loop did not get round to a
+ * queued setImmediate) and `monitorEventLoopDelay` (10 ms resolution timer).
+ */
+export async function withLoopProbe(work) {
+  let maxGap = 0;
+  let last = performance.now();
+  let running = true;
+  const tick = () => {
+    const now = performance.now();
+    if (now - last > maxGap) maxGap = now - last;
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t0 = performance.now();
+  let value;
+  try {
+    value = await work();
+  } finally {
+    const wall = performance.now() - t0;
+    running = false;
+    h.disable();
+    // One more turn so the probe sees the tail of the work.
+    await new Promise((r) => setImmediate(r));
+    value = { value, wallMs: wall };
+  }
+  return { ...value, maxGapMs: maxGap, elDelayMaxMs: h.max / 1e6 };
+}
+
+export function fmtNs(ns) {
+  if (!Number.isFinite(ns)) return 'n/a';
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+export function fmtMs(ms) {
+  if (!Number.isFinite(ms)) return 'n/a';
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+export function fmtBytes(b) {
+  if (!Number.isFinite(b)) return 'n/a';
+  if (b >= 1 << 20) return `${(b / (1 << 20)).toFixed(2)} MiB`;
+  if (b >= 1 << 10) return `${(b / (1 << 10)).toFixed(1)} KiB`;
+  return `${Math.round(b)} B`;
+}
+
+export const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
+
+/**
+ * The one thing a benchmark script prints for run.js: a section with tables,
+ * notes and targets. `targets`: `[{ name, target, measured, met }]`.
+ */
+export function emit(section) {
+  process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(section)}\n`);
+}
