@@ -95,6 +95,7 @@ export interface ClientRequest {
 
 class ClientCore implements Finalizable {
   done = false;
+  registered = false;
   firstChunk = -1;
   lastChunk = 0;
 
@@ -254,7 +255,7 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
     );
     const handle = new ClientRequestHandle(core);
     ctx.i.upDown.clientActiveRequests.add(1, base.attrs);
-    ctx.registry?.register(handle, core, handle);
+    ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {
     ctx.d.warn('internal-error', `startRequest(): ${String(err)}`);

@@ -2,6 +2,7 @@
  * Everything a handle needs, shared per `LlmMetrics` instance, so handles
  * hold one reference instead of closures.
  */
+import type { AbandonTracker } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
 import type { Diagnostics } from './diagnostics.js';
 import type { InstrumentSet } from './instrument-set.js';
@@ -21,9 +22,11 @@ export interface Guards {
   readonly name: ValueGuard;
 }
 
-/** What a never-ended handle leaves behind for the FinalizationRegistry. */
+/** What a never-ended handle leaves behind for the abandon tracker. */
 export interface Finalizable {
   done: boolean;
+  /** Set when the handle left the nursery for the FinalizationRegistry. */
+  registered: boolean;
   /** Called once if the handle is collected while not done. */
   abandon(): void;
 }
@@ -36,21 +39,8 @@ export interface LlmContext {
   readonly now: () => number;
   readonly root: AttrNode;
   readonly g: Guards;
-  readonly registry: FinalizationRegistry<Finalizable> | undefined;
-}
-
-export function createRegistry(): FinalizationRegistry<Finalizable> | undefined {
-  if (typeof FinalizationRegistry !== 'function') return undefined;
-  return new FinalizationRegistry<Finalizable>((state) => {
-    try {
-      if (!state.done) {
-        state.done = true;
-        state.abandon();
-      }
-    } catch {
-      // Finalizers run outside any caller; nothing may escape.
-    }
-  });
+  /** Undefined when `trackAbandoned: false`. */
+  readonly abandoned: AbandonTracker | undefined;
 }
 
 /** Resolves a caller-supplied start time (performance.now() ms) against the clock. */

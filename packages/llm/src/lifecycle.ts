@@ -22,7 +22,7 @@ export function abortErrorType(reason: unknown): string {
 /**
  * Marks the handle done and takes it out of the in-flight count, exactly once.
  * A second end/fail/abort returns false with one diagnostic, so nothing is
- * counted twice. `handle` is the finalization-registry token.
+ * counted twice. `handle` is the abandon tracker's key.
  */
 export function finishOnce(
   core: LifecycleCore,
@@ -36,7 +36,7 @@ export function finishOnce(
   }
   core.done = true;
   try {
-    core.ctx.registry?.unregister(handle);
+    core.ctx.abandoned?.release(handle, core);
     active.add(-1, core.base.attrs);
   } catch (err) {
     core.ctx.d.warn('internal-error', `${what}: ${String(err)}`);

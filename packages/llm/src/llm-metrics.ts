@@ -4,10 +4,11 @@
  * lifecycle handles that share one context.
  */
 import { type MeterProvider, metrics } from '@opentelemetry/api';
+import { createAbandonTracker } from './abandon-tracker.js';
 import { AttrBudget, AttrNode } from './attributes.js';
 import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
 import type { SnapshotSource } from './collection.js';
-import { createRegistry, type LlmContext } from './context.js';
+import type { LlmContext } from './context.js';
 import { Diagnostics } from './diagnostics.js';
 import { errorType } from './error-type.js';
 import * as extras from './extras.js';
@@ -152,7 +153,7 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       worker: other('worker'),
       name: other('name'),
     },
-    registry: o.trackAbandoned === false ? undefined : createRegistry(),
+    abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
   };
   const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);

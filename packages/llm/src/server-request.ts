@@ -76,6 +76,7 @@ export interface ServerRequest {
 
 class ServerCore implements Finalizable {
   done = false;
+  registered = false;
   scheduledAt = -1;
   firstToken = -1;
   lastToken = 0;
@@ -266,7 +267,7 @@ export function startServerRequest(ctx: LlmContext, options: StartServerRequestO
     const core = new ServerCore(ctx, base, startTime(ctx, o.startTime));
     const handle = new ServerRequestHandle(core);
     ctx.i.upDown.serverActiveRequests.add(1, base.attrs);
-    ctx.registry?.register(handle, core, handle);
+    ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {
     ctx.d.warn('internal-error', `startServerRequest(): ${String(err)}`);
