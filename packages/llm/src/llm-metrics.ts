@@ -23,6 +23,10 @@ import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.
 import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
 import { VERSION } from './version.js';
 
+// Node defines the `performance` global as a lazy accessor: reading it on
+// every clock read (once per chunk) costs a getter call. Resolve it once.
+const clock = globalThis.performance;
+
 /** The env value that selects the next GenAI shape. */
 export const SEMCONV_OPT_IN_LATEST = 'gen_ai_latest_experimental';
 
@@ -132,7 +136,7 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   else if (o.meterProvider !== undefined)
     d.warn('invalid-option', 'meterProvider has no getMeter(); using the global one');
   const meter = provider.getMeter(METER_NAME, VERSION);
-  const now = typeof o.now === 'function' ? o.now : () => performance.now();
+  const now = typeof o.now === 'function' ? o.now : () => clock.now();
   const maxLength = o.maxValueLength;
   const distinct = o.maxDistinctValues;
   const other = (what: string) => new ValueGuard(what, { maxLength, maxDistinct: distinct }, 50, d);
