@@ -147,9 +147,9 @@ const targets = [];
 const raw = {};
 for (const n of SIZES) {
   const s = await setUp(n);
-  const rounds = QUICK ? 3 : n >= 10_000 ? 7 : 15;
+  const rounds = QUICK ? 3 : n >= 10_000 ? 11 : 15;
   const stats = new Map(
-    s.variants.map((v) => [v.name, { ms: [], block: [], first: undefined, bytes: 0, wire: 0 }]),
+    s.variants.map((v) => [v.name, { ms: [], block: [], gc: [], first: undefined, bytes: 0, wire: 0 }]),
   );
   for (let r = -1; r < rounds; r++) {
     const order = s.variants.map((_, i) => s.variants[(i + Math.max(r, 0)) % s.variants.length]);
@@ -164,6 +164,7 @@ for (const n of SIZES) {
       }
       st.ms.push(res.wallMs);
       st.block.push(block);
+      st.gc.push(res.maxGcMs);
       st.bytes = res.value.body ?? res.value.bytes;
       st.wire = res.value.wire ?? st.bytes;
     }
@@ -181,6 +182,7 @@ for (const n of SIZES) {
       fmtMs(ms),
       fmtMs(st.first.ms),
       `${fmtMs(median(st.block))} / ${fmtMs(Math.max(...st.block))}`,
+      fmtMs(st.gc[st.block.indexOf(Math.max(...st.block))]),
       v.name === 'ours-http-gzip' ? `${fmtBytes(st.wire)} (gzip)` : fmtBytes(st.bytes),
       fmtX(ms / promMs),
       fmtX(ms / stockMs),
@@ -202,7 +204,7 @@ emit({
   id: 'scrape',
   title: '3. Scrape: render time, bytes, event-loop block',
   intro:
-    'N histogram series (4 labels, 14 buckets, 3 recorded values each) of one instrument, the same data in each of three providers/registries in one process. Time = from the start of the scrape to the last byte (HTTP) or the finished text (in-process); "first" is the first scrape (our label-string cache is cold). Loop block = the longest gap a setImmediate probe (and `monitorEventLoopDelay`) saw during the scrape: median / max over rounds. The HTTP client runs in the same process, so its work is included.',
+    'N histogram series (4 labels, 14 buckets, 3 recorded values each) of one instrument, the same data in each of three providers/registries in one process. Time = from the start of the scrape to the last byte (HTTP) or the finished text (in-process); "first" is the first scrape (our label-string cache is cold). Loop block = the longest gap a setImmediate probe (and `monitorEventLoopDelay`) saw during the scrape: median / max over rounds; "GC pause in the max round" is the longest garbage-collection pause (`PerformanceObserver`, `gc` entries) in the round that had the max, so a stall that is a GC pause shows as one. The HTTP client runs in the same process, so its work is included.',
   tables: [
     {
       columns: [
@@ -211,6 +213,7 @@ emit({
         'median',
         'first scrape',
         'loop block median / max',
+        'GC pause in the max round',
         'body',
         'vs prom-client',
         'vs stock',

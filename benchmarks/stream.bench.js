@@ -6,7 +6,18 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
 import { instrumentOpenAI } from '@tokenmeter/openai';
-import { compareAsync, compareSync, emit, fmtNs, pairedDiff, QUICK } from './lib/harness.js';
+import OpenAI from 'openai';
+import {
+  childResult,
+  compareAsync,
+  compareSync,
+  emit,
+  fmtNs,
+  inChild,
+  median,
+  pairedDiff,
+  QUICK,
+} from './lib/harness.js';
 
 class CollectOnlyReader extends MetricReader {
   constructor() {
@@ -62,107 +73,190 @@ function fakeOpenAI() {
   return { baseURL: 'https://api.openai.com/v1', chat: { completions } };
 }
 
+/**
+ * The real `openai` SDK reading the same chunks as an SSE body from an
+ * in-memory `Response` (its own fetch option; no socket): the baseline users
+ * actually have, with the SDK's SSE decoding and JSON parsing per chunk.
+ */
+const SSE = new TextEncoder().encode(
+  `${chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')}data: [DONE]\n\n`,
+);
+function realOpenAI() {
+  return new OpenAI({
+    apiKey: 'bench',
+    baseURL: 'https://api.openai.com/v1',
+    maxRetries: 0,
+    fetch: async () => new Response(SSE, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+  });
+}
+
 const BODY = { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] };
 
+/** Streams per round: long enough rounds that JIT tiers and GC timing average out. */
+const STREAMS = QUICK ? 5 : 50;
+
 async function consume(client) {
-  const stream = await client.chat.completions.create(BODY);
-  let n = 0;
-  for await (const c of stream) if (c.choices.length > 0) n++;
-  if (n !== CHUNKS) throw new Error(`consumed ${n} of ${CHUNKS}`);
-  return CHUNKS;
+  for (let k = 0; k < STREAMS; k++) {
+    const stream = await client.chat.completions.create(BODY);
+    let n = 0;
+    for await (const c of stream) if (c.choices.length > 0) n++;
+    if (n !== CHUNKS) throw new Error(`consumed ${n} of ${CHUNKS}`);
+  }
+  return CHUNKS * STREAMS;
 }
 
-const bare = fakeOpenAI();
-const instrumented = instrumentOpenAI(fakeOpenAI(), {
-  llm: createLlmMetrics({ meterProvider: sdkProvider(), semconv: 'v1.41' }),
-});
-const instrumentedNoop = instrumentOpenAI(fakeOpenAI(), {
-  llm: createLlmMetrics({ meterProvider: noopProvider(), semconv: 'v1.41' }),
-});
+// Two groups, each in its own process: a bare client against the client
+// instrumented over (a) a no-op MeterProvider, (b) the SDK. Mixed in one
+// process, the SDK variant's garbage and its instruments at our call sites
+// (polymorphic inline caches an app with one provider never has) were charged
+// to the no-op variant: 187–280 ns there vs ~110 ns alone. Each group still
+// races its baseline in the same process, interleaved round by round.
+const GROUP = process.env.TOKENMETER_STREAM_GROUP;
 
-const opts = QUICK ? { rounds: 5, warmupRounds: 2 } : { rounds: 21, warmupRounds: 5 };
-const s = await compareAsync(
-  [
-    { name: 'bare', fn: () => consume(bare) },
-    { name: 'wrapped', fn: () => consume(instrumented) },
-    { name: 'wrapped-noop', fn: () => consume(instrumentedNoop) },
-  ],
-  opts,
-);
-
-// llm's req.chunk() alone: one handle, many chunks (the first is TTFT, the rest time_per_output_chunk).
-function chunkLoop(provider) {
-  const llm = createLlmMetrics({ meterProvider: provider, semconv: 'v1.41' });
-  let req = llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', stream: true });
+async function runGroup(kind) {
+  const provider = kind.endsWith('sdk') ? sdkProvider : noopProvider;
+  const client = kind.startsWith('real') ? realOpenAI : fakeOpenAI;
+  const bare = client();
+  const instrumented = instrumentOpenAI(client(), {
+    llm: createLlmMetrics({ meterProvider: provider(), semconv: 'v1.41' }),
+  });
+  const opts = QUICK ? { rounds: 5, warmupRounds: 2 } : { rounds: 15, warmupRounds: 5 };
+  const s = await compareAsync(
+    [
+      { name: 'bare', fn: () => consume(bare) },
+      { name: 'wrapped', fn: () => consume(instrumented) },
+    ],
+    opts,
+  );
+  if (kind.startsWith('real'))
+    return { bare: s.bare.median, wrapped: s.wrapped.median, overhead: pairedDiff(s, 'wrapped', 'bare') };
+  // llm's req.chunk() alone: one handle, many chunks (the first is TTFT, the rest time_per_output_chunk).
+  const llm = createLlmMetrics({ meterProvider: provider(), semconv: 'v1.41' });
+  const start = () =>
+    llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', stream: true });
+  let req = start();
   let n = 0;
-  return () => {
-    req.chunk();
-    if (++n === 10_000) {
-      req.end();
-      req = llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o', stream: true });
-      n = 0;
-    }
-  };
-}
-const c = compareSync(
-  [
-    { name: 'chunk-sdk', fn: chunkLoop(sdkProvider()) },
-    { name: 'chunk-noop', fn: chunkLoop(noopProvider()) },
-    { name: 'empty', fn: () => {} },
-  ],
-  QUICK ? { opsPerRound: 5000, rounds: 5 } : { opsPerRound: 50_000, rounds: 15 },
-);
-
-const perChunkWrapped = pairedDiff(s, 'wrapped', 'bare');
-const perChunkNoop = pairedDiff(s, 'wrapped-noop', 'bare');
-emit({
-  id: 'stream',
-  title: '2. Stream wrapper overhead per chunk',
-  intro: `A fake OpenAI client whose \`create()\` returns an APIPromise-like object and a Stream-like body with \`iterator()\` (the shape \`@tokenmeter/openai\` wraps in the real SDK), ${CHUNKS} in-memory \`chat.completion.chunk\` objects per stream, consumed with \`for await\`. Per-chunk figures include the request's fixed start/end cost spread over ${CHUNKS} chunks. "No-op provider" = the same code with a no-op MeterProvider: the cost of our wrapper and handle logic without the SDK's record.`,
-  tables: [
-    {
-      columns: ['variant', 'median per chunk', 'overhead per chunk vs bare'],
-      rows: [
-        ['bare async iteration (uninstrumented client)', fmtNs(s.bare.median), '—'],
-        ['instrumented, SDK MeterProvider', fmtNs(s.wrapped.median), fmtNs(perChunkWrapped)],
-        [
-          'instrumented, no-op MeterProvider (our code only)',
-          fmtNs(s['wrapped-noop'].median),
-          fmtNs(perChunkNoop),
-        ],
-        [
-          '`req.chunk()` alone, SDK MeterProvider',
-          fmtNs(c['chunk-sdk'].median),
-          fmtNs(pairedDiff(c, 'chunk-sdk', 'empty')),
-        ],
-        [
-          '`req.chunk()` alone, no-op MeterProvider',
-          fmtNs(c['chunk-noop'].median),
-          fmtNs(pairedDiff(c, 'chunk-noop', 'empty')),
-        ],
-      ],
-    },
-  ],
-  notes: [
-    'Every chunk after the first is one `gen_ai.client.operation.time_per_output_chunk` record (the spec asks for one record per chunk); in the SDK that is one attribute hash plus `Date.now()` per chunk, which is most of the instrumented cost.',
-  ],
-  targets: [
-    {
-      name: 'wrapper ≤ 100 ns per chunk (with the SDK record)',
-      measured: fmtNs(perChunkWrapped),
-      met: perChunkWrapped <= 100,
-    },
-    {
-      name: 'wrapper ≤ 100 ns per chunk (our code, no-op provider)',
-      measured: fmtNs(perChunkNoop),
-      met: perChunkNoop <= 100,
-    },
-  ],
-  raw: {
+  const c = compareSync(
+    [
+      {
+        name: 'chunk',
+        fn: () => {
+          req.chunk();
+          if (++n === 10_000) {
+            req.end();
+            req = start();
+            n = 0;
+          }
+        },
+      },
+      { name: 'empty', fn: () => {} },
+    ],
+    QUICK ? { opsPerRound: 5000, rounds: 5 } : { opsPerRound: 50_000, rounds: 15 },
+  );
+  return {
     bare: s.bare.median,
     wrapped: s.wrapped.median,
-    wrappedNoop: s['wrapped-noop'].median,
-    chunkSdk: c['chunk-sdk'].median,
-    chunkNoop: c['chunk-noop'].median,
-  },
-});
+    overhead: pairedDiff(s, 'wrapped', 'bare'),
+    chunk: c.chunk.median,
+    chunkOverhead: pairedDiff(c, 'chunk', 'empty'),
+  };
+}
+
+if (GROUP) {
+  childResult(await runGroup(GROUP));
+} else {
+  const group = (kind) => inChild(import.meta.url, { TOKENMETER_STREAM_GROUP: kind });
+  // Each group three times, alternating, so a slow minute does not land on one group only.
+  const KINDS = ['noop', 'sdk', 'real-noop', 'real-sdk'];
+  const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) for (const k of KINDS) runs[k].push(group(k));
+  const med = (k, f) => median(runs[k].map((r) => r[f]));
+  const noop = Object.fromEntries(
+    ['bare', 'wrapped', 'overhead', 'chunk', 'chunkOverhead'].map((f) => [f, med('noop', f)]),
+  );
+  const sdk = Object.fromEntries(
+    ['bare', 'wrapped', 'overhead', 'chunk', 'chunkOverhead'].map((f) => [f, med('sdk', f)]),
+  );
+  const realNoop = Object.fromEntries(['bare', 'wrapped', 'overhead'].map((f) => [f, med('real-noop', f)]));
+  const realSdk = Object.fromEntries(['bare', 'wrapped', 'overhead'].map((f) => [f, med('real-sdk', f)]));
+  const spread = (k, f) => runs[k].map((r) => fmtNs(r[f])).join(' / ');
+  const pct = (r) => `${((r.overhead / r.bare) * 100).toFixed(1)} %`;
+  emit({
+    id: 'stream',
+    title: '2. Stream wrapper overhead per chunk',
+    intro: `A fake OpenAI client whose \`create()\` returns an APIPromise-like object and a Stream-like body with \`iterator()\` (the shape \`@tokenmeter/openai\` wraps in the real SDK), ${CHUNKS} in-memory \`chat.completion.chunk\` objects per stream, consumed with \`for await\`. Per-chunk figures include the request's fixed start/end cost spread over ${CHUNKS} chunks. "No-op provider" = the same code with a no-op MeterProvider: the cost of our wrapper and handle logic without the SDK's record. Each provider kind runs in its own process against a bare client in that same process (interleaved rounds; median of 3 processes per kind), because one app has one provider: mixing both in one process made our call sites polymorphic and charged the SDK variant's garbage to the no-op one.`,
+    tables: [
+      {
+        columns: [
+          'variant',
+          'median per chunk',
+          'bare, same process',
+          'overhead per chunk vs bare',
+          'overhead per process',
+        ],
+        rows: [
+          [
+            'instrumented, no-op MeterProvider (our code only)',
+            fmtNs(noop.wrapped),
+            fmtNs(noop.bare),
+            fmtNs(noop.overhead),
+            spread('noop', 'overhead'),
+          ],
+          [
+            'instrumented, SDK MeterProvider',
+            fmtNs(sdk.wrapped),
+            fmtNs(sdk.bare),
+            fmtNs(sdk.overhead),
+            spread('sdk', 'overhead'),
+          ],
+          [
+            'real `openai` SDK, in-memory SSE body, no-op MeterProvider',
+            fmtNs(realNoop.wrapped),
+            fmtNs(realNoop.bare),
+            `${fmtNs(realNoop.overhead)} (${pct(realNoop)})`,
+            spread('real-noop', 'overhead'),
+          ],
+          [
+            'real `openai` SDK, in-memory SSE body, SDK MeterProvider',
+            fmtNs(realSdk.wrapped),
+            fmtNs(realSdk.bare),
+            `${fmtNs(realSdk.overhead)} (${pct(realSdk)})`,
+            spread('real-sdk', 'overhead'),
+          ],
+          [
+            '`req.chunk()` alone, no-op MeterProvider',
+            fmtNs(noop.chunk),
+            '—',
+            fmtNs(noop.chunkOverhead),
+            spread('noop', 'chunkOverhead'),
+          ],
+          [
+            '`req.chunk()` alone, SDK MeterProvider',
+            fmtNs(sdk.chunk),
+            '—',
+            fmtNs(sdk.chunkOverhead),
+            spread('sdk', 'chunkOverhead'),
+          ],
+        ],
+      },
+    ],
+    notes: [
+      'The no-op overhead moves by about ±15 ns between processes and runs on this VM (per-process column), so a figure near 100 ns meets or misses the ≤ 100 ns target by noise: read it as "about 100 ns", not as a margin.',
+      "Our per-chunk work: one monotonic clock read (`performance.now()`, ~40 ns on this VM: most of `req.chunk()` with a no-op provider), one promise reaction registered on the source's own promise so it runs before the consumer resumes (~40 ns), and reading the chunk for output, finish reason and usage.",
+      "Every chunk after the first is one `gen_ai.client.operation.time_per_output_chunk` record (the spec asks for one record per chunk); in the SDK that is one attribute hash plus `Date.now()` per chunk, ~1 µs, which no wrapper can avoid through the OTel API: the SDK row is the SDK's floor plus ours.",
+    ],
+    targets: [
+      {
+        name: 'wrapper ≤ 100 ns per chunk (our code, no-op provider)',
+        measured: fmtNs(noop.overhead),
+        met: noop.overhead <= 100,
+      },
+      {
+        name: 'wrapper ≤ 100 ns per chunk (with the SDK record)',
+        measured: fmtNs(sdk.overhead),
+        met: sdk.overhead <= 100,
+      },
+    ],
+    raw: { noop, sdk, realNoop, realSdk, runs },
+  });
+}

@@ -2,7 +2,9 @@
 // baselines in the same process, interleaved round by round (A B C, A B C, …),
 // so a noisy neighbour slows every variant of a round alike; ratios are taken
 // per round and the median of those is reported.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { spawnSync } from 'node:child_process';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 export const QUICK = process.env.TOKENMETER_BENCH_QUICK === '1';
 
@@ -103,6 +105,12 @@ export async function withLoopProbe(work) {
   setImmediate(tick);
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  // GC pauses during the work, so a long stall can be told apart from a slow serializer.
+  let maxGcMs = 0;
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.duration > maxGcMs) maxGcMs = e.duration;
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
   let value;
   try {
@@ -111,11 +119,13 @@ export async function withLoopProbe(work) {
     const wall = performance.now() - t0;
     running = false;
     h.disable();
-    // One more turn so the probe sees the tail of the work.
+    // One more turn so the probe sees the tail of the work (and GC entries are delivered).
     await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 0));
+    gcs.disconnect();
     value = { value, wallMs: wall };
   }
-  return { ...value, maxGapMs: maxGap, elDelayMaxMs: h.max / 1e6 };
+  return { ...value, maxGapMs: maxGap, elDelayMaxMs: h.max / 1e6, maxGcMs };
 }
 
 export function fmtNs(ns) {
@@ -145,4 +155,27 @@ export const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a');
  */
 export function emit(section) {
   process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(section)}\n`);
+}
+
+/**
+ * Runs this benchmark file again in a fresh `node --expose-gc` child with
+ * `env` added, and returns what the child passed to {@link childResult}.
+ * For measurements whose JIT state must not be shared with other variants,
+ * or that are repeated across processes so one slow minute or one unlucky
+ * JIT decision does not decide the figure.
+ */
+export function inChild(fileUrl, env) {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(fileUrl)], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('CHILD_RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`${fileUrl} child ${JSON.stringify(env)} failed: ${r.stderr}`);
+  return JSON.parse(line.slice('CHILD_RESULT '.length));
+}
+
+/** In a child started by {@link inChild}: hands `value` back to the parent. */
+export function childResult(value) {
+  process.stdout.write(`\nCHILD_RESULT ${JSON.stringify(value)}\n`);
 }
