@@ -71,6 +71,16 @@ export function createInstrumentSet(meter: Meter, shape: SemconvShape): Instrume
         break;
     }
   }
-  // The loop filled every key of the closed unions above.
-  return { histogram, counter, upDown, gauge, observableGauge, observableUpDown } as unknown as InstrumentSet;
+  // The loop filled every key of the closed unions above. Objects grown by
+  // 20+ keyed stores are in V8's dictionary mode, which made every
+  // `ctx.i.histogram.x` on the record path a hash lookup; a spread copy is a
+  // fast-properties object.
+  return {
+    histogram: { ...histogram },
+    counter: { ...counter },
+    upDown: { ...upDown },
+    gauge: { ...gauge },
+    observableGauge: { ...observableGauge },
+    observableUpDown: { ...observableUpDown },
+  } as unknown as InstrumentSet;
 }
