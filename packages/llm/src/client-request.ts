@@ -24,7 +24,7 @@ import {
   INFERENCE_OPERATIONS,
 } from './semconv.js';
 import { bag, recordClientUsage, type TokenUsage } from './usage.js';
-import { nonNegative, port } from './validate.js';
+import { isPort, nonNegative, port } from './validate.js';
 
 export interface StartRequestOptions {
   /** `gen_ai.operation.name`: chat, embeddings, invoke_agent, execute_tool… Required; `_OTHER` if missing. */
@@ -228,16 +228,7 @@ const DEAD: ClientRequest = Object.freeze({
 export function startClientRequest(ctx: LlmContext, options: StartRequestOptions): ClientRequest {
   try {
     const o = bag<StartRequestOptions>(options, 'startRequest() options', ctx) ?? ({} as StartRequestOptions);
-    const g = ctx.g;
-    const op = g.operation.bound(o.operation) ?? missing(ctx, 'operation');
-    const provider = g.provider.bound(o.provider) ?? missing(ctx, 'provider');
-    const address = g.address.bound(o.serverAddress);
-    const base = ctx.root
-      .with(ATTR_GEN_AI_OPERATION_NAME, op)
-      .with(ATTR_GEN_AI_PROVIDER_NAME, provider)
-      .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o.requestModel))
-      .with(ATTR_SERVER_ADDRESS, address)
-      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d));
+    const { op, base } = clientBase(ctx, o);
     const stream = o.stream === true;
     const h = ctx.i.histogram;
     const latest = ctx.shape === 'latest_experimental';
@@ -261,6 +252,46 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
     ctx.d.warn('internal-error', `startRequest(): ${String(err)}`);
     return DEAD;
   }
+}
+
+/** The bounded operation and the base attribute set of a request, reusing the last resolution when it repeats. */
+function clientBase(ctx: LlmContext, o: StartRequestOptions): { op: string; base: AttrNode } {
+  const last = ctx.lastClient;
+  if (
+    last.base !== undefined &&
+    o.operation === last.operation &&
+    o.provider === last.provider &&
+    o.requestModel === last.requestModel &&
+    o.serverAddress === last.serverAddress &&
+    o.serverPort === last.serverPort
+  ) {
+    return { op: last.op as string, base: last.base };
+  }
+  const g = ctx.g;
+  const op = g.operation.bound(o.operation) ?? missing(ctx, 'operation');
+  const provider = g.provider.bound(o.provider) ?? missing(ctx, 'provider');
+  const address = g.address.bound(o.serverAddress);
+  const base = ctx.root
+    .with(ATTR_GEN_AI_OPERATION_NAME, op)
+    .with(ATTR_GEN_AI_PROVIDER_NAME, provider)
+    .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o.requestModel))
+    .with(ATTR_SERVER_ADDRESS, address)
+    .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d));
+  // Only clean resolutions are reused, so a bad value warns on every request, as before.
+  const clean =
+    typeof o.operation === 'string' &&
+    typeof o.provider === 'string' &&
+    (o.requestModel === undefined || typeof o.requestModel === 'string') &&
+    (o.serverAddress === undefined || typeof o.serverAddress === 'string') &&
+    (o.serverPort === undefined || isPort(o.serverPort));
+  last.operation = o.operation;
+  last.provider = o.provider;
+  last.requestModel = o.requestModel;
+  last.serverAddress = o.serverAddress;
+  last.serverPort = o.serverPort;
+  last.op = op;
+  last.base = clean ? base : undefined;
+  return { op, base };
 }
 
 function latestDuration(ctx: LlmContext, op: string, inference: boolean): Histogram {

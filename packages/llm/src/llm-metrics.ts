@@ -158,6 +158,15 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       name: other('name'),
     },
     abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
+    lastClient: {
+      operation: undefined,
+      provider: undefined,
+      requestModel: undefined,
+      serverAddress: undefined,
+      serverPort: undefined,
+      op: undefined,
+      base: undefined,
+    },
   };
   const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);

@@ -36,10 +36,15 @@ export function ratio(v: unknown, what: string, d: Diagnostics): number | undefi
   return undefined;
 }
 
-/** A TCP port: an integer in 1..65535. */
+/** Whether `v` is a TCP port: an integer in 1..65535. */
+export function isPort(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+}
+
+/** A TCP port, or undefined (with a diagnostic when one was given but invalid). */
 export function port(v: unknown, d: Diagnostics): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535) return v;
+  if (isPort(v)) return v;
   d.warn('invalid-attribute', `serverPort must be an integer in 1..65535, got ${describe(v)}; dropped`);
   return undefined;
 }

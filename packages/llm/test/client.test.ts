@@ -291,3 +291,63 @@ describe('client request: timings the server reported', () => {
     expect(points(decode)).toHaveLength(0);
   });
 });
+
+describe('client request: the last resolved identity is reused only while it repeats', () => {
+  it('gives every identity its own series, whatever order they come in and even when one options object is mutated', async () => {
+    const r = rig();
+    const opts = { ...START };
+    const run = () => r.llm.startRequest(opts).end({ responseModel: 'gpt-4o', outputTokens: 1 });
+    run();
+    run(); // repeat: the reused set
+    opts.requestModel = 'gpt-4o-mini'; // the same object, mutated
+    run();
+    opts.requestModel = 'gpt-4o';
+    run(); // back to the first identity
+    opts.serverPort = 8443;
+    run();
+    opts.serverAddress = 'eu.api.openai.com';
+    run();
+    opts.provider = 'azure.ai.openai';
+    run();
+    opts.operation = 'text_completion';
+    run();
+    const dur = await r.metric('gen_ai.client.operation.duration');
+    const resp = { 'gen_ai.response.model': 'gpt-4o' };
+    const count = (attrs: Record<string, string | number>) =>
+      hist(pointWith(dur, { ...attrs, ...resp })).count;
+    expect(count(BASE)).toBe(3);
+    expect(count({ ...BASE, 'gen_ai.request.model': 'gpt-4o-mini' })).toBe(1);
+    expect(count({ ...BASE, 'server.port': 8443 })).toBe(1);
+    expect(count({ ...BASE, 'server.port': 8443, 'server.address': 'eu.api.openai.com' })).toBe(1);
+    const azure = {
+      ...BASE,
+      'server.port': 8443,
+      'server.address': 'eu.api.openai.com',
+      'gen_ai.provider.name': 'azure.ai.openai',
+    };
+    expect(count(azure)).toBe(1);
+    expect(count({ ...azure, 'gen_ai.operation.name': 'text_completion' })).toBe(1);
+    expect(points(dur)).toHaveLength(6);
+    // in-flight went +1/−1 on the same set each time: every series is back to 0
+    for (const p of points(await r.metric('tokenmeter.gen_ai.client.active_requests')))
+      expect(p.value).toBe(0);
+  });
+
+  it('does not reuse a resolution that dropped a bad value: the next clean request gets its full set', async () => {
+    const cap = captureDiag();
+    try {
+      const r = rig();
+      const bad = { ...START, serverPort: 70_000 };
+      r.llm.startRequest(bad).end({ outputTokens: 1 });
+      r.llm.startRequest(bad).end({ outputTokens: 1 });
+      r.llm.startRequest(START).end({ outputTokens: 1 });
+      const dur = await r.metric('gen_ai.client.operation.duration');
+      const { 'server.port': _dropped, ...noPort } = BASE;
+      expect(hist(pointWith(dur, noPort)).count).toBe(2);
+      expect(hist(pointWith(dur, BASE)).count).toBe(1);
+      expect(cap.warnings.filter((w) => w.includes('serverPort'))).toHaveLength(1);
+    } finally {
+      cap.restore();
+    }
+  });
+});
