@@ -10,21 +10,15 @@ import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
   ATTR_TM_FINISH_REASON,
-  ERROR_TYPE_OTHER,
   GEN_AI_TOKEN_MODALITIES,
   type GenAiOperationName,
   type GenAiTokenModality,
   INFERENCE_OPERATIONS,
 } from './semconv.js';
 import { bag, recordClientUsage, type TokenUsage } from './usage.js';
-import { isPort, nonNegative, port } from './validate.js';
+import { nonNegative } from './validate.js';
 
 export interface StartRequestOptions {
   /** `gen_ai.operation.name`: chat, embeddings, invoke_agent, execute_tool… Required; `_OTHER` if missing. */
@@ -228,7 +222,7 @@ const DEAD: ClientRequest = Object.freeze({
 export function startClientRequest(ctx: LlmContext, options: StartRequestOptions): ClientRequest {
   try {
     const o = bag<StartRequestOptions>(options, 'startRequest() options', ctx) ?? ({} as StartRequestOptions);
-    const { op, base } = clientBase(ctx, o);
+    const { op, base } = ctx.clientIdentity.resolve(ctx, o);
     const stream = o.stream === true;
     const h = ctx.i.histogram;
     const latest = ctx.shape === 'latest_experimental';
@@ -254,46 +248,6 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
   }
 }
 
-/** The bounded operation and the base attribute set of a request, reusing the last resolution when it repeats. */
-function clientBase(ctx: LlmContext, o: StartRequestOptions): { op: string; base: AttrNode } {
-  const last = ctx.lastClient;
-  if (
-    last.base !== undefined &&
-    o.operation === last.operation &&
-    o.provider === last.provider &&
-    o.requestModel === last.requestModel &&
-    o.serverAddress === last.serverAddress &&
-    o.serverPort === last.serverPort
-  ) {
-    return { op: last.op as string, base: last.base };
-  }
-  const g = ctx.g;
-  const op = g.operation.bound(o.operation) ?? missing(ctx, 'operation');
-  const provider = g.provider.bound(o.provider) ?? missing(ctx, 'provider');
-  const address = g.address.bound(o.serverAddress);
-  const base = ctx.root
-    .with(ATTR_GEN_AI_OPERATION_NAME, op)
-    .with(ATTR_GEN_AI_PROVIDER_NAME, provider)
-    .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o.requestModel))
-    .with(ATTR_SERVER_ADDRESS, address)
-    .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d));
-  // Only clean resolutions are reused, so a bad value warns on every request, as before.
-  const clean =
-    typeof o.operation === 'string' &&
-    typeof o.provider === 'string' &&
-    (o.requestModel === undefined || typeof o.requestModel === 'string') &&
-    (o.serverAddress === undefined || typeof o.serverAddress === 'string') &&
-    (o.serverPort === undefined || isPort(o.serverPort));
-  last.operation = o.operation;
-  last.provider = o.provider;
-  last.requestModel = o.requestModel;
-  last.serverAddress = o.serverAddress;
-  last.serverPort = o.serverPort;
-  last.op = op;
-  last.base = clean ? base : undefined;
-  return { op, base };
-}
-
 function latestDuration(ctx: LlmContext, op: string, inference: boolean): Histogram {
   const h = ctx.i.histogram;
   if (inference) return h.clientInferenceDuration;
@@ -301,11 +255,6 @@ function latestDuration(ctx: LlmContext, op: string, inference: boolean): Histog
   if (op === 'execute_tool') return h.executeToolDuration;
   if (op === 'invoke_workflow') return h.invokeWorkflowDuration;
   return h.clientOperationDuration;
-}
-
-function missing(ctx: LlmContext, what: string): string {
-  ctx.d.warn('invalid-attribute', `${what} is required; recorded as _OTHER`);
-  return ERROR_TYPE_OTHER;
 }
 
 function modality(ctx: LlmContext, v: unknown): string {

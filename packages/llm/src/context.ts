@@ -8,6 +8,7 @@ import type { Diagnostics } from './diagnostics.js';
 import type { InstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
 import type { ValueGuard } from './model-guard.js';
+import type { IdentityResolver } from './request-identity.js';
 
 export interface Guards {
   readonly model: ValueGuard;
@@ -41,26 +42,9 @@ export interface LlmContext {
   readonly g: Guards;
   /** Undefined when `trackAbandoned: false`. */
   readonly abandoned: AbandonTracker | undefined;
-  /** The last client request's resolved identity, reused while the next one repeats it. */
-  readonly lastClient: LastClientBase;
-}
-
-/**
- * startRequest() resolves five raw values (operation, provider, model,
- * address, port) through guards into a cached attribute set: ~60 ns. Traffic
- * repeats the same ones request after request, so the last resolution is kept
- * and reused when all five raw values are identical (the pino `child()` idea,
- * without asking callers to bind anything).
- */
-export interface LastClientBase {
-  operation: unknown;
-  provider: unknown;
-  requestModel: unknown;
-  serverAddress: unknown;
-  serverPort: unknown;
-  /** The bounded operation name, and the set; undefined until a request resolved cleanly. */
-  op: string | undefined;
-  base: AttrNode | undefined;
+  /** Client and server request identities, each reusing its last resolution while it repeats. */
+  readonly clientIdentity: IdentityResolver;
+  readonly serverIdentity: IdentityResolver;
 }
 
 /** Resolves a caller-supplied start time (performance.now() ms) against the clock. */

@@ -16,6 +16,7 @@ import { createInstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
 import { measureFn } from './measure.js';
 import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
+import { IdentityResolver } from './request-identity.js';
 import { ERROR_TYPE_OTHER, METER_NAME } from './semconv.js';
 import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
@@ -158,15 +159,8 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       name: other('name'),
     },
     abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
-    lastClient: {
-      operation: undefined,
-      provider: undefined,
-      requestModel: undefined,
-      serverAddress: undefined,
-      serverPort: undefined,
-      op: undefined,
-      base: undefined,
-    },
+    clientIdentity: new IdentityResolver(false),
+    serverIdentity: new IdentityResolver(true),
   };
   const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);

@@ -12,20 +12,13 @@ import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifec
 import { measureFn } from './measure.js';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
   ATTR_TM_FINISH_REASON,
   ATTR_TM_STAGE,
-  ATTR_TM_WORKER_ID,
-  ERROR_TYPE_OTHER,
   type GenAiOperationName,
 } from './semconv.js';
 import { bag } from './usage.js';
-import { count, nonNegative, port } from './validate.js';
+import { count, nonNegative } from './validate.js';
 
 export interface StartServerRequestOptions {
   /** `gen_ai.operation.name`. Required; `_OTHER` if missing. */
@@ -236,34 +229,12 @@ const DEAD: ServerRequest = Object.freeze({
   abort() {},
 });
 
-export function serverBase(
-  ctx: LlmContext,
-  o: {
-    operation?: unknown;
-    provider?: unknown;
-    requestModel?: unknown;
-    serverAddress?: unknown;
-    serverPort?: unknown;
-    worker?: unknown;
-  },
-): AttrNode {
-  const g = ctx.g;
-  const address = g.address.bound(o.serverAddress);
-  return ctx.root
-    .with(ATTR_GEN_AI_OPERATION_NAME, g.operation.bound(o.operation) ?? missing(ctx, 'operation'))
-    .with(ATTR_GEN_AI_PROVIDER_NAME, g.provider.bound(o.provider) ?? missing(ctx, 'provider'))
-    .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o.requestModel))
-    .with(ATTR_SERVER_ADDRESS, address)
-    .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d))
-    .with(ATTR_TM_WORKER_ID, g.worker.bound(o.worker));
-}
-
 export function startServerRequest(ctx: LlmContext, options: StartServerRequestOptions): ServerRequest {
   try {
     const o =
       bag<StartServerRequestOptions>(options, 'startServerRequest() options', ctx) ??
       ({} as StartServerRequestOptions);
-    const base = serverBase(ctx, o);
+    const { base } = ctx.serverIdentity.resolve(ctx, o);
     const core = new ServerCore(ctx, base, startTime(ctx, o.startTime));
     const handle = new ServerRequestHandle(core);
     ctx.i.upDown.serverActiveRequests.add(1, base.attrs);
@@ -273,9 +244,4 @@ export function startServerRequest(ctx: LlmContext, options: StartServerRequestO
     ctx.d.warn('internal-error', `startServerRequest(): ${String(err)}`);
     return DEAD;
   }
-}
-
-function missing(ctx: LlmContext, what: string): string {
-  ctx.d.warn('invalid-attribute', `${what} is required; recorded as _OTHER`);
-  return ERROR_TYPE_OTHER;
 }

@@ -170,3 +170,42 @@ describe('server request lifecycle', () => {
     expect(calls).toBe(before);
   });
 });
+
+describe('server request identity', () => {
+  it('reuses the last resolution only while every field repeats, the worker included', async () => {
+    const r = rig();
+    const opts = { ...START };
+    const run = () => r.llm.startServerRequest(opts).end({ outputTokens: 1 });
+    run();
+    run();
+    opts.worker = 'gpu-1'; // only the worker changes
+    run();
+    opts.requestModel = 'llama-3-70b';
+    run();
+    opts.worker = 'gpu-0';
+    opts.requestModel = 'llama-3-8b';
+    run(); // back to the first identity
+    const dur = await r.metric('gen_ai.server.request.duration');
+    expect(hist(pointWith(dur, BASE)).count).toBe(3);
+    expect(hist(pointWith(dur, { ...BASE, 'tokenmeter.worker.id': 'gpu-1' })).count).toBe(1);
+    const big = { ...BASE, 'tokenmeter.worker.id': 'gpu-1', 'gen_ai.request.model': 'llama-3-70b' };
+    expect(hist(pointWith(dur, big)).count).toBe(1);
+    expect(points(dur)).toHaveLength(3);
+  });
+
+  it('client and server identities do not overwrite each other', async () => {
+    const r = rig();
+    const client = { operation: 'chat', provider: 'openai', requestModel: 'gpt-4o' };
+    for (let i = 0; i < 2; i++) {
+      r.llm.startServerRequest(START).end({ outputTokens: 1 });
+      r.llm.startRequest(client).end({ outputTokens: 1 });
+    }
+    expect(hist(pointWith(await r.metric('gen_ai.server.request.duration'), BASE)).count).toBe(2);
+    const clientBase = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+    };
+    expect(hist(pointWith(await r.metric('gen_ai.client.operation.duration'), clientBase)).count).toBe(2);
+  });
+});
