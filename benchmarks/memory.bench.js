@@ -2,11 +2,8 @@
 // the OTel SDK behind registerMetrics() (cumulative, after a scrape, so our
 // label-string cache is included) vs prom-client. Each variant runs in its own
 // child process (`--expose-gc`) and reports heapUsed deltas; median of repeats.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { emit, fmtBytes, fmtX, median, QUICK } from './lib/harness.js';
+import { childResult, emit, fmtBytes, fmtX, inChild, median, QUICK } from './lib/harness.js';
 
-const SELF = fileURLToPath(import.meta.url);
 const N = QUICK ? 5000 : 20_000;
 
 function attrs(i) {
@@ -106,27 +103,23 @@ async function child(variant) {
   await scrape();
   await gc();
   const afterSecond = process.memoryUsage().heapUsed;
-  process.stdout.write(
-    JSON.stringify({
-      variant,
-      recorded: (afterRecord - before) / N,
-      scraped: (afterScrape - before) / N,
-      steady: (afterSecond - before) / N,
-      keep: typeof keep,
-    }),
-  );
+  childResult({
+    variant,
+    recorded: (afterRecord - before) / N,
+    scraped: (afterScrape - before) / N,
+    steady: (afterSecond - before) / N,
+    keep: typeof keep,
+  });
 }
 
-if (process.argv[2] === '--child') {
-  await child(process.argv[3]);
+if (process.env.TOKENMETER_MEMORY_VARIANT) {
+  await child(process.env.TOKENMETER_MEMORY_VARIANT);
 } else {
   const reps = QUICK ? 1 : 5;
   const res = { otel: [], 'otel-stock': [], 'prom-client': [] };
   for (let r = 0; r < reps; r++) {
     for (const v of Object.keys(res)) {
-      const p = spawnSync(process.execPath, ['--expose-gc', SELF, '--child', v], { encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(`memory child ${v} failed: ${p.stderr}`);
-      res[v].push(JSON.parse(p.stdout));
+      res[v].push(inChild(import.meta.url, { TOKENMETER_MEMORY_VARIANT: v }));
     }
   }
   const m = (v, k) => median(res[v].map((x) => x[k]));
