@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { openAiRoutes } from './openai-sim.js';
-import { embed, type ResolvedScript, resolveScript, type ScriptOptions, streamCutAt } from './script.js';
+import {
+  chunkDue,
+  embed,
+  lastChunkDue,
+  nonStreamCutAt,
+  type ResolvedScript,
+  resolveScript,
+  type ScriptOptions,
+  streamCutAt,
+} from './script.js';
 import {
   type Exchange,
   type Handler,
@@ -53,13 +62,12 @@ function generateLike(options: ScriptOptions, kind: 'chat' | 'generate'): Handle
       kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
     const stream = ex.request.body?.stream !== false; // Ollama streams by default
     const n = s.texts.length;
-    const due = (i: number) => s.ttftMs + i * s.gapMs;
     if (!stream) {
       if (s.cutAfterChunks !== undefined) {
-        if (await ex.at(due(Math.min(s.cutAfterChunks, Math.max(0, n - 1))))) ex.cut();
+        if (await ex.at(nonStreamCutAt(s))) ex.cut();
         return;
       }
-      if (!(await ex.at(due(Math.max(0, n - 1))))) return;
+      if (!(await ex.at(lastChunkDue(s)))) return;
       const firstAt = ex.request.receivedAt + s.ttftMs;
       sendJson(ex, 200, {
         model,
@@ -79,7 +87,7 @@ function generateLike(options: ScriptOptions, kind: 'chat' | 'generate'): Handle
     let lastAt = firstAt;
     for (let i = 0; i < n; i++) {
       if (s.cutAfterChunks !== undefined && i >= s.cutAfterChunks) break;
-      if (!(await ex.at(due(i)))) return;
+      if (!(await ex.at(chunkDue(s, i)))) return;
       lastAt = performance.now();
       if (i === 0) firstAt = lastAt;
       line({ model, created_at: new Date().toISOString(), ...piece(s.texts[i]!), done: false });

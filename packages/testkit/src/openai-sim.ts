@@ -1,4 +1,13 @@
-import { embed, type ResolvedScript, resolveScript, type ScriptOptions, streamCutAt } from './script.js';
+import {
+  chunkDue,
+  embed,
+  lastChunkDue,
+  nonStreamCutAt,
+  type ResolvedScript,
+  resolveScript,
+  type ScriptOptions,
+  streamCutAt,
+} from './script.js';
 import {
   type Exchange,
   type Handler,
@@ -68,18 +77,13 @@ async function prelude(ex: Exchange, options: ScriptOptions): Promise<ResolvedSc
   return s;
 }
 
-/** Absolute time (ms after the request) at which chunk `i` is due. */
-const due = (s: ResolvedScript, i: number) => s.ttftMs + i * s.gapMs;
-/** When a non-streaming answer is due: the time the last chunk would have been sent. */
-const lastDue = (s: ResolvedScript) => due(s, Math.max(0, s.texts.length - 1));
-
 /** For non-streaming calls: wait for the generation time, or cut. False when the exchange is over. */
 async function waitWhole(ex: Exchange, s: ResolvedScript): Promise<boolean> {
   if (s.cutAfterChunks !== undefined) {
-    if (await ex.at(due(s, Math.min(s.cutAfterChunks, Math.max(0, s.texts.length - 1))))) ex.cut();
+    if (await ex.at(nonStreamCutAt(s))) ex.cut();
     return false;
   }
-  return ex.at(lastDue(s));
+  return ex.at(lastChunkDue(s));
 }
 
 function wantsStreamUsage(ex: Exchange, s: ResolvedScript): boolean {
@@ -120,7 +124,7 @@ async function streamChunks(ex: Exchange, s: ResolvedScript, emit: (i: number) =
   const cut = s.cutAfterChunks;
   for (let i = 0; i < s.texts.length; i++) {
     if (cut !== undefined && i >= cut) break;
-    if (!(await ex.at(due(s, i)))) return false;
+    if (!(await ex.at(chunkDue(s, i)))) return false;
     emit(i);
   }
   if (cut !== undefined) {

@@ -244,6 +244,16 @@ export function chunkDue(s: ResolvedScript, i: number): number {
   return s.ttftMs + i * s.gapMs;
 }
 
+/** When a non-streaming answer is due: the time its last chunk would have been sent. */
+export function lastChunkDue(s: ResolvedScript): number {
+  return chunkDue(s, Math.max(0, s.texts.length - 1));
+}
+
+/** When a non-streaming exchange with `cutAfterChunks` is cut instead of answered. */
+export function nonStreamCutAt(s: ResolvedScript): number {
+  return chunkDue(s, Math.min(s.cutAfterChunks ?? 0, Math.max(0, s.texts.length - 1)));
+}
+
 /**
  * When a streaming exchange with `cutAfterChunks` is cut, ms after the
  * request: `cutDelayMs` after the last chunk sent (by default one gap, when
