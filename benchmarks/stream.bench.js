@@ -171,14 +171,12 @@ if (GROUP) {
   const runs = Object.fromEntries(KINDS.map((k) => [k, []]));
   for (let i = 0; i < (QUICK ? 1 : 3); i++) for (const k of KINDS) runs[k].push(group(k));
   const med = (k, f) => median(runs[k].map((r) => r[f]));
-  const noop = Object.fromEntries(
-    ['bare', 'wrapped', 'overhead', 'chunk', 'chunkOverhead'].map((f) => [f, med('noop', f)]),
-  );
-  const sdk = Object.fromEntries(
-    ['bare', 'wrapped', 'overhead', 'chunk', 'chunkOverhead'].map((f) => [f, med('sdk', f)]),
-  );
-  const realNoop = Object.fromEntries(['bare', 'wrapped', 'overhead'].map((f) => [f, med('real-noop', f)]));
-  const realSdk = Object.fromEntries(['bare', 'wrapped', 'overhead'].map((f) => [f, med('real-sdk', f)]));
+  // Per kind, the median over processes of every figure its runs reported.
+  const medians = (k) => Object.fromEntries(Object.keys(runs[k][0]).map((f) => [f, med(k, f)]));
+  const noop = medians('noop');
+  const sdk = medians('sdk');
+  const realNoop = medians('real-noop');
+  const realSdk = medians('real-sdk');
   const spread = (k, f) => runs[k].map((r) => fmtNs(r[f])).join(' / ');
   const pct = (r) => `${((r.overhead / r.bare) * 100).toFixed(1)} %`;
   emit({
