@@ -108,34 +108,43 @@ const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete',
  */
 export function observeEvent(op: Operation, event: unknown, o: Observed): boolean {
   if (!isObj(event)) return false;
-  if (op === 'responses') {
-    const type = str(event.type);
-    if (!type) return false;
-    if (type.endsWith('.delta')) return true;
-    if (RESPONSES_TERMINAL.has(type) || type === 'response.created') {
-      const response = event.response;
-      if (isObj(response)) {
-        o.responseModel = str(response.model) ?? o.responseModel;
-        if (type !== 'response.created') {
-          readResponsesUsage(response.usage, o);
-          o.finishReason = responsesFinishReason(response);
-        }
-      }
-    }
-    return false;
-  }
-  if (o.responseModel === undefined) o.responseModel = str(event.model);
-  if (isObj(event.usage)) readChatUsage(event.usage, o);
-  const choices = event.choices;
+  return op === 'responses'
+    ? observeResponsesEvent(event, o)
+    : observeChunk(event, o, op === 'text_completion');
+}
+
+/** One Chat Completions (or legacy Completions: `legacy`) chunk. Runs once per chunk: no allocation. */
+function observeChunk(chunk: Obj, o: Observed, legacy: boolean): boolean {
+  if (o.responseModel === undefined) o.responseModel = str(chunk.model);
+  if (isObj(chunk.usage)) readChatUsage(chunk.usage, o);
+  const choices = chunk.choices;
   if (!Array.isArray(choices)) return false;
   let output = false;
-  for (const c of choices) {
+  for (let i = 0; i < choices.length; i++) {
+    const c: unknown = choices[i];
     if (!isObj(c)) continue;
     const r = str(c.finish_reason);
     if (r) o.finishReason = r;
-    if (op === 'text_completion' ? nonEmpty(c.text) : deltaHasOutput(c.delta)) output = true;
+    if (!output) output = legacy ? nonEmpty(c.text) : deltaHasOutput(c.delta);
   }
   return output;
+}
+
+function observeResponsesEvent(event: Obj, o: Observed): boolean {
+  const type = str(event.type);
+  if (!type) return false;
+  if (type.endsWith('.delta')) return true;
+  if (RESPONSES_TERMINAL.has(type) || type === 'response.created') {
+    const response = event.response;
+    if (isObj(response)) {
+      o.responseModel = str(response.model) ?? o.responseModel;
+      if (type !== 'response.created') {
+        readResponsesUsage(response.usage, o);
+        o.finishReason = responsesFinishReason(response);
+      }
+    }
+  }
+  return false;
 }
 
 /** The error carried by a terminal `response.failed` event, if any. */

@@ -168,11 +168,14 @@ function observeIterator(it: AsyncIterator<unknown>, signal: AbortSignal | undef
   };
   const onError = (error: unknown): void => m.failure(error);
   const wrapped: AsyncIterableIterator<unknown> = {
-    next(...args: [] | [unknown]) {
+    next(value?: unknown) {
       let p: Promise<IteratorResult<unknown>>;
       try {
-        // Promise.resolve returns a native promise as is; it also accepts a plain result.
-        p = Promise.resolve(it.next(...args));
+        // Forward exactly what the consumer passed, without a rest array and a spread call per chunk.
+        // biome-ignore lint/complexity/noArguments: arity only; rest parameters allocate on this hot path
+        const r = arguments.length === 0 ? it.next() : it.next(value);
+        // A native promise (the SDK's async generator) is used as is; anything else is adopted.
+        p = r instanceof Promise ? r : Promise.resolve(r);
       } catch (error) {
         // As an async function would: a synchronous throw becomes a rejection.
         onError(error);

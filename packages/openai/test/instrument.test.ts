@@ -489,6 +489,62 @@ describe('instrumentation hygiene', () => {
     ).rejects.toBeInstanceOf(RateLimitError);
   });
 
+  it('observes any conforming source iterator: forwards next() arguments, adopts plain results, rejects a synchronous throw', async () => {
+    // A stand-in client, because the real SDK's Stream.iterator() is an async
+    // generator: it always returns native promises and never throws
+    // synchronously, so these branches of the wrapper cannot be reached through it.
+    const calls: unknown[][] = [];
+    const chunk = (content: string) => ({
+      object: 'chat.completion.chunk',
+      choices: [{ delta: { content } }],
+    });
+    const source = {
+      n: 0,
+      next(...args: unknown[]) {
+        calls.push(args);
+        this.n++;
+        if (this.n === 1) return Promise.resolve({ done: false, value: chunk('a') });
+        if (this.n === 2) return { done: false, value: chunk('b') }; // a plain result, not a promise
+        throw new Error('source broke');
+      },
+    };
+    const stream = {
+      controller: new AbortController(),
+      iterator: () => source,
+      [Symbol.asyncIterator]() {
+        return this.iterator();
+      },
+    };
+    const apiPromise = {
+      responsePromise: Promise.resolve({ ok: true }),
+      parseResponse: async () => stream,
+      asResponse() {
+        return this.responsePromise;
+      },
+      // biome-ignore lint/suspicious/noThenProperty: the SDK's APIPromise is a thenable
+      then(ok: (v: unknown) => unknown, ko: (e: unknown) => unknown) {
+        return this.responsePromise.then(() => this.parseResponse()).then(ok, ko);
+      },
+    };
+    const fake = {
+      baseURL: 'http://127.0.0.1:1/v1',
+      chat: { completions: { create: (_body: object) => apiPromise } },
+    };
+    const c = instrumentOpenAI(fake, { llm: createLlmMetrics({ meterProvider: t.meterProvider }) });
+    const s = (await c.chat.completions.create({ model: 'm', stream: true })) as typeof stream;
+    const it = s[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ done: false, value: chunk('a') });
+    const second = it.next('sent');
+    expect(second).toBeInstanceOf(Promise);
+    expect(await second).toEqual({ done: false, value: chunk('b') });
+    await expect(it.next()).rejects.toThrow('source broke');
+    expect(calls).toEqual([[], ['sent'], []]);
+    expect((await t.histogramTotal(TTFC)).count).toBe(1);
+    expect((await t.histogramTotal(TPOC)).count).toBe(1);
+    const all = await t.histogram(DURATION);
+    expect(all.map((p) => [p.count, p.attributes['error.type']])).toEqual([[1, 'Error']]);
+  });
+
   it('uses the explicit provider name for self-hosted servers', async () => {
     const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
       llm: createLlmMetrics({ meterProvider: t.meterProvider }),
