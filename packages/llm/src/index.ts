@@ -62,6 +62,7 @@ export type {
   ServerSummary,
   SnapshotOptions,
   TrainingSummary,
+  WindowLatency,
 } from './snapshot.js';
 export { UNKNOWN_MODEL } from './snapshot.js';
 export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';

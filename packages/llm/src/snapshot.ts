@@ -24,18 +24,38 @@ import {
   METER_NAME,
 } from './semconv.js';
 
-export interface LatencySummary {
-  /** Number of recorded values. */
+/** Values recorded within `LlmSnapshot.windowS`: the same window as the rates. */
+export interface WindowLatency {
   count: number;
-  /** Sum of recorded values (seconds). */
   sum: number;
   mean?: number;
-  min?: number;
-  max?: number;
   p50?: number;
   p90?: number;
   p95?: number;
   p99?: number;
+}
+
+export interface LatencySummary {
+  /** Number of recorded values since start. */
+  count: number;
+  /** Sum of recorded values (seconds) since start. */
+  sum: number;
+  mean?: number;
+  min?: number;
+  max?: number;
+  /** Percentiles since start. */
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  /**
+   * The same over the recent window only (bucket increases since the
+   * window's baseline collection, like PromQL's
+   * `histogram_quantile(q, rate(x_bucket[w]))`): what a live view should
+   * show, since lifetime percentiles stop moving after a while. Undefined
+   * when no window could be computed (as for the rates) or the series was reset.
+   */
+  recent?: WindowLatency;
 }
 
 export interface ClientSummary {
@@ -154,16 +174,60 @@ class Hist {
   summary(): LatencySummary {
     const s: LatencySummary = { count: this.count, sum: this.sum };
     if (this.count === 0 || !this.boundaries) return s;
-    s.mean = this.sum / this.count;
     if (this.min !== undefined) s.min = this.min;
     if (this.max !== undefined) s.max = this.max;
-    const b = this.boundaries;
-    s.p50 = histogramQuantile(0.5, b, this.counts, this.min, this.max);
-    s.p90 = histogramQuantile(0.9, b, this.counts, this.min, this.max);
-    s.p95 = histogramQuantile(0.95, b, this.counts, this.min, this.max);
-    s.p99 = histogramQuantile(0.99, b, this.counts, this.min, this.max);
+    fillPercentiles(s, this.boundaries, this.counts, this.min, this.max);
     return s;
   }
+
+  /** What a later collection needs to compute this histogram's window. */
+  state(): HistState | undefined {
+    if (this.count === 0 || !this.boundaries) return undefined;
+    return { boundaries: this.boundaries, counts: this.counts, count: this.count, sum: this.sum };
+  }
+
+  /**
+   * The values recorded since `base` was taken. Lifetime min/max still bound
+   * the interpolation: every value of the window lies between them.
+   * Undefined when the histogram was reset or re-bucketed since `base`.
+   */
+  since(base: HistState | undefined): WindowLatency | undefined {
+    const count = this.count - (base?.count ?? 0);
+    const sum = this.sum - (base?.sum ?? 0);
+    if (count < 0) return undefined;
+    const w: WindowLatency = { count, sum };
+    if (count === 0 || !this.boundaries) return w;
+    let counts = this.counts;
+    if (base) {
+      if (!sameBoundaries(base.boundaries, this.boundaries)) return undefined;
+      counts = this.counts.map((c, i) => c - (base.counts[i] ?? 0));
+      if (counts.some((c) => c < 0)) return undefined;
+    }
+    fillPercentiles(w, this.boundaries, counts, this.min, this.max);
+    return w;
+  }
+}
+
+/** A latency histogram's cumulative buckets as of one collection. */
+interface HistState {
+  readonly boundaries: readonly number[];
+  readonly counts: readonly number[];
+  readonly count: number;
+  readonly sum: number;
+}
+
+function fillPercentiles(
+  into: WindowLatency,
+  boundaries: readonly number[],
+  counts: readonly number[],
+  min: number | undefined,
+  max: number | undefined,
+): void {
+  into.mean = into.sum / into.count;
+  into.p50 = histogramQuantile(0.5, boundaries, counts, min, max);
+  into.p90 = histogramQuantile(0.9, boundaries, counts, min, max);
+  into.p95 = histogramQuantile(0.95, boundaries, counts, min, max);
+  into.p99 = histogramQuantile(0.99, boundaries, counts, min, max);
 }
 
 interface Explicit {
@@ -313,11 +377,27 @@ function bump(rec: Record<string, number>, key: string | undefined, by: number):
 
 type MetricHandler = (p: DataPointLike) => void;
 
-/** Pure: summarises one collection (rates are added by the Snapshotter). */
+/** A summarised histogram and where its window goes, keyed like the rate targets. */
+interface LatencyTarget {
+  readonly key: string;
+  readonly hist: Hist;
+  readonly out: LatencySummary;
+}
+
+// Keys of the per-source ring: side, then model or run (totals get a key no model can have).
+const totalKey = (side: string) => `${side}\u0001`;
+const modelKey = (side: string, model: string) => `${side}\u0000${model}\u0000`;
+const runKey = (t: { run?: string; model?: string }) => `t\u0000${t.run ?? ''}\u0000${t.model ?? ''}\u0000`;
+
+/**
+ * Pure: summarises one collection (rates and windows are added by the
+ * Snapshotter, which passes `latencies` to learn every histogram summarised).
+ */
 export function summarize(
   collection: CollectionLike,
   shape: SemconvShape,
   d: Diagnostics,
+  latencies?: LatencyTarget[],
 ): Pick<LlmSnapshot, 'client' | 'server' | 'training'> {
   const clientTotal = newClient();
   const clientByModel = new Map<string, ClientAcc>();
@@ -619,35 +699,41 @@ export function summarize(
     }
   }
 
-  const finishClient = (a: ClientAcc): ClientSummary => {
-    a.s.duration = a.duration.summary();
-    a.s.timeToFirstChunk = a.ttfc.summary();
-    a.s.timePerOutputChunk = a.tpoc.summary();
+  const summary = (key: string, hist: Hist): LatencySummary => {
+    const out = hist.summary();
+    latencies?.push({ key, hist, out });
+    return out;
+  };
+  const finishClient = (a: ClientAcc, k: string): ClientSummary => {
+    a.s.duration = summary(`${k}duration`, a.duration);
+    a.s.timeToFirstChunk = summary(`${k}ttfc`, a.ttfc);
+    a.s.timePerOutputChunk = summary(`${k}tpoc`, a.tpoc);
     return a.s;
   };
-  const finishServer = (a: ServerAcc): ServerSummary => {
-    a.s.duration = a.duration.summary();
-    a.s.timeToFirstToken = a.ttft.summary();
-    a.s.timePerOutputToken = a.tpot.summary();
-    a.s.queue = a.queue.summary();
-    a.s.prefill = a.prefill.summary();
-    a.s.decode = a.decode.summary();
-    for (const [k, h] of a.stages) a.s.stages[k] = h.summary();
+  const finishServer = (a: ServerAcc, k: string): ServerSummary => {
+    a.s.duration = summary(`${k}duration`, a.duration);
+    a.s.timeToFirstToken = summary(`${k}ttft`, a.ttft);
+    a.s.timePerOutputToken = summary(`${k}tpot`, a.tpot);
+    a.s.queue = summary(`${k}queue`, a.queue);
+    a.s.prefill = summary(`${k}prefill`, a.prefill);
+    a.s.decode = summary(`${k}decode`, a.decode);
+    for (const [stage, h] of a.stages) a.s.stages[stage] = summary(`${k}stage\u0000${stage}`, h);
     return a.s;
   };
   const clientModels: Record<string, ClientSummary> = {};
-  for (const [k, a] of clientByModel) clientModels[k] = finishClient(a);
+  for (const [m, a] of clientByModel) clientModels[m] = finishClient(a, modelKey('c', m));
   const serverModels: Record<string, ServerSummary> = {};
-  for (const [k, a] of serverByModel) serverModels[k] = finishServer(a);
+  for (const [m, a] of serverByModel) serverModels[m] = finishServer(a, modelKey('s', m));
   const trainingOut: TrainingSummary[] = [];
   for (const a of training.values()) {
-    a.s.stepDuration = a.step.summary();
-    for (const [k, h] of a.phases) a.s.phases[k] = h.summary();
+    const k = runKey(a.s);
+    a.s.stepDuration = summary(`${k}step`, a.step);
+    for (const [phase, h] of a.phases) a.s.phases[phase] = summary(`${k}phase\u0000${phase}`, h);
     trainingOut.push(a.s);
   }
   return {
-    client: { total: finishClient(clientTotal), byModel: clientModels },
-    server: { total: finishServer(serverTotal), byModel: serverModels },
+    client: { total: finishClient(clientTotal, totalKey('c')), byModel: clientModels },
+    server: { total: finishServer(serverTotal, totalKey('s')), byModel: serverModels },
     training: trainingOut,
   };
 }
@@ -657,6 +743,8 @@ export function summarize(
 interface Sample {
   readonly t: number;
   readonly values: ReadonlyMap<string, number>;
+  /** Latency histograms with data, by key: the baselines of the windowed percentiles. */
+  readonly hists: ReadonlyMap<string, HistState>;
 }
 
 type RateTarget = { key: string; get: () => number; set: (rate: number) => void };
@@ -713,12 +801,12 @@ function rateTargets(s: Pick<LlmSnapshot, 'client' | 'server' | 'training'>): Ra
       },
     );
   };
-  client('c\u0000\u0000', s.client.total);
-  for (const [m, c] of Object.entries(s.client.byModel)) client(`c\u0000${m}\u0000`, c);
-  server('s\u0000\u0000', s.server.total);
-  for (const [m, c] of Object.entries(s.server.byModel)) server(`s\u0000${m}\u0000`, c);
+  client(totalKey('c'), s.client.total);
+  for (const [m, c] of Object.entries(s.client.byModel)) client(modelKey('c', m), c);
+  server(totalKey('s'), s.server.total);
+  for (const [m, c] of Object.entries(s.server.byModel)) server(modelKey('s', m), c);
   for (const t of s.training) {
-    const p = `t\u0000${t.run ?? ''}\u0000${t.model ?? ''}\u0000`;
+    const p = runKey(t);
     out.push(
       {
         key: `${p}steps`,
@@ -746,7 +834,10 @@ function rateTargets(s: Pick<LlmSnapshot, 'client' | 'server' | 'training'>): Ra
   return out;
 }
 
-const MAX_SAMPLES = 64;
+// Each sample holds every latency histogram's buckets (~16 numbers per model
+// and histogram), so the ring is short: the window then starts up to
+// windowS / MAX_SAMPLES earlier than asked, and `windowS` says by how much.
+const MAX_SAMPLES = 16;
 
 /** Keeps recent totals per source and turns a collection into an LlmSnapshot. */
 export class Snapshotter {
@@ -781,7 +872,8 @@ export class Snapshotter {
         return this.empty(time, 'collect() returned no resourceMetrics');
       }
       const t = this.now();
-      const s = summarize(collection, this.shape, this.d);
+      const latencies: LatencyTarget[] = [];
+      const s = summarize(collection, this.shape, this.d, latencies);
       const targets = rateTargets(s);
       const ring = this.ring(source);
       const base = this.baseline(ring, t);
@@ -793,8 +885,12 @@ export class Snapshotter {
           // A negative delta means the source was reset: no honest rate.
           if (delta >= 0) r.set(delta / (windowS as number));
         }
+        for (const l of latencies) {
+          const recent = l.hist.since(base.hists.get(l.key));
+          if (recent) l.out.recent = recent;
+        }
       }
-      this.push(ring, t, targets);
+      this.push(ring, t, targets, latencies);
       const out: LlmSnapshot = { ok: true, time, semconv: this.shape, ...s };
       if (windowS !== undefined) out.windowS = windowS;
       return out;
@@ -807,7 +903,7 @@ export class Snapshotter {
   private ring(source: object): Sample[] {
     let ring = this.rings.get(source);
     if (!ring) {
-      ring = [{ t: this.createdAt, values: new Map() }];
+      ring = [{ t: this.createdAt, values: new Map(), hists: new Map() }];
       this.rings.set(source, ring);
     }
     return ring;
@@ -824,13 +920,24 @@ export class Snapshotter {
     return base;
   }
 
-  private push(ring: Sample[], t: number, targets: readonly RateTarget[]): void {
+  private push(
+    ring: Sample[],
+    t: number,
+    targets: readonly RateTarget[],
+    latencies: readonly LatencyTarget[],
+  ): void {
     const last = ring[ring.length - 1];
     // Frequent snapshots would fill the ring with near-duplicates.
     if (last && t - last.t < (this.windowS * 1000) / MAX_SAMPLES) return;
     const values = new Map<string, number>();
     for (const r of targets) values.set(r.key, r.get());
-    ring.push({ t, values });
+    // Each collection's Hist arrays are fresh, so they are kept without a copy.
+    const hists = new Map<string, HistState>();
+    for (const l of latencies) {
+      const state = l.hist.state();
+      if (state) hists.set(l.key, state);
+    }
+    ring.push({ t, values, hists });
     const from = t - this.windowS * 1000;
     // Keep one sample at or before the window start so the window stays full.
     while (ring.length > 1 && (ring[1] as Sample).t <= from) ring.shift();

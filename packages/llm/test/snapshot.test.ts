@@ -95,6 +95,69 @@ describe('snapshot()', () => {
     expect(s3.client.byModel.m?.outputTokensPerSecond).toBeCloseTo(1000 / 12, 9);
   });
 
+  it('windows percentiles like the rates: a recent slowdown shows in recent, not in the lifetime p50', async () => {
+    const r = rig({ snapshotWindowS: 10 });
+    const call = (model: string, ms: number) => {
+      const req = r.llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: model });
+      r.clock.advance(ms);
+      req.end();
+    };
+    for (let i = 0; i < 90; i++) call('m', 1000); // all in (0.64, 1.28]
+    const s1 = await r.llm.snapshot();
+    // first snapshot: the window is since creation, so it holds everything
+    expect(s1.client.total.duration.recent).toEqual({
+      count: 90,
+      sum: s1.client.total.duration.sum,
+      mean: s1.client.total.duration.mean,
+      p50: s1.client.total.duration.p50,
+      p90: s1.client.total.duration.p90,
+      p95: s1.client.total.duration.p95,
+      p99: s1.client.total.duration.p99,
+    });
+    r.clock.advance(10_000);
+    for (let i = 0; i < 10; i++) call('m', 4000); // all in (2.56, 5.12]
+    const s2 = await r.llm.snapshot();
+    const d = s2.client.byModel.m?.duration;
+    expect(d?.count).toBe(100);
+    expect(d?.p50).toBeLessThanOrEqual(1.28); // lifetime: still dominated by the 90 fast calls
+    expect(d?.recent?.count).toBe(10);
+    expect(d?.recent?.mean).toBeCloseTo(4, 9);
+    expect(d?.recent?.p50).toBeGreaterThan(2.56);
+    expect(d?.recent?.p99).toBeLessThanOrEqual(4); // bounded by the lifetime max
+    expect(s2.client.total.duration.recent?.count).toBe(10);
+    // a window with no new values: a count of 0 and no percentiles
+    r.clock.advance(20_000);
+    await r.llm.snapshot();
+    r.clock.advance(11_000);
+    const s3 = await r.llm.snapshot();
+    expect(s3.client.total.duration.recent).toEqual({ count: 0, sum: 0 });
+    expect(s3.client.total.duration.p50).toBe(d?.p50);
+  });
+
+  it('gives no window for a histogram that was reset since the baseline', async () => {
+    const a = rig({ snapshotWindowS: 1 });
+    const b = rig();
+    for (const x of [a, b]) {
+      const n = x === a ? 5 : 2;
+      for (let i = 0; i < n; i++) {
+        const req = x.llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+        x.clock.advance(100);
+        req.end();
+      }
+    }
+    // one source whose process restarted between two snapshots: fewer values than before
+    let current = a;
+    const source: SnapshotSource = () => current.reader.collect();
+    const first = await a.llm.snapshot({ from: source });
+    expect(first.client.total.duration.recent?.count).toBe(5);
+    current = b;
+    a.clock.advance(1000);
+    const after = await a.llm.snapshot({ from: source });
+    expect(after.client.total.duration.count).toBe(2);
+    expect(after.client.total.duration.recent).toBeUndefined();
+    expect(after.client.total.requestsPerSecond).toBeUndefined();
+  });
+
   it('summarises server and training data', async () => {
     const r = rig();
     const srv = r.llm.startServerRequest({ operation: 'chat', provider: 'vllm', requestModel: 'llama' });
