@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createDashboard } from '@tokenmeter/dashboard';
 import { registerHostMetrics } from '@tokenmeter/host';
-import { createLlmMetrics, type LlmSnapshot } from '@tokenmeter/llm';
+import { createLlmMetrics, type LatencySummary, type LlmSnapshot, type WindowLatency } from '@tokenmeter/llm';
 import { instrumentOpenAI } from '@tokenmeter/openai';
 import { registerMetrics } from '@tokenmeter/setup';
 import {
@@ -303,24 +303,27 @@ const tty = process.stdout.isTTY === true;
 const ms = (s: number | undefined) => (s === undefined ? '    -' : `${(s * 1000).toFixed(0).padStart(5)}ms`);
 const num = (x: number | undefined, digits = 0) => (x === undefined ? '-' : x.toFixed(digits));
 
-function render(s: LlmSnapshot): string[] {
+function render(s: LlmSnapshot, final: boolean): string[] {
   const c = s.client.total;
   const t = s.training[0];
+  // Live lines show the recent window's percentiles; the final summary, the whole run's.
+  const lat = (l: LatencySummary): WindowLatency | undefined => (final ? l : l.recent);
+  const span = final || s.windowS === undefined ? 'whole run' : `last ${Math.round(s.windowS)}s`;
   const errors = Object.entries(c.errorsByType)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   const models = Object.entries(s.client.byModel)
-    .map(([m, v]) => `${m}: ${v.requests} req, TTFT p50 ${ms(v.timeToFirstChunk.p50).trim()}`)
+    .map(([m, v]) => `${m}: ${v.requests} req, TTFT p50 ${ms(lat(v.timeToFirstChunk)?.p50).trim()}`)
     .slice(0, 5);
   return [
     `tokenmeter quickstart — metrics at ${metrics.prometheus?.url ?? '(no endpoint)'}`,
     `requests ${c.requests}  (${num(c.requestsPerSecond, 1)}/s)   in flight ${c.activeRequests}   errors ${c.errors}  ${errors}`,
     `tokens   in ${c.inputTokens}  out ${c.outputTokens}  (${num(c.outputTokensPerSecond)} out/s)   cached ${c.cachedInputTokens}  reasoning ${c.reasoningTokens}`,
-    `TTFT     p50 ${ms(c.timeToFirstChunk.p50)}  p95 ${ms(c.timeToFirstChunk.p95)}   chunk gap p50 ${ms(c.timePerOutputChunk.p50)}  p95 ${ms(c.timePerOutputChunk.p95)}   duration p95 ${ms(c.duration.p95)}`,
+    `TTFT     p50 ${ms(lat(c.timeToFirstChunk)?.p50)}  p95 ${ms(lat(c.timeToFirstChunk)?.p95)}   chunk gap p50 ${ms(lat(c.timePerOutputChunk)?.p50)}  p95 ${ms(lat(c.timePerOutputChunk)?.p95)}   duration p95 ${ms(lat(c.duration)?.p95)}   (${span})`,
     ...models.map((m) => `  ${m}`),
     t
-      ? `training ${t.run ?? ''} step ${t.steps}  ${num(t.tokensPerSecond)} tok/s  loss ${num(t.loss, 3)}  step p50 ${ms(t.stepDuration.p50)}`
+      ? `training ${t.run ?? ''} step ${t.steps}  ${num(t.tokensPerSecond)} tok/s  loss ${num(t.loss, 3)}  step p50 ${ms(lat(t.stepDuration)?.p50)}`
       : 'training -',
   ];
 }
@@ -328,7 +331,7 @@ function render(s: LlmSnapshot): string[] {
 async function printSummary(final = false): Promise<void> {
   const s = await llm.snapshot();
   if (!s.ok) return;
-  const lines = render(s);
+  const lines = render(s, final);
   if (tty && !final) process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n\nCtrl-C to stop\n`);
   else console.log(lines.join('\n'));
 }

@@ -44,6 +44,9 @@ describe.skipIf(!existsSync(main))('quickstart demo', () => {
       expect(text).toMatch(/gen_ai_operation_name="chat"/);
       expect(text).toMatch(/error_type="429"/);
       expect(await exited).toBe(0);
+      // Live lines show the recent window's percentiles; the final summary, the whole run's.
+      expect(out).toMatch(/\(last \d+s\)/);
+      expect(out).toMatch(/TTFT +p50 +\d+ms .*\(whole run\)/);
     } finally {
       child.kill('SIGKILL');
     }

@@ -261,6 +261,7 @@ function render(): void {
   const lat = (f: (s: Summary) => LatencySummary) =>
     sums.map((s, i) => (s ? f(s) : ring[i]?.ok && model ? ZERO : undefined));
   const recentS = Math.max(10, (3 * config.intervalMillis) / 1000);
+  const percentileWindow = latest.windowS === undefined ? 'window' : `${Math.round(latest.windowS)} s`;
   const scope = model ? `model ${model}` : 'all models';
 
   draw(panel('requests', 'Requests and errors per second'), times, {
@@ -286,9 +287,10 @@ function render(): void {
 
   const percentiles = (id: string, title: string, f: (s: Summary) => LatencySummary, what: string) => {
     const l = lat(f);
-    const p = (k: 'p50' | 'p95' | 'p99') => l.map((x) => x?.[k] ?? null);
+    // The snapshot's windowed percentiles: lifetime ones stop moving after a while.
+    const p = (k: 'p50' | 'p95' | 'p99') => l.map((x) => x?.recent?.[k] ?? null);
     draw(panel(id, title), times, {
-      note: `${side}, ${scope}; percentiles since start, mean over the last ${recentS} s`,
+      note: `${side}, ${scope}; percentiles over the last ${percentileWindow}, mean over the last ${recentS} s`,
       empty: `no ${what} recorded yet`,
       series: [
         { label: 'p50', values: p('p50') },
@@ -385,14 +387,14 @@ function render(): void {
     fmt: (v) => (Number.isFinite(v) ? String(+v.toPrecision(4)) : '–'),
   });
   draw(panel('step', 'Training step time'), times, {
-    note: `all runs; p50 since start, mean over the last ${recentS} s`,
+    note: `all runs; p50 over the last ${percentileWindow}, mean over the last ${recentS} s`,
     unavailable: runs.length === 0,
     empty: noRun,
     series: runs.flatMap((k) => {
       const r = run(k);
       const steps = r.map((t) => t?.stepDuration);
       return [
-        { label: `${k} p50`, values: steps.map((s) => s?.p50 ?? null) },
+        { label: `${k} p50`, values: steps.map((s) => s?.recent?.p50 ?? null) },
         { label: `${k} mean ${recentS}s`, values: recentMean(times, steps, recentS), dash: true },
       ];
     }),
@@ -417,8 +419,8 @@ function renderTiles(d: DashboardData, side: Side, model: string): void {
     ],
     ['inflight', 'in flight', s ? fmtNum(s.activeRequests) : '0'],
     ['out-tps', `output tokens/s${window}`, opt(s?.outputTokensPerSecond, fmtNum)],
-    ['ttft-p95', 'TTFT p95', opt(s ? firstChunk(s).p95 : undefined, fmtSeconds)],
-    ['duration-p95', 'duration p95', opt(s?.duration.p95, fmtSeconds)],
+    ['ttft-p95', `TTFT p95${window}`, opt(s ? firstChunk(s).recent?.p95 : undefined, fmtSeconds)],
+    ['duration-p95', `duration p95${window}`, opt(s?.duration.recent?.p95, fmtSeconds)],
   ];
   const t = d.training[0];
   if (t) tiles.push(['loss', 'training loss', opt(t.loss, (v) => String(+v.toPrecision(4)))]);

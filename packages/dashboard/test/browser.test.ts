@@ -184,6 +184,10 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       );
       expect(legend).toEqual(expect.arrayContaining(['p50', 'p95', 'p99']));
       expect(await text(page, '#panel-ttft h2')).toBe('Time to first chunk (TTFT)');
+      // Percentiles over snapshot()'s window, not since start; the tiles name that window.
+      expect(await text(page, '#panel-ttft .note')).toMatch(/percentiles over the last \d+ s/);
+      expect(await text(page, '#tile-ttft-p95 .label')).toMatch(/^TTFT p95 \(\d+ s\)$/);
+      expect(await text(page, '#tile-ttft-p95 .value')).toMatch(/^[\d.]+ m?s$/);
 
       // GPU panels follow what the JSON says: data with a GPU, a clear message without.
       const json = (await (await fetch(`${base}dashboard.json`)).json()) as DashboardData;

@@ -34,6 +34,9 @@ describe('dashboard JSON from a real MeterProvider', () => {
     expect(c.timeToFirstChunk.count).toBe(3);
     expect(c.timeToFirstChunk.p50).toBeGreaterThan(0.3);
     expect(c.timeToFirstChunk.p95).toBeGreaterThanOrEqual(c.timeToFirstChunk.p50 ?? Number.NaN);
+    // The first window reaches back to createLlmMetrics(): it holds every value so far.
+    expect(c.timeToFirstChunk.recent?.count).toBe(3);
+    expect(c.timeToFirstChunk.recent?.p95).toBe(c.timeToFirstChunk.p95);
     expect(d.client.byModel['gpt-4o-mini']?.requests).toBe(2);
     expect(d.client.byModel['gpt-4o']?.errors).toBe(1);
     expect(d.server.total.requests).toBe(1);
