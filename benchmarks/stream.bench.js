@@ -302,7 +302,7 @@ if (GROUP) {
       },
       {
         name: 'wrapper ≤ 100 ns per chunk (with the SDK record)',
-        measured: fmtNs(sdk.overhead),
+        measured: `${fmtNs(sdk.overhead)} (the SDK's one spec-required record alone: ${fmtNs(sdk.chunkOverhead)})`,
         met: sdk.overhead <= 100,
       },
     ],
