@@ -59,6 +59,31 @@ describe('presets', () => {
     ]);
   });
 
+  it('maps SGLang: TTFT and e2e latency only, per-token latency stays unmapped, ratios and throughput get units', () => {
+    // Fixture written from the metric names in SGLang's metrics collector
+    // (python/sglang/srt/metrics/collector.py): there is no SGLang server here.
+    const out = presetTransform('auto', { semconv: true })(fixture('sglang.prom'));
+    expect(out.map((f) => f.name).filter((n) => n.startsWith('gen_ai.'))).toEqual([
+      'gen_ai.server.time_to_first_token',
+      'gen_ai.server.request.duration',
+    ]);
+    const e2e = out.find((f) => f.name === 'gen_ai.server.request.duration');
+    expect(e2e?.unit).toBe('s');
+    expect(e2e?.samples.find((x) => x.name.endsWith('_count'))?.labels).toEqual({
+      'gen_ai.provider.name': 'sglang',
+      'gen_ai.request.model': 'Qwen/Qwen2.5-7B-Instruct',
+    });
+    expect(e2e?.samples.find((x) => x.name.endsWith('_count'))?.value).toBe(16);
+    const unit = (name: string) => {
+      const f = out.find((x) => x.name === name);
+      return ucumUnit(f?.name ?? '', f?.unit);
+    };
+    expect(unit('sglang:token_usage')).toBe('1');
+    expect(unit('sglang:cache_hit_rate')).toBe('1');
+    expect(unit('sglang:gen_throughput')).toBe('{token}/s');
+    expect(unit('sglang:inter_token_latency_seconds')).toBe('s');
+  });
+
   it('corrects misleading units', () => {
     const f = applyPreset(
       PRESETS.llamacpp,
