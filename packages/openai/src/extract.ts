@@ -150,7 +150,19 @@ function observeResponsesEvent(event: Obj, o: Observed): boolean {
 /** The error carried by a terminal `response.failed` event, if any. */
 export function responsesFailure(event: unknown): { code: string; message: string } | undefined {
   if (!isObj(event) || event.type !== 'response.failed') return undefined;
-  const response = event.response;
+  return failureOf(event.response);
+}
+
+/**
+ * The error of a non-streaming Responses API result whose `status` is
+ * `failed` (answered with HTTP 200), if any.
+ */
+export function failedResponse(response: unknown): { code: string; message: string } | undefined {
+  if (!isObj(response) || response.status !== 'failed') return undefined;
+  return failureOf(response);
+}
+
+function failureOf(response: unknown): { code: string; message: string } {
   const error = isObj(response) ? response.error : undefined;
   return {
     code: (isObj(error) ? str(error.code) : undefined) ?? 'response.failed',

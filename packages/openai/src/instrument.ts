@@ -2,7 +2,14 @@ import type { MeterProvider } from '@opentelemetry/api';
 import { type ClientRequest, type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
 import { type Endpoint, endpointFromBaseURL } from './endpoint.js';
 import { openAiErrorType } from './error-type.js';
-import { type Observed, type Operation, observeEvent, observeResult, responsesFailure } from './extract.js';
+import {
+  failedResponse,
+  type Observed,
+  type Operation,
+  observeEvent,
+  observeResult,
+  responsesFailure,
+} from './extract.js';
 import { createBridge, type LlmBridge } from './llm-bridge.js';
 
 export interface InstrumentOpenAIOptions {
@@ -85,9 +92,13 @@ class Measurement {
     this.done = true;
     guard('end', () => {
       const o = result === undefined ? this.observed : observeResult(this.op, result);
-      if (this.streamFailure) {
-        const err = Object.assign(new Error(this.streamFailure.message), { code: this.streamFailure.code });
-        this.bridge.fail(this.req, err, this.streamFailure.code, o);
+      // A Responses API call can fail with HTTP 200: a `response.failed` event, or a failed result.
+      const failure =
+        this.streamFailure ??
+        (this.op === 'responses' && result !== undefined ? failedResponse(result) : undefined);
+      if (failure) {
+        const err = Object.assign(new Error(failure.message), { code: failure.code });
+        this.bridge.fail(this.req, err, failure.code, o);
         return;
       }
       this.bridge.end(this.req, o);

@@ -371,6 +371,28 @@ describe('responses.create', () => {
     await expect(client.responses.create({ model: 'm?status=503', input: 'x' })).rejects.toThrow();
     expect((await durations({ 'error.type': '503', 'gen_ai.operation.name': 'chat' })).count).toBe(1);
   });
+
+  it('records a response that fails with HTTP 200 (a response.failed event, or a failed result) as an error with its code', async () => {
+    const stream = await client.responses.create({
+      model: 'm?ttft=20&chunks=2&fail=server_error',
+      input: 'x',
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const e of stream) types.push(e.type);
+    expect(types.at(-1)).toBe('response.failed');
+    expect(types.filter((type) => type === 'response.output_text.delta')).toHaveLength(2);
+    expect((await durations({ 'error.type': 'server_error' })).count).toBe(1);
+    expect((await t.histogramTotal(TTFC)).count).toBe(1); // output arrived before the failure
+    expect(await t.sum('tokenmeter.gen_ai.client.errors', { 'error.type': 'server_error' })).toBe(1);
+
+    const res = await client.responses.create({ model: 'm?fail=rate_limit_exceeded', input: 'x' });
+    expect(res.status).toBe('failed');
+    expect((await durations({ 'error.type': 'rate_limit_exceeded' })).count).toBe(1);
+    expect((await durations()).count).toBe(2);
+    // Neither was a success.
+    expect(await t.sum('tokenmeter.gen_ai.client.requests')).toBe(0);
+  });
 });
 
 describe("the SDK's own helpers (they call create() and _thenUnwrap())", () => {

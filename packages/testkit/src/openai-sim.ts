@@ -241,7 +241,7 @@ function responses(options: ScriptOptions): Handler {
       object: 'response',
       created_at: createdAt,
       status,
-      error: null,
+      error: status === 'failed' ? { code: s.failCode, message: s.errorMessage ?? 'scripted failure' } : null,
       incomplete_details: null,
       instructions: null,
       max_output_tokens: null,
@@ -267,7 +267,8 @@ function responses(options: ScriptOptions): Handler {
     });
     if (ex.request.body?.stream !== true) {
       if (!(await waitWhole(ex, s))) return;
-      sendJson(ex, 200, response('completed', true), { 'x-request-id': nextId('req_'), ...s.headers });
+      const final = s.failCode === undefined ? response('completed', true) : response('failed', false);
+      sendJson(ex, 200, final, { 'x-request-id': nextId('req_'), ...s.headers });
       return;
     }
     let seq = 0;
@@ -291,6 +292,11 @@ function responses(options: ScriptOptions): Handler {
       event('response.output_text.delta', { ...item, delta: s.texts[i], logprobs: [] });
     });
     if (!ok) return;
+    if (s.failCode !== undefined) {
+      event('response.failed', { response: response('failed', false) });
+      ex.res.end();
+      return;
+    }
     event('response.output_text.done', { ...item, text, logprobs: [] });
     event('response.content_part.done', { ...item, part: { type: 'output_text', text, annotations: [] } });
     event('response.output_item.done', {

@@ -53,6 +53,12 @@ export interface SimScript {
   cutDelayMs?: number;
   /** Model name reported in responses. @default the requested model without its `?…` parameters */
   responseModel?: string;
+  /**
+   * Responses API only: the response fails with this error code after its
+   * chunks. Streaming ends with a `response.failed` event instead of
+   * `response.completed`; non-streaming answers 200 with `status: 'failed'`.
+   */
+  failCode?: string;
   /** Embedding dimensions. @default 8 */
   dimensions?: number;
   /** Ollama only: reported `load_duration`, ms. @default 0 */
@@ -103,6 +109,7 @@ export interface ResolvedScript {
   cutAfterChunks: number | undefined;
   cutDelayMs: number | undefined;
   responseModel: string;
+  failCode: string | undefined;
   dimensions: number;
   loadMs: number;
   headers: Record<string, string>;
@@ -180,6 +187,8 @@ export function parseModelName(model: string): { base: string; script: SimScript
       script.responseModel = value;
     } else if (key === 'error' || key === 'errormessage') {
       script.errorMessage = value;
+    } else if (key === 'fail' || key === 'failcode') {
+      script.failCode = value;
     }
   }
   return { base, script: script as SimScript };
@@ -220,6 +229,7 @@ export function resolveScript(request: SimRequest, options: ScriptOptions): Reso
     cutAfterChunks: s.cutAfterChunks,
     cutDelayMs: s.cutDelayMs === undefined ? undefined : Math.max(0, s.cutDelayMs),
     responseModel: s.responseModel ?? base,
+    failCode: s.failCode,
     dimensions: Math.max(1, Math.floor(s.dimensions ?? 8)),
     loadMs: Math.max(0, s.loadMs ?? 0),
     headers: { ...s.headers },
