@@ -6,6 +6,7 @@ import {
   MeterProvider,
   type MetricData,
   MetricReader,
+  type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics, type LlmMetrics, type LlmMetricsOptions } from '../src/index.js';
 
@@ -34,9 +35,9 @@ export interface Rig {
   names(): Promise<string[]>;
 }
 
-export function rig(options: Partial<LlmMetricsOptions> = {}): Rig {
+export function rig(options: Partial<LlmMetricsOptions> = {}, views: ViewOptions[] = []): Rig {
   const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const provider = new MeterProvider({ readers: [reader], views });
   const clock = new FakeClock();
   const llm = createLlmMetrics({
     meterProvider: provider,

@@ -1,3 +1,4 @@
+import { AggregationType } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { type CollectionLike, histogramQuantile, type SnapshotSource } from '../src/index.js';
 import { rig, TestReader } from './helpers.js';
@@ -156,6 +157,39 @@ describe('snapshot()', () => {
     expect(after.client.total.duration.count).toBe(2);
     expect(after.client.total.duration.recent).toBeUndefined();
     expect(after.client.total.requestsPerSecond).toBeUndefined();
+  });
+
+  it('reads exponential histograms too (a View can ask for them), and never gives a wrong window', async () => {
+    const r = rig({}, [
+      {
+        instrumentName: 'gen_ai.client.operation.duration',
+        aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+      },
+    ]);
+    const { llm, clock } = r;
+    const call = (ms: number) => {
+      const req = llm.startRequest({ operation: 'chat', provider: 'openai', requestModel: 'm' });
+      clock.advance(ms);
+      req.end();
+    };
+    for (let ms = 1; ms <= 100; ms++) call(ms);
+    const d = (await llm.snapshot()).client.total.duration;
+    expect(d.count).toBe(100);
+    expect(d.min).toBeCloseTo(0.001, 9);
+    expect(d.max).toBeCloseTo(0.1, 9);
+    // The SDK's base-2 buckets are a few percent wide at this range: within 10 % of the exact quantiles.
+    expect(d.p50).toBeGreaterThan(0.045);
+    expect(d.p50).toBeLessThan(0.055);
+    expect(d.p99).toBeGreaterThan(0.09);
+    expect(d.p99).toBeLessThanOrEqual(0.1);
+    // Later values far out of the first range re-bucket the histogram (its scale drops): then there
+    // is no honest window, rather than one computed from misaligned buckets.
+    clock.advance(61_000);
+    for (let i = 0; i < 10; i++) call(5000);
+    const later = (await llm.snapshot()).client.total.duration;
+    expect(later.count).toBe(110);
+    expect(later.recent).toBeUndefined();
+    await r.provider.shutdown();
   });
 
   it('summarises server and training data', async () => {
