@@ -299,6 +299,28 @@ describe('nvidia-smi fallback (fake script on PATH)', () => {
     expect(warns[0]?.msg).toMatch(/cannot load .*using nvidia-smi instead/);
   });
 
+  it('pauses, with one diagnostic, when nvidia-smi starts failing mid-run, and resumes when it works again', async () => {
+    process.env.PATH = `${fakeSmiDir()}${delimiter}${originalPath}`;
+    const { reader, handle } = gpuOnly({ nvmlLibrary: `${lib}.missing`, nvidiaSmi: true });
+    await handle.ready;
+    expect(handle.gpuSource()).toBe('nvidia-smi');
+    expect((await collectAll(reader)).get('hw.gpu.memory.usage')?.points).toHaveLength(2);
+    await handle.sampleNow(); // joins the sweep start() began, so the next one spawns anew
+
+    process.env.FAKE_SMI_FAIL = '1'; // the driver went away under a running app
+    await handle.sampleNow();
+    expect(handle.gpuSource()).toBeUndefined();
+    expect((await collectAll(reader)).get('hw.gpu.memory.usage')?.points ?? []).toEqual([]);
+    const paused = logs.filter((l) => l.level === 'warn' && /GPU source nvidia-smi failed/.test(l.msg));
+    expect(paused).toHaveLength(1);
+    expect(paused[0]?.msg).toMatch(/Command failed.*GPU metrics paused, retrying/s);
+
+    delete process.env.FAKE_SMI_FAIL;
+    await handle.sampleNow();
+    expect(handle.gpuSource()).toBe('nvidia-smi');
+    expect((await collectAll(reader)).get('hw.gpu.memory.usage')?.points).toHaveLength(2);
+  });
+
   it('reports nothing, with one diagnostic, when nvidia-smi fails too', async () => {
     process.env.PATH = `${fakeSmiDir()}${delimiter}${originalPath}`;
     process.env.FAKE_SMI_FAIL = '1';
