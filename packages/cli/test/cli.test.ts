@@ -160,6 +160,39 @@ describe('tokenmeter report', () => {
     );
   });
 
+  it('emits per-interval rows and comparisons as CSV with the same content as JSON', async () => {
+    const csvIv = await runCli(['report', b, '--format', 'csv', '--intervals']);
+    expect(csvIv.code).toBe(0);
+    const jsonIv = JSON.parse((await runCli(['report', b, '--format', 'json', '--intervals'])).stdout);
+    const [header, ...rows] = parseCsv(csvIv.stdout);
+    // The CSV's columns are exactly the JSON rows' fields.
+    expect([...header!].sort()).toEqual([...new Set(jsonIv.flatMap((r: object) => Object.keys(r)))].sort());
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toHaveLength(jsonIv.length);
+    rows.forEach((row, i) => {
+      const j = jsonIv[i];
+      const cell = (c: string) => row[header!.indexOf(c)];
+      expect(cell('name')).toBe(j.name);
+      expect(JSON.parse(cell('labels')!)).toEqual(j.labels);
+      for (const c of ['value', 'rate', 'p50', 'p99'])
+        expect(cell(c), `${j.name} ${c}`).toBe(j[c] === undefined || j[c] === null ? '' : String(j[c]));
+    });
+
+    const csvCmp = await runCli(['report', a, '--compare', b, '--format', 'csv']);
+    expect(csvCmp.code).toBe(0);
+    const jsonCmp = JSON.parse((await runCli(['report', a, '--compare', b, '--format', 'json'])).stdout).rows;
+    const [cmpHeader, ...cmpRows] = parseCsv(csvCmp.stdout);
+    expect(cmpHeader).toEqual(['name', 'labels', 'kind', 'stat', 'a', 'b', 'change']);
+    expect(cmpRows).toHaveLength(jsonCmp.length);
+    const prompt = cmpRows.find((r) => r[0] === 'vllm:prompt_tokens_total' && r[3] === 'rate');
+    expect(prompt).toBeDefined();
+    const fromJson = jsonCmp.find(
+      (r: { name: string; stat: string }) => r.name === 'vllm:prompt_tokens_total' && r.stat === 'rate',
+    );
+    expect(Number(prompt![4])).toBe(fromJson.a);
+    expect(Number(prompt![5])).toBe(fromJson.b);
+  });
+
   it('exits 3 for a missing file, 4 for an empty recording, 2 for a bad flag', async () => {
     const missing = await runCli(['report', join(tempDir(), 'missing.sqlite')]);
     expect(missing.code).toBe(3);
@@ -172,3 +205,32 @@ describe('tokenmeter report', () => {
     expect((await runCli(['report', a, '--format', 'xml'])).code).toBe(2);
   });
 });
+
+/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and newlines. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
