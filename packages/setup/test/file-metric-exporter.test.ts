@@ -2,25 +2,30 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValueType } from '@opentelemetry/api';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { FileMetricExporter } from '../src/file-metric-exporter.js';
 import { registerMetrics } from '../src/register-metrics.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'tokenmeter-file-'));
 
+/** registerMetrics() with only the file exporter, isolated from the process (no env, globals or signals). */
+function fileOnly(path: string, options: Parameters<typeof registerMetrics>[0] = {}) {
+  return registerMetrics({
+    env: {},
+    setGlobal: false,
+    shutdownOnSignals: false,
+    detectResources: false,
+    exporters: ['file'],
+    file: { path, intervalMillis: 60_000 },
+    ...options,
+  });
+}
+
 describe('FileMetricExporter', () => {
   it("works as registerMetrics({ exporters: ['file'] }) and writes OTLP/JSON lines", async () => {
     const path = join(tempDir(), 'metrics.jsonl');
-    const handle = registerMetrics({
-      env: {},
-      setGlobal: false,
-      shutdownOnSignals: false,
-      detectResources: false,
-      serviceName: 'bench-app',
-      exporters: ['file'],
-      file: { path, intervalMillis: 60_000 },
-    });
+    const handle = fileOnly(path, { serviceName: 'bench-app' });
     expect(handle.exporters).toEqual(['file']);
     const meter = handle.meterProvider.getMeter('app', '1.2.3');
     meter
@@ -60,6 +65,39 @@ describe('FileMetricExporter', () => {
       max: 0.5,
     });
     expect(byName['app.temp'].gauge.dataPoints[0].asDouble).toBe(1.5);
+  });
+
+  it('writes exponential histograms (a View can ask for them) as OTLP/JSON buckets that hold the recorded values', async () => {
+    const path = join(tempDir(), 'metrics.jsonl');
+    const handle = fileOnly(path, {
+      views: [
+        { instrumentName: 'app.latency', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } },
+      ],
+    });
+    const recorded = [0.003, 0.05, 0.05, 1.7];
+    const h = handle.meterProvider.getMeter('app').createHistogram('app.latency', { unit: 's' });
+    for (const v of recorded) h.record(v, { route: '/chat' });
+    await handle.forceFlush();
+    await handle.shutdown();
+
+    const req = JSON.parse(readFileSync(path, 'utf8').trim().split('\n')[0] as string);
+    const metric = req.resourceMetrics[0].scopeMetrics[0].metrics[0];
+    expect(metric.name).toBe('app.latency');
+    expect(metric.histogram).toBeUndefined();
+    const p = metric.exponentialHistogram.dataPoints[0];
+    expect(metric.exponentialHistogram.aggregationTemporality).toBe(2);
+    expect(p).toMatchObject({ count: '4', zeroCount: '0', min: 0.003, max: 1.7 });
+    expect(p.sum).toBeCloseTo(1.803, 12);
+    expect(Number.isInteger(p.scale)).toBe(true);
+    expect(Number.isInteger(p.positive.offset)).toBe(true);
+    const counts: number[] = p.positive.bucketCounts.map(Number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(4);
+    // OTLP: bucket offset + i covers (base^(offset+i), base^(offset+i+1)] with base = 2^(2^-scale).
+    const base = 2 ** (2 ** -p.scale);
+    const bucketOf = (v: number) => Math.ceil(Math.log(v) / Math.log(base)) - 1 - p.positive.offset;
+    const expected = new Array<number>(counts.length).fill(0);
+    for (const v of recorded) expected[bucketOf(v)]! += 1;
+    expect(counts).toEqual(expected);
   });
 
   it('rotates by size and keeps maxFiles', async () => {
