@@ -5,31 +5,24 @@ import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import {
   createTestMeterProvider,
   type OpenAiSimulator,
-  outsideTolerance,
   startOpenAiSimulator,
   type TestMeterProvider,
-  TIMING,
 } from '@tokenmeter/testkit';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
-
-const DURATION = 'gen_ai.client.operation.duration';
-const TOKENS = 'gen_ai.client.token.usage';
-const TTFC = 'gen_ai.client.operation.time_to_first_chunk';
-const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
-const MISSING = 'tokenmeter.gen_ai.client.usage.missing';
-const CACHED = 'tokenmeter.gen_ai.client.usage.cache_read.input_tokens';
-const REASONING = 'tokenmeter.gen_ai.client.usage.reasoning.output_tokens';
-
-// Tolerances are stated once, in @tokenmeter/testkit's TIMING: a client-measured
-// interval within [S - 1, S + 60] ms of the scripted S; a chunk gap within [S - 20, S + 60] ms.
-function expectWithin(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs)).toBeUndefined();
-}
-function expectGap(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs, TIMING.gapEarlyMs)).toBeUndefined();
-}
+import {
+  CACHED,
+  DURATION,
+  expectStreamTimings,
+  expectWithin,
+  MISSING,
+  REASONING,
+  readText,
+  TOKENS,
+  TPOC,
+  TTFC,
+} from './helpers.js';
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
@@ -173,19 +166,8 @@ describe('streamText (wrapStream)', () => {
       prompt: 'x',
       maxRetries: 0,
     });
-    let text = '';
-    for await (const delta of result.textStream) text += delta;
-    expect(text).toBe('Hello from the tokenmeter simulator.');
-    const ttft = await t.histogramTotal(TTFC);
-    expect(ttft.count).toBe(1);
-    expectWithin(ttft.sum, 120);
-    const gaps = await t.histogramTotal(TPOC);
-    expect(gaps.count).toBe(5);
-    expectGap(gaps.min, 30);
-    expectGap(gaps.max, 30);
-    const d = await durations();
-    expect(d.count).toBe(1);
-    expectWithin(d.sum, 120 + 5 * 30);
+    expect(await readText(result)).toBe('Hello from the tokenmeter simulator.');
+    await expectStreamTimings(t, { ttftMs: 120, gapMs: 30, chunks: 6 });
     expect(await tokens('input')).toBe(7);
     expect(await tokens('output')).toBe(6);
     expect(await t.sum(MISSING)).toBe(0);
