@@ -1,9 +1,15 @@
 import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import {
+  assertWithin,
+  CACHED,
   createTestMeterProvider,
+  DURATION,
   type OpenAiSimulator,
+  REASONING,
   startOpenAiSimulator,
   type TestMeterProvider,
+  TOKENS,
+  TTFC,
 } from '@tokenmeter/testkit';
 import * as ai5 from 'ai-v5';
 import * as ai6 from 'ai-v6';
@@ -11,16 +17,7 @@ import * as compat1 from 'openai-compatible-v1';
 import * as compat2 from 'openai-compatible-v2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
-import {
-  CACHED,
-  DURATION,
-  expectStreamTimings,
-  expectWithin,
-  REASONING,
-  readText,
-  TOKENS,
-  TTFC,
-} from './helpers.js';
+import { expectStreamTimings, readText } from './helpers.js';
 
 // The same middleware under the older majors the peer range admits: `ai` 5
 // (LanguageModelV2: flat usage, string finish reasons) with
@@ -82,7 +79,7 @@ describe.each(majors)('%s', (_name, sdk, compat) => {
     expect(res.text).toBe('Hello from the');
     const points = await t.histogram(DURATION);
     expect(points.map((p) => [p.count, p.attributes['gen_ai.response.model']])).toEqual([[1, 'llama-3']]);
-    expectWithin(points[0]!.sum, 20);
+    assertWithin(points[0]!.sum, 20);
     expect(await tokens('input')).toBe(12);
     expect(await tokens('output')).toBe(9);
     expect(await t.sum(CACHED)).toBe(5);

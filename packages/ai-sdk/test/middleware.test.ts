@@ -3,26 +3,23 @@ import type { AddressInfo } from 'node:net';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import {
+  assertWithin,
+  CACHED,
   createTestMeterProvider,
+  DURATION,
+  MISSING,
   type OpenAiSimulator,
+  REASONING,
   startOpenAiSimulator,
   type TestMeterProvider,
+  TOKENS,
+  TPOC,
+  TTFC,
 } from '@tokenmeter/testkit';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
-import {
-  CACHED,
-  DURATION,
-  expectStreamTimings,
-  expectWithin,
-  MISSING,
-  REASONING,
-  readText,
-  TOKENS,
-  TPOC,
-  TTFC,
-} from './helpers.js';
+import { expectStreamTimings, readText } from './helpers.js';
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
@@ -77,7 +74,7 @@ describe('generateText (wrapGenerate)', () => {
       'server.address': '127.0.0.1',
       'server.port': sim.port,
     });
-    expectWithin(points[0]!.sum, 60 + 2 * 10);
+    assertWithin(points[0]!.sum, 60 + 2 * 10);
     expect(await tokens('input')).toBe(12);
     expect(await tokens('output')).toBe(9);
     expect(await t.sum(CACHED)).toBe(5);
@@ -99,7 +96,7 @@ describe('generateText (wrapGenerate)', () => {
     ).rejects.toMatchObject({ statusCode: 500 });
     const d = await durations({ 'error.type': '500' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 30);
+    assertWithin(d.sum, 30);
     // retry-after-ms keeps the AI SDK's backoff short (its default first delay is 2 s)
     const fast = await startOpenAiSimulator({ defaults: { headers: { 'retry-after-ms': '5' } } });
     try {
@@ -206,7 +203,7 @@ describe('streamText (wrapStream)', () => {
     }
     const d = await durations({ 'error.type': 'aborted' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 20 + 2 * 30);
+    assertWithin(d.sum, 20 + 2 * 30);
     expect((await t.histogramTotal(TTFC)).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(2);
     await new Promise((r) => setTimeout(r, 100));
@@ -227,7 +224,7 @@ describe('streamText (wrapStream)', () => {
       await new Promise((r) => setTimeout(r, 20));
     const d = await durations({ 'error.type': null });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 10 + 7 * 20);
+    assertWithin(d.sum, 10 + 7 * 20);
     expect((await t.histogramTotal(TPOC)).count).toBe(7);
     expect(await tokens('output')).toBe(8);
   });
@@ -260,7 +257,7 @@ describe('streamText (wrapStream)', () => {
     expect(points).toHaveLength(1);
     expect(points[0]!.count).toBe(1);
     expect(points[0]!.attributes['error.type']).toBe('UND_ERR_SOCKET');
-    expectWithin(points[0]!.sum, 10 + 2 * 10 + 250);
+    assertWithin(points[0]!.sum, 10 + 2 * 10 + 250);
     expect((await t.histogramTotal(TPOC)).count).toBe(2);
   });
 });

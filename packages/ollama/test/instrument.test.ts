@@ -2,32 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import {
+  assertGap,
+  assertWithin,
   createTestMeterProvider,
+  DURATION,
+  MISSING,
   type OllamaSimulator,
-  outsideTolerance,
   startOllamaSimulator,
   type TestMeterProvider,
   TIMING,
+  TOKENS,
+  TPOC,
+  TTFC,
 } from '@tokenmeter/testkit';
 import { Ollama } from 'ollama';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentOllama, isInstrumented, uninstrumentOllama } from '../src/index.js';
 
-const DURATION = 'gen_ai.client.operation.duration';
-const TOKENS = 'gen_ai.client.token.usage';
-const TTFC = 'gen_ai.client.operation.time_to_first_chunk';
-const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
-const MISSING = 'tokenmeter.gen_ai.client.usage.missing';
 const LOAD = 'tokenmeter.gen_ai.model.load.duration';
 
-// Tolerances are stated once, in @tokenmeter/testkit's TIMING: a client-measured
-// interval within [S - 1, S + 60] ms of the scripted S; a chunk gap within [S - 20, S + 60] ms.
-function expectWithin(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs)).toBeUndefined();
-}
-function expectGap(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs, TIMING.gapEarlyMs)).toBeUndefined();
-}
 /**
  * Server-reported durations are the simulator's own measurements of its
  * schedule (setTimeout, never early): within [S - 1 ms, S + SERVER_SLACK_MS].
@@ -92,7 +85,7 @@ describe('chat', () => {
       'server.address': '127.0.0.1',
       'server.port': sim.port,
     });
-    expectWithin(points[0]!.sum, 80 + 2 * 10);
+    assertWithin(points[0]!.sum, 80 + 2 * 10);
     expect(await tokens('input')).toBe(12);
     expect(await tokens('output')).toBe(9);
     expect(await t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'stop' })).toBe(1);
@@ -137,14 +130,14 @@ describe('chat', () => {
     expect(last?.done).toBe(true);
     const ttft = await t.histogramTotal(TTFC);
     expect(ttft.count).toBe(1);
-    expectWithin(ttft.sum, 120);
+    assertWithin(ttft.sum, 120);
     const gaps = await t.histogramTotal(TPOC);
     expect(gaps.count).toBe(5); // 6 content objects → 5 gaps; the final done object is not a chunk
-    expectGap(gaps.min, 30);
-    expectGap(gaps.max, 30);
+    assertGap(gaps.min, 30);
+    assertGap(gaps.max, 30);
     const d = await durations();
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 120 + 5 * 30);
+    assertWithin(d.sum, 120 + 5 * 30);
     expect(await tokens('input')).toBe(7);
     expect(await tokens('output')).toBe(6);
     expectServer((await t.histogramTotal(SERVER_PROMPT_EVAL_DURATION)).sum, 120);
@@ -177,7 +170,7 @@ describe('chat', () => {
     for await (const _ of stream) if (++n === 3) break;
     const d = await durations({ 'error.type': 'aborted' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 20 + 2 * 20);
+    assertWithin(d.sum, 20 + 2 * 20);
     expect((await t.histogramTotal(TTFC)).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(2);
     await sleep(100);
@@ -197,7 +190,7 @@ describe('chat', () => {
     ).rejects.toMatchObject({ name: 'AbortError' });
     const d = await durations({ 'error.type': 'aborted' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 10 + 30);
+    assertWithin(d.sum, 10 + 30);
     expect((await durations()).count).toBe(1);
   });
 
@@ -209,7 +202,7 @@ describe('chat', () => {
     stream.abort();
     const d = await durations({ 'error.type': 'aborted' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 10 + 60);
+    assertWithin(d.sum, 10 + 60);
     await expect(it.next()).rejects.toMatchObject({ name: 'AbortError' });
     expect((await durations()).count).toBe(1);
   });
@@ -234,7 +227,7 @@ describe('chat', () => {
     });
     const e500 = await durations({ 'error.type': '500' });
     expect(e500.count).toBe(1);
-    expectWithin(e500.sum, 40);
+    assertWithin(e500.sum, 40);
     expect((await durations({ 'error.type': '404' })).count).toBe(1);
     expect((await durations()).count).toBe(2);
     expect(await t.sum('tokenmeter.gen_ai.client.errors')).toBe(2);
@@ -260,7 +253,7 @@ describe('chat', () => {
     expect(points).toHaveLength(1);
     expect(points[0]!.count).toBe(1);
     expect(points[0]!.attributes['error.type']).toBe('UND_ERR_SOCKET');
-    expectWithin(points[0]!.sum, 10 + 2 * 10 + 250);
+    assertWithin(points[0]!.sum, 10 + 2 * 10 + 250);
     expect((await t.histogramTotal(TTFC)).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(2);
   });
@@ -272,7 +265,7 @@ describe('chat', () => {
     const points = await t.histogram(DURATION);
     expect(points).toHaveLength(1);
     expect(points[0]!.attributes['error.type']).toBe('UND_ERR_SOCKET');
-    expectWithin(points[0]!.sum, 30);
+    assertWithin(points[0]!.sum, 30);
   });
 
   it('records connection refused', async () => {
@@ -304,11 +297,11 @@ describe('generate and embed', () => {
     expect(d.count).toBe(2);
     const ttft = await t.histogramTotal(TTFC, { 'gen_ai.operation.name': 'text_completion' });
     expect(ttft.count).toBe(1);
-    expectWithin(ttft.sum, 50);
+    assertWithin(ttft.sum, 50);
     const gaps = await t.histogramTotal(TPOC);
     expect(gaps.count).toBe(3);
-    expectGap(gaps.min, 20);
-    expectGap(gaps.max, 20);
+    assertGap(gaps.min, 20);
+    assertGap(gaps.max, 20);
     expect(await tokens('input')).toBe(9);
     expect(await tokens('output')).toBe(6);
   });
@@ -319,7 +312,7 @@ describe('generate and embed', () => {
     const d = await t.histogram(DURATION);
     expect(d).toHaveLength(1);
     expect(d[0]!.attributes['gen_ai.operation.name']).toBe('embeddings');
-    expectWithin(d[0]!.sum, 25);
+    assertWithin(d[0]!.sum, 25);
     expect(await tokens('input')).toBe(6);
     expect((await t.histogramTotal(TOKENS, { 'gen_ai.token.type': 'output' })).count).toBe(0);
     expect(await t.sum(MISSING)).toBe(0);

@@ -1,34 +1,24 @@
 import { createLlmMetrics } from '@tokenmeter/llm';
 import {
+  assertGap,
+  assertWithin,
+  CACHED,
   createTestMeterProvider,
+  DURATION,
+  MISSING,
   type OpenAiSimulator,
-  outsideTolerance,
+  REASONING,
   startOpenAiSimulator,
   type TestMeterProvider,
-  TIMING,
+  TOKENS,
+  TPOC,
+  TTFC,
 } from '@tokenmeter/testkit';
 import OpenAI, { APIConnectionError, APIUserAbortError, InternalServerError, RateLimitError } from 'openai';
 import { APIPromise } from 'openai/core/api-promise';
 import { Stream } from 'openai/core/streaming';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentOpenAI, isInstrumented, uninstrumentOpenAI } from '../src/index.js';
-
-const DURATION = 'gen_ai.client.operation.duration';
-const TOKENS = 'gen_ai.client.token.usage';
-const TTFC = 'gen_ai.client.operation.time_to_first_chunk';
-const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
-const MISSING = 'tokenmeter.gen_ai.client.usage.missing';
-const CACHED = 'tokenmeter.gen_ai.client.usage.cache_read.input_tokens';
-const REASONING = 'tokenmeter.gen_ai.client.usage.reasoning.output_tokens';
-
-// Tolerances are stated once, in @tokenmeter/testkit's TIMING: a client-measured
-// interval within [S - 1, S + 60] ms of the scripted S; a chunk gap within [S - 20, S + 60] ms.
-function expectWithin(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs)).toBeUndefined();
-}
-function expectGap(seconds: number | undefined, scriptedMs: number) {
-  expect(outsideTolerance(seconds, scriptedMs, TIMING.gapEarlyMs)).toBeUndefined();
-}
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
@@ -89,7 +79,7 @@ describe('chat.completions.create', () => {
       'server.port': sim.port,
     });
     expect(points[0]!.attributes['error.type']).toBeUndefined();
-    expectWithin(points[0]!.sum, 30 + 2 * 10);
+    assertWithin(points[0]!.sum, 30 + 2 * 10);
     expect(await tokens('input')).toBe(12);
     expect(await tokens('output')).toBe(9);
     expect(await t.sum(CACHED)).toBe(5);
@@ -112,14 +102,14 @@ describe('chat.completions.create', () => {
     expect(text.length).toBeGreaterThan(0);
     const ttft = await t.histogramTotal(TTFC);
     expect(ttft.count).toBe(1);
-    expectWithin(ttft.sum, 150);
+    assertWithin(ttft.sum, 150);
     const gaps = await t.histogramTotal(TPOC);
     expect(gaps.count).toBe(4); // 5 content chunks → 4 gaps; role-only, finish and usage chunks do not count
-    expectGap(gaps.min, 40);
-    expectGap(gaps.max, 40);
+    assertGap(gaps.min, 40);
+    assertGap(gaps.max, 40);
     const d = await durations();
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 150 + 4 * 40);
+    assertWithin(d.sum, 150 + 4 * 40);
     expect(await tokens('input')).toBe(7);
     expect(await tokens('output')).toBe(5);
     expect(await t.sum(MISSING)).toBe(0);
@@ -176,7 +166,7 @@ describe('chat.completions.create', () => {
     expect(stream.controller.signal.aborted).toBe(true); // the SDK's own behaviour is intact
     const d = await durations({ 'error.type': 'aborted' });
     expect(d.count).toBe(1);
-    expectWithin(d.sum, 20 + 20);
+    assertWithin(d.sum, 20 + 20);
     expect((await t.histogramTotal(TTFC)).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(1);
     expect(d.count).toBe(1);
@@ -234,7 +224,7 @@ describe('chat.completions.create', () => {
     expect((await durations({ 'error.type': '429' })).count).toBe(1);
     const e500 = await durations({ 'error.type': '500' });
     expect(e500.count).toBe(1);
-    expectWithin(e500.sum, 40);
+    assertWithin(e500.sum, 40);
     expect((await durations()).count).toBe(2);
     expect((await t.histogramTotal(TOKENS)).count).toBe(0);
   });
@@ -309,7 +299,7 @@ describe('chat.completions.create', () => {
     expect(ta.length).toBeGreaterThan(0);
     expect((await durations()).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(3);
-    expectWithin((await t.histogramTotal(TTFC)).sum, 30);
+    assertWithin((await t.histogramTotal(TTFC)).sum, 30);
     expect(await tokens('output')).toBe(4);
   });
 
@@ -344,11 +334,11 @@ describe('responses.create', () => {
     const types: string[] = [];
     for await (const e of stream) types.push(e.type);
     expect(types.at(-1)).toBe('response.completed');
-    expectWithin((await t.histogramTotal(TTFC)).sum, 80);
+    assertWithin((await t.histogramTotal(TTFC)).sum, 80);
     const gaps = await t.histogramTotal(TPOC);
     expect(gaps.count).toBe(3);
-    expectGap(gaps.min, 25);
-    expectGap(gaps.max, 25);
+    assertGap(gaps.min, 25);
+    assertGap(gaps.max, 25);
     expect(await tokens('input', { 'gen_ai.operation.name': 'chat' })).toBe(20);
     expect(await tokens('output')).toBe(11);
     expect(await t.sum(CACHED)).toBe(8);
@@ -417,7 +407,7 @@ describe("the SDK's own helpers (they call create() and _thenUnwrap())", () => {
     expect(final.choices[0]!.message.content).toBeTruthy();
     expect((await durations()).count).toBe(1);
     expect((await t.histogramTotal(TPOC)).count).toBe(3);
-    expectWithin((await t.histogramTotal(TTFC)).sum, 30);
+    assertWithin((await t.histogramTotal(TTFC)).sum, 30);
   });
 
   it('records responses.stream() once, with chunks, and its failures', async () => {
@@ -460,7 +450,7 @@ describe('embeddings and legacy completions', () => {
     }
     const d = await durations({ 'gen_ai.operation.name': 'text_completion' });
     expect(d.count).toBe(2);
-    expectWithin((await t.histogramTotal(TTFC, { 'gen_ai.operation.name': 'text_completion' })).sum, 40);
+    assertWithin((await t.histogramTotal(TTFC, { 'gen_ai.operation.name': 'text_completion' })).sum, 40);
     expect((await t.histogramTotal(TPOC)).count).toBe(2);
     expect(await tokens('output', { 'gen_ai.operation.name': 'text_completion' })).toBe(3 + 3);
   });

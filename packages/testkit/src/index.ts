@@ -6,6 +6,7 @@ export {
   type TestMeterProvider,
   TestMetricReader,
 } from './meter.js';
+export { CACHED, DURATION, MISSING, REASONING, TOKENS, TPOC, TTFC } from './names.js';
 export { type OllamaSimulator, type OllamaSimulatorOptions, startOllamaSimulator } from './ollama-sim.js';
 export { type OpenAiSimulator, type OpenAiSimulatorOptions, startOpenAiSimulator } from './openai-sim.js';
 export {
@@ -20,4 +21,4 @@ export {
   type SimScript,
 } from './script.js';
 export type { RunningSimulator, ServerOptions } from './server.js';
-export { outsideTolerance, TIMING } from './timing.js';
+export { assertGap, assertWithin, outsideTolerance, TIMING } from './timing.js';

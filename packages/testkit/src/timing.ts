@@ -34,3 +34,18 @@ export function outsideTolerance(
   }
   return undefined;
 }
+
+/**
+ * Throws (failing the test with the reason) unless `seconds` is within the
+ * tolerance of a client-measured interval scripted at `scriptedMs`.
+ */
+export function assertWithin(seconds: number | undefined, scriptedMs: number): void {
+  const why = outsideTolerance(seconds, scriptedMs);
+  if (why) throw new Error(`timing: ${why}`);
+}
+
+/** The same for a gap between chunks (TIMING.gapEarlyMs early allowed). */
+export function assertGap(seconds: number | undefined, scriptedMs: number): void {
+  const why = outsideTolerance(seconds, scriptedMs, TIMING.gapEarlyMs);
+  if (why) throw new Error(`timing: ${why}`);
+}
