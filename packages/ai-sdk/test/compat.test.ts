@@ -1,23 +1,17 @@
-import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
-import {
-  assertWithin,
-  CACHED,
-  createTestMeterProvider,
-  DURATION,
-  type OpenAiSimulator,
-  REASONING,
-  startOpenAiSimulator,
-  type TestMeterProvider,
-  TOKENS,
-  TTFC,
-} from '@tokenmeter/testkit';
+import { createLlmMetrics } from '@tokenmeter/llm';
+import { assertWithin, CACHED, DURATION, REASONING, TTFC } from '@tokenmeter/testkit';
+import { expectStreamTimings, useOpenAiSimulator } from '@tokenmeter/testkit/vitest';
 import * as ai5 from 'ai-v5';
 import * as ai6 from 'ai-v6';
 import * as compat1 from 'openai-compatible-v1';
 import * as compat2 from 'openai-compatible-v2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
-import { expectStreamTimings, readText } from './helpers.js';
+
+import { readText } from './helpers.js';
+
+const env = useOpenAiSimulator();
+const { tokens } = env;
 
 // The same middleware under the older majors the peer range admits: `ai` 5
 // (LanguageModelV2: flat usage, string finish reasons) with
@@ -40,36 +34,23 @@ const majors: [string, Sdk, Compat][] = [
   ['ai 6 (LanguageModelV3)', ai6 as unknown as Sdk, compat2 as unknown as Compat],
 ];
 
-let sim: OpenAiSimulator;
-let t: TestMeterProvider;
-let llm: LlmMetrics;
-
-beforeAll(async () => {
-  sim = await startOpenAiSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-  t = createTestMeterProvider();
-  llm = createLlmMetrics({ meterProvider: t.meterProvider });
-});
-afterEach(() => t.shutdown());
-
-const tokens = async (type: 'input' | 'output') =>
-  (await t.histogramTotal(TOKENS, { 'gen_ai.token.type': type })).sum;
-
 describe.each(majors)('%s', (_name, sdk, compat) => {
   // biome-ignore lint/suspicious/noExplicitAny: each major has its own model and option types
   const run = sdk as unknown as Record<string, (o: any) => any>;
   const model = (id: string) => {
     // biome-ignore lint/suspicious/noExplicitAny: see above
     const provider = (compat.createOpenAICompatible as (o: any) => any)({
-      baseURL: sim.baseURL,
+      baseURL: env.sim.baseURL,
       name: 'vllm',
       includeUsage: true,
     });
     return run.wrapLanguageModel!({
       model: provider.chatModel(id),
-      middleware: tokenmeterMiddleware({ llm, serverAddress: '127.0.0.1', serverPort: sim.port }),
+      middleware: tokenmeterMiddleware({
+        llm: createLlmMetrics({ meterProvider: env.t.meterProvider }),
+        serverAddress: '127.0.0.1',
+        serverPort: env.sim.port,
+      }),
     });
   };
 
@@ -77,15 +58,17 @@ describe.each(majors)('%s', (_name, sdk, compat) => {
     const id = 'llama?ttft=20&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=llama-3';
     const res = await run.generateText!({ model: model(id), prompt: 'x', maxRetries: 0 });
     expect(res.text).toBe('Hello from the');
-    const points = await t.histogram(DURATION);
+    const points = await env.t.histogram(DURATION);
     expect(points.map((p) => [p.count, p.attributes['gen_ai.response.model']])).toEqual([[1, 'llama-3']]);
     assertWithin(points[0]!.sum, 20);
     expect(await tokens('input')).toBe(12);
     expect(await tokens('output')).toBe(9);
-    expect(await t.sum(CACHED)).toBe(5);
-    expect(await t.sum(REASONING)).toBe(2);
-    expect(await t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'stop' })).toBe(1);
-    expect(await t.histogram(TTFC)).toEqual([]);
+    expect(await env.t.sum(CACHED)).toBe(5);
+    expect(await env.t.sum(REASONING)).toBe(2);
+    expect(await env.t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'stop' })).toBe(
+      1,
+    );
+    expect(await env.t.histogram(TTFC)).toEqual([]);
   });
 
   it('streamText: TTFT, per-chunk gaps, tokens and the finish reason from the finish part', async () => {
@@ -95,18 +78,18 @@ describe.each(majors)('%s', (_name, sdk, compat) => {
       maxRetries: 0,
     });
     expect(await readText(result)).toBe('Hello from the tokenmeter');
-    await expectStreamTimings(t, { ttftMs: 60, gapMs: 20, chunks: 4 });
+    await expectStreamTimings(env.t, { ttftMs: 60, gapMs: 20, chunks: 4 });
     expect(await tokens('input')).toBe(7);
     expect(await tokens('output')).toBe(4);
-    expect(await t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'length' })).toBe(
-      1,
-    );
+    expect(
+      await env.t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'length' }),
+    ).toBe(1);
   });
 
   it('records an HTTP error with its status', async () => {
     await expect(
       run.generateText!({ model: model('m?status=429'), prompt: 'x', maxRetries: 0 }),
     ).rejects.toBeDefined();
-    expect((await t.histogramTotal(DURATION, { 'error.type': '429' })).count).toBe(1);
+    expect((await env.t.histogramTotal(DURATION, { 'error.type': '429' })).count).toBe(1);
   });
 });

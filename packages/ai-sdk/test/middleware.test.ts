@@ -16,10 +16,11 @@ import {
   TPOC,
   TTFC,
 } from '@tokenmeter/testkit';
+import { expectStreamTimings } from '@tokenmeter/testkit/vitest';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
-import { expectStreamTimings, readText } from './helpers.js';
+import { readText } from './helpers.js';
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
