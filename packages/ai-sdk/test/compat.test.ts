@@ -1,11 +1,18 @@
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { assertWithin, CACHED, DURATION, REASONING, TTFC } from '@tokenmeter/testkit';
+import {
+  assertWithin,
+  CACHED,
+  createTestMeterProvider,
+  DURATION,
+  REASONING,
+  TTFC,
+} from '@tokenmeter/testkit';
 import { expectStreamTimings, useOpenAiSimulator } from '@tokenmeter/testkit/vitest';
 import * as ai5 from 'ai-v5';
 import * as ai6 from 'ai-v6';
 import * as compat1 from 'openai-compatible-v1';
 import * as compat2 from 'openai-compatible-v2';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenmeterMiddleware } from '../src/index.js';
 
 import { readText } from './helpers.js';
@@ -37,7 +44,7 @@ const majors: [string, Sdk, Compat][] = [
 describe.each(majors)('%s', (_name, sdk, compat) => {
   // biome-ignore lint/suspicious/noExplicitAny: each major has its own model and option types
   const run = sdk as unknown as Record<string, (o: any) => any>;
-  const model = (id: string) => {
+  const model = (id: string, meterProvider = env.t.meterProvider) => {
     // biome-ignore lint/suspicious/noExplicitAny: see above
     const provider = (compat.createOpenAICompatible as (o: any) => any)({
       baseURL: env.sim.baseURL,
@@ -47,12 +54,20 @@ describe.each(majors)('%s', (_name, sdk, compat) => {
     return run.wrapLanguageModel!({
       model: provider.chatModel(id),
       middleware: tokenmeterMiddleware({
-        llm: createLlmMetrics({ meterProvider: env.t.meterProvider }),
+        llm: createLlmMetrics({ meterProvider }),
         serverAddress: '127.0.0.1',
         serverPort: env.sim.port,
       }),
     });
   };
+
+  // Warm-up on a throwaway meter: a major's first calls compile its response
+  // schemas and open the connection, which would land in the first test's timings.
+  beforeAll(async () => {
+    const warm = createTestMeterProvider().meterProvider;
+    await run.generateText!({ model: model('warm?chunks=1', warm), prompt: 'x', maxRetries: 0 });
+    await readText(run.streamText!({ model: model('warm?chunks=1', warm), prompt: 'x', maxRetries: 0 }));
+  });
 
   it('generateText: one duration, reported tokens with cache and reasoning, the finish reason', async () => {
     const id = 'llama?ttft=20&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=llama-3';

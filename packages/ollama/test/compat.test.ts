@@ -1,8 +1,8 @@
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { assertWithin, DURATION, TTFC } from '@tokenmeter/testkit';
+import { assertWithin, createTestMeterProvider, DURATION, TTFC } from '@tokenmeter/testkit';
 import { expectStreamTimings, useOllamaSimulator } from '@tokenmeter/testkit/vitest';
 import { Ollama as Ollama05 } from 'ollama-v05';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOllama } from '../src/index.js';
 
 const env = useOllamaSimulator();
@@ -16,10 +16,17 @@ const { tokens } = env;
 const messages = [{ role: 'user', content: 'Say hello' }];
 
 describe('ollama 0.5', () => {
-  const client = () =>
-    instrumentOllama(new Ollama05({ host: env.sim.url }), {
-      llm: createLlmMetrics({ meterProvider: env.t.meterProvider }),
-    });
+  const client = (meterProvider = env.t.meterProvider) =>
+    instrumentOllama(new Ollama05({ host: env.sim.url }), { llm: createLlmMetrics({ meterProvider }) });
+
+  // Warm-up on a throwaway meter: the first calls open the connection and
+  // compile both paths, which would land in the first test's timings.
+  beforeAll(async () => {
+    const warm = client(createTestMeterProvider().meterProvider);
+    await warm.chat({ model: 'warm?chunks=1', messages });
+    for await (const _ of await warm.chat({ model: 'warm?chunks=1', messages, stream: true })) {
+    }
+  });
 
   it('chat, not streamed: one duration and the reported tokens', async () => {
     const res = await client().chat({ model: 'llama3?ttft=30&chunks=3&prompt=12&completion=9', messages });

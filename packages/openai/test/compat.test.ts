@@ -1,9 +1,9 @@
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { assertWithin, DURATION, TPOC, TTFC } from '@tokenmeter/testkit';
+import { assertWithin, createTestMeterProvider, DURATION, TPOC, TTFC } from '@tokenmeter/testkit';
 import { expectStreamTimings, useOpenAiSimulator } from '@tokenmeter/testkit/vitest';
 import OpenAI5 from 'openai-v5';
 import OpenAI6 from 'openai-v6';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOpenAI } from '../src/index.js';
 
 const env = useOpenAiSimulator();
@@ -24,11 +24,25 @@ const majors: [string, new (o: object) => AnyClient][] = [
 const user = [{ role: 'user', content: 'Say hello' }];
 
 describe.each(majors)('%s', (_name, OpenAI) => {
-  const client = () =>
+  const client = (meterProvider = env.t.meterProvider) =>
     instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: env.sim.baseURL, maxRetries: 0 }), {
-      llm: createLlmMetrics({ meterProvider: env.t.meterProvider }),
+      llm: createLlmMetrics({ meterProvider }),
       includeUsage: true,
     });
+
+  // Warm-up on a throwaway meter: a major's first calls load its lazy modules
+  // and compile both paths, which would land in the first test's timings.
+  beforeAll(async () => {
+    const warm = client(createTestMeterProvider().meterProvider);
+    await warm.chat.completions.create({ model: 'warm?chunks=1', messages: user });
+    const stream = await warm.chat.completions.create({
+      model: 'warm?chunks=1',
+      messages: user,
+      stream: true,
+    });
+    for await (const _ of stream) {
+    }
+  });
 
   it('a non-streaming chat call: one duration, tokens, response model; withResponse() intact', async () => {
     const { data, response } = await client()
