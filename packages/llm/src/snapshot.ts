@@ -370,6 +370,15 @@ function modelOf(a: Attributes): string {
   return str(a, ATTR_GEN_AI_REQUEST_MODEL) ?? str(a, ATTR_GEN_AI_RESPONSE_MODEL) ?? UNKNOWN_MODEL;
 }
 
+function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = create();
+    map.set(key, v);
+  }
+  return v;
+}
+
 function bump(rec: Record<string, number>, key: string | undefined, by: number): void {
   if (key === undefined) return;
   rec[key] = (rec[key] ?? 0) + by;
@@ -405,52 +414,86 @@ export function summarize(
   const serverByModel = new Map<string, ServerAcc>();
   const training = new Map<string, TrainAcc>();
 
-  const client = (p: DataPointLike, f: (acc: ClientAcc) => void) => {
-    f(clientTotal);
-    const m = modelOf(p.attributes);
-    let acc = clientByModel.get(m);
-    if (!acc) {
-      acc = newClient();
-      clientByModel.set(m, acc);
-    }
-    f(acc);
-  };
-  const server = (p: DataPointLike, f: (acc: ServerAcc) => void) => {
-    f(serverTotal);
-    const m = modelOf(p.attributes);
-    let acc = serverByModel.get(m);
-    if (!acc) {
-      acc = newServer();
-      serverByModel.set(m, acc);
-    }
-    f(acc);
-  };
+  /** Feeds a point to the side's total and to its model's accumulator. */
+  const side =
+    <A>(total: A, byModel: Map<string, A>, create: () => A) =>
+    (p: DataPointLike, f: (acc: A) => void) => {
+      f(total);
+      f(getOrCreate(byModel, modelOf(p.attributes), create));
+    };
+  const client = side(clientTotal, clientByModel, newClient);
+  const server = side(serverTotal, serverByModel, newServer);
   const train = (p: DataPointLike, f: (acc: TrainAcc) => void) => {
     const run = str(p.attributes, ATTR_TM_TRAINING_RUN);
     const model = str(p.attributes, ATTR_TM_TRAINING_MODEL);
-    const key = `${run ?? ''}\u0000${model ?? ''}`;
-    let acc = training.get(key);
-    if (!acc) {
-      const s: TrainingSummary = {
-        steps: 0,
-        samples: 0,
-        tokens: 0,
-        evalSamples: 0,
-        evalTokens: 0,
-        stepDuration: emptyLatency(),
-        phases: {},
-      };
-      if (run !== undefined) s.run = run;
-      if (model !== undefined) s.model = model;
-      acc = { s, step: new Hist(), phases: new Map() };
-      training.set(key, acc);
-    }
-    f(acc);
+    f(
+      getOrCreate(training, `${run ?? ''}\u0000${model ?? ''}`, () => {
+        const s: TrainingSummary = {
+          steps: 0,
+          samples: 0,
+          tokens: 0,
+          evalSamples: 0,
+          evalTokens: 0,
+          stepDuration: emptyLatency(),
+          phases: {},
+        };
+        if (run !== undefined) s.run = run;
+        if (model !== undefined) s.model = model;
+        return { s, step: new Hist(), phases: new Map() };
+      }),
+    );
   };
   const value = (p: DataPointLike) => num(p.value) ?? 0;
   const hcount = (p: DataPointLike) => num((p.value as { count?: unknown } | null)?.count) ?? 0;
   const hsum = (p: DataPointLike) => num((p.value as { sum?: unknown } | null)?.sum) ?? 0;
   const isEval = (p: DataPointLike) => str(p.attributes, ATTR_TM_TRAINING_SPLIT) === 'eval';
+
+  // Handler builders: each instrument either adds its value to a summary
+  // field, keeps its last value, or folds its histogram into an accumulator.
+  type Num<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T];
+  type HistOf<A> = { [K in keyof A]-?: A[K] extends Hist ? K : never }[keyof A];
+  const clientAdd =
+    (field: Num<ClientSummary>): MetricHandler =>
+    (p) =>
+      client(p, (a) => {
+        a.s[field] += value(p);
+      });
+  const serverAdd =
+    (field: Num<ServerSummary>): MetricHandler =>
+    (p) =>
+      server(p, (a) => {
+        a.s[field] += value(p);
+      });
+  const clientHist =
+    (h: HistOf<ClientAcc>): MetricHandler =>
+    (p) =>
+      client(p, (a) => a[h].add(p.value, d));
+  const serverHist =
+    (h: HistOf<ServerAcc>): MetricHandler =>
+    (p) =>
+      server(p, (a) => a[h].add(p.value, d));
+  /** Training counters split by `tokenmeter.training.split`: eval into their own field. */
+  const trainAdd =
+    (field: 'steps' | 'samples' | 'tokens', evalField?: 'evalSamples' | 'evalTokens'): MetricHandler =>
+    (p) =>
+      train(p, (a) => {
+        a.s[evalField && isEval(p) ? evalField : field] += value(p);
+      });
+  const trainLast =
+    (field: 'loss' | 'learningRate' | 'gradNorm' | 'epoch', evalField?: 'evalLoss'): MetricHandler =>
+    (p) =>
+      train(p, (a) => {
+        a.s[evalField && isEval(p) ? evalField : field] = value(p);
+      });
+  /** A histogram keyed by one attribute (stage, phase) inside an accumulator's map. */
+  const byAttr = (map: Map<string, Hist>, attr: string, p: DataPointLike) =>
+    getOrCreate(map, str(p.attributes, attr) ?? '_OTHER', () => new Hist()).add(p.value, d);
+  const finishReasons = (p: DataPointLike) => (a: ClientAcc | ServerAcc) =>
+    bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p));
+  const errors = (p: DataPointLike) => (a: ClientAcc | ServerAcc) => {
+    a.s.errors += value(p);
+    bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
+  };
 
   const clientDuration: MetricHandler = (p) =>
     client(p, (a) => {
@@ -464,10 +507,10 @@ export function summarize(
     ['invokeAgentDuration', clientDuration],
     ['executeToolDuration', clientDuration],
     ['invokeWorkflowDuration', clientDuration],
-    ['clientTimeToFirstChunk', (p) => client(p, (a) => a.ttfc.add(p.value, d))],
-    ['clientInferenceTimeToFirstChunk', (p) => client(p, (a) => a.ttfc.add(p.value, d))],
-    ['clientTimePerOutputChunk', (p) => client(p, (a) => a.tpoc.add(p.value, d))],
-    ['clientInferenceTimePerOutputChunk', (p) => client(p, (a) => a.tpoc.add(p.value, d))],
+    ['clientTimeToFirstChunk', clientHist('ttfc')],
+    ['clientInferenceTimeToFirstChunk', clientHist('ttfc')],
+    ['clientTimePerOutputChunk', clientHist('tpoc')],
+    ['clientInferenceTimePerOutputChunk', clientHist('tpoc')],
     [
       'clientTokenUsage',
       (p) =>
@@ -477,70 +520,15 @@ export function summarize(
           else if (t === 'output') a.s.outputTokens += hsum(p);
         }),
     ],
-    [
-      'usageInputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.inputTokens += value(p);
-        }),
-    ],
-    [
-      'usageOutputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.outputTokens += value(p);
-        }),
-    ],
-    [
-      'usageCacheReadInputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.cachedInputTokens += value(p);
-        }),
-    ],
-    [
-      'tmCacheReadInputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.cachedInputTokens += value(p);
-        }),
-    ],
-    [
-      'usageReasoningOutputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.reasoningTokens += value(p);
-        }),
-    ],
-    [
-      'tmReasoningOutputTokens',
-      (p) =>
-        client(p, (a) => {
-          a.s.reasoningTokens += value(p);
-        }),
-    ],
-    [
-      'clientActiveRequests',
-      (p) =>
-        client(p, (a) => {
-          a.s.activeRequests += value(p);
-        }),
-    ],
-    [
-      'clientRequests',
-      (p) =>
-        client(p, (a) =>
-          bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p)),
-        ),
-    ],
-    [
-      'clientErrors',
-      (p) =>
-        client(p, (a) => {
-          a.s.errors += value(p);
-          bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
-        }),
-    ],
+    ['usageInputTokens', clientAdd('inputTokens')],
+    ['usageOutputTokens', clientAdd('outputTokens')],
+    ['usageCacheReadInputTokens', clientAdd('cachedInputTokens')],
+    ['tmCacheReadInputTokens', clientAdd('cachedInputTokens')],
+    ['usageReasoningOutputTokens', clientAdd('reasoningTokens')],
+    ['tmReasoningOutputTokens', clientAdd('reasoningTokens')],
+    ['clientActiveRequests', clientAdd('activeRequests')],
+    ['clientRequests', (p) => client(p, finishReasons(p))],
+    ['clientErrors', (p) => client(p, errors(p))],
     [
       'serverRequestDuration',
       (p) =>
@@ -549,126 +537,26 @@ export function summarize(
           a.duration.add(p.value, d);
         }),
     ],
-    ['serverTimeToFirstToken', (p) => server(p, (a) => a.ttft.add(p.value, d))],
-    ['serverTimePerOutputToken', (p) => server(p, (a) => a.tpot.add(p.value, d))],
-    ['serverQueueDuration', (p) => server(p, (a) => a.queue.add(p.value, d))],
-    ['serverPrefillDuration', (p) => server(p, (a) => a.prefill.add(p.value, d))],
-    ['serverDecodeDuration', (p) => server(p, (a) => a.decode.add(p.value, d))],
-    [
-      'serverStageDuration',
-      (p) =>
-        server(p, (a) => {
-          const stage = str(p.attributes, ATTR_TM_STAGE) ?? '_OTHER';
-          let h = a.stages.get(stage);
-          if (!h) {
-            h = new Hist();
-            a.stages.set(stage, h);
-          }
-          h.add(p.value, d);
-        }),
-    ],
-    [
-      'serverInputTokens',
-      (p) =>
-        server(p, (a) => {
-          a.s.inputTokens += value(p);
-        }),
-    ],
-    [
-      'serverOutputTokens',
-      (p) =>
-        server(p, (a) => {
-          a.s.outputTokens += value(p);
-        }),
-    ],
-    [
-      'serverActiveRequests',
-      (p) =>
-        server(p, (a) => {
-          a.s.activeRequests += value(p);
-        }),
-    ],
-    [
-      'serverRequests',
-      (p) =>
-        server(p, (a) =>
-          bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p)),
-        ),
-    ],
-    [
-      'serverErrors',
-      (p) =>
-        server(p, (a) => {
-          a.s.errors += value(p);
-          bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
-        }),
-    ],
-    [
-      'trainingSteps',
-      (p) =>
-        train(p, (a) => {
-          a.s.steps += value(p);
-        }),
-    ],
-    [
-      'trainingSamples',
-      (p) =>
-        train(p, (a) => {
-          if (isEval(p)) a.s.evalSamples += value(p);
-          else a.s.samples += value(p);
-        }),
-    ],
-    [
-      'trainingTokens',
-      (p) =>
-        train(p, (a) => {
-          if (isEval(p)) a.s.evalTokens += value(p);
-          else a.s.tokens += value(p);
-        }),
-    ],
-    [
-      'trainingLoss',
-      (p) =>
-        train(p, (a) => {
-          if (isEval(p)) a.s.evalLoss = value(p);
-          else a.s.loss = value(p);
-        }),
-    ],
-    [
-      'trainingLearningRate',
-      (p) =>
-        train(p, (a) => {
-          a.s.learningRate = value(p);
-        }),
-    ],
-    [
-      'trainingGradNorm',
-      (p) =>
-        train(p, (a) => {
-          a.s.gradNorm = value(p);
-        }),
-    ],
-    [
-      'trainingEpoch',
-      (p) =>
-        train(p, (a) => {
-          a.s.epoch = value(p);
-        }),
-    ],
+    ['serverTimeToFirstToken', serverHist('ttft')],
+    ['serverTimePerOutputToken', serverHist('tpot')],
+    ['serverQueueDuration', serverHist('queue')],
+    ['serverPrefillDuration', serverHist('prefill')],
+    ['serverDecodeDuration', serverHist('decode')],
+    ['serverStageDuration', (p) => server(p, (a) => byAttr(a.stages, ATTR_TM_STAGE, p))],
+    ['serverInputTokens', serverAdd('inputTokens')],
+    ['serverOutputTokens', serverAdd('outputTokens')],
+    ['serverActiveRequests', serverAdd('activeRequests')],
+    ['serverRequests', (p) => server(p, finishReasons(p))],
+    ['serverErrors', (p) => server(p, errors(p))],
+    ['trainingSteps', trainAdd('steps')],
+    ['trainingSamples', trainAdd('samples', 'evalSamples')],
+    ['trainingTokens', trainAdd('tokens', 'evalTokens')],
+    ['trainingLoss', trainLast('loss', 'evalLoss')],
+    ['trainingLearningRate', trainLast('learningRate')],
+    ['trainingGradNorm', trainLast('gradNorm')],
+    ['trainingEpoch', trainLast('epoch')],
     ['trainingStepDuration', (p) => train(p, (a) => a.step.add(p.value, d))],
-    [
-      'trainingPhaseDuration',
-      (p) =>
-        train(p, (a) => {
-          const phase = str(p.attributes, ATTR_TM_TRAINING_PHASE) ?? '_OTHER';
-          let h = a.phases.get(phase);
-          if (!h) {
-            h = new Hist();
-            a.phases.set(phase, h);
-          }
-          h.add(p.value, d);
-        }),
-    ],
+    ['trainingPhaseDuration', (p) => train(p, (a) => byAttr(a.phases, ATTR_TM_TRAINING_PHASE, p))],
   ]);
   const byName = new Map<string, MetricHandler>();
   for (const [key, h] of handlers) {
@@ -751,85 +639,29 @@ type RateTarget = { key: string; get: () => number; set: (rate: number) => void 
 
 function rateTargets(s: Pick<LlmSnapshot, 'client' | 'server' | 'training'>): RateTarget[] {
   const out: RateTarget[] = [];
-  const client = (prefix: string, c: ClientSummary) => {
-    out.push(
-      {
-        key: `${prefix}req`,
-        get: () => c.requests,
-        set: (r) => {
-          c.requestsPerSecond = r;
-        },
+  /** A per-second rate of the cumulative `total` field, written to `rate`. */
+  const rate = <T extends object>(key: string, o: T, total: keyof T, rateField: keyof T) =>
+    out.push({
+      key,
+      get: () => o[total] as number,
+      set: (r) => {
+        (o as Record<keyof T, unknown>)[rateField] = r;
       },
-      {
-        key: `${prefix}in`,
-        get: () => c.inputTokens,
-        set: (r) => {
-          c.inputTokensPerSecond = r;
-        },
-      },
-      {
-        key: `${prefix}out`,
-        get: () => c.outputTokens,
-        set: (r) => {
-          c.outputTokensPerSecond = r;
-        },
-      },
-    );
+    });
+  const requests = (prefix: string, c: ClientSummary | ServerSummary) => {
+    rate(`${prefix}req`, c, 'requests', 'requestsPerSecond');
+    rate(`${prefix}in`, c, 'inputTokens', 'inputTokensPerSecond');
+    rate(`${prefix}out`, c, 'outputTokens', 'outputTokensPerSecond');
   };
-  const server = (prefix: string, c: ServerSummary) => {
-    out.push(
-      {
-        key: `${prefix}req`,
-        get: () => c.requests,
-        set: (r) => {
-          c.requestsPerSecond = r;
-        },
-      },
-      {
-        key: `${prefix}in`,
-        get: () => c.inputTokens,
-        set: (r) => {
-          c.inputTokensPerSecond = r;
-        },
-      },
-      {
-        key: `${prefix}out`,
-        get: () => c.outputTokens,
-        set: (r) => {
-          c.outputTokensPerSecond = r;
-        },
-      },
-    );
-  };
-  client(totalKey('c'), s.client.total);
-  for (const [m, c] of Object.entries(s.client.byModel)) client(modelKey('c', m), c);
-  server(totalKey('s'), s.server.total);
-  for (const [m, c] of Object.entries(s.server.byModel)) server(modelKey('s', m), c);
+  requests(totalKey('c'), s.client.total);
+  for (const [m, c] of Object.entries(s.client.byModel)) requests(modelKey('c', m), c);
+  requests(totalKey('s'), s.server.total);
+  for (const [m, c] of Object.entries(s.server.byModel)) requests(modelKey('s', m), c);
   for (const t of s.training) {
     const p = runKey(t);
-    out.push(
-      {
-        key: `${p}steps`,
-        get: () => t.steps,
-        set: (r) => {
-          t.stepsPerSecond = r;
-        },
-      },
-      {
-        key: `${p}samples`,
-        get: () => t.samples,
-        set: (r) => {
-          t.samplesPerSecond = r;
-        },
-      },
-      {
-        key: `${p}tokens`,
-        get: () => t.tokens,
-        set: (r) => {
-          t.tokensPerSecond = r;
-        },
-      },
-    );
+    rate(`${p}steps`, t, 'steps', 'stepsPerSecond');
+    rate(`${p}samples`, t, 'samples', 'samplesPerSecond');
+    rate(`${p}tokens`, t, 'tokens', 'tokensPerSecond');
   }
   return out;
 }
