@@ -1,6 +1,7 @@
 /**
  * `error.type` for failed AI SDK model calls, low cardinality by construction.
  */
+import { errorTypeOr } from '@tokenmeter/llm';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
@@ -46,13 +47,5 @@ export function aiSdkErrorType(err: unknown, fallback?: (err: unknown) => string
       if (typeof err.type === 'string' && CODE.test(err.type)) return err.type;
     }
   }
-  if (fallback) {
-    try {
-      const t = fallback(err);
-      if (typeof t === 'string' && t) return t;
-    } catch {
-      // fall through
-    }
-  }
-  return '_OTHER';
+  return errorTypeOr(err, fallback);
 }

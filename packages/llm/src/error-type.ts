@@ -49,3 +49,20 @@ export function errorType(err: unknown): string {
 function httpStatus(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599 ? v : undefined;
 }
+
+/**
+ * The last step of an integration's classifier: what `classify` (usually the
+ * `LlmMetrics` instance's `errorType`, which may be a user's own object)
+ * makes of `err`, or `_OTHER` when it gives nothing or throws.
+ */
+export function errorTypeOr(err: unknown, classify: ((err: unknown) => string) | undefined): string {
+  if (classify) {
+    try {
+      const t = classify(err);
+      if (typeof t === 'string' && t) return t;
+    } catch {
+      // a broken classifier must not break the recording
+    }
+  }
+  return ERROR_TYPE_OTHER;
+}

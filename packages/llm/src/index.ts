@@ -19,7 +19,13 @@ export type {
   ScopeMetricsLike,
   SnapshotSource,
 } from './collection.js';
-export { ERROR_TYPE_ABANDONED, ERROR_TYPE_ABORTED, ERROR_TYPE_TIMEOUT, errorType } from './error-type.js';
+export {
+  ERROR_TYPE_ABANDONED,
+  ERROR_TYPE_ABORTED,
+  ERROR_TYPE_TIMEOUT,
+  errorType,
+  errorTypeOr,
+} from './error-type.js';
 export type {
   BatchInfo,
   CacheLookupInfo,
@@ -48,6 +54,7 @@ export {
 export { OTHER_VALUE, type ValueGuardOptions } from './model-guard.js';
 export { histogramQuantile } from './quantile.js';
 export { ERROR_TYPE_OTHER, METER_NAME } from './semconv.js';
+export { type ServerEndpoint, serverEndpointOf } from './server-endpoint.js';
 export type { ObserveServerOptions, ServerGaugeCallback, ServerGaugeValues } from './server-gauges.js';
 export type {
   ServerEndInfo,

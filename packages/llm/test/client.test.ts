@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS, TOKEN_BUCKETS } from '../src/index.js';
+import { DURATION_BUCKETS, errorTypeOr, serverEndpointOf, TOKEN_BUCKETS } from '../src/index.js';
 import { captureDiag, hist, points, pointWith, rig } from './helpers.js';
 
 const BASE = {
@@ -349,5 +349,34 @@ describe('client request: the last resolved identity is reused only while it rep
     } finally {
       cap.restore();
     }
+  });
+});
+
+describe('serverEndpointOf', () => {
+  it('gives the host and the explicit or default port, and nothing for what is not an absolute URL', () => {
+    expect(serverEndpointOf('https://api.example.com/v1')).toEqual({
+      serverAddress: 'api.example.com',
+      serverPort: 443,
+    });
+    expect(serverEndpointOf('http://localhost/v1')).toEqual({ serverAddress: 'localhost', serverPort: 80 });
+    expect(serverEndpointOf('http://[::1]:8000/v1')).toEqual({ serverAddress: '::1', serverPort: 8000 });
+    expect(serverEndpointOf('unix:/tmp/socket')).toEqual({ serverAddress: undefined, serverPort: undefined });
+    for (const bad of ['', 'api.example.com', 42, undefined])
+      expect(serverEndpointOf(bad)).toEqual({ serverAddress: undefined, serverPort: undefined });
+  });
+});
+
+describe('errorTypeOr', () => {
+  it("is the classifier's answer, or _OTHER when it gives nothing or throws", () => {
+    const err = new Error('x');
+    expect(errorTypeOr(err, () => 'RateLimitError')).toBe('RateLimitError');
+    expect(errorTypeOr(err, () => '')).toBe('_OTHER');
+    expect(errorTypeOr(err, () => 42 as unknown as string)).toBe('_OTHER');
+    expect(
+      errorTypeOr(err, () => {
+        throw new Error('broken classifier');
+      }),
+    ).toBe('_OTHER');
+    expect(errorTypeOr(err, undefined)).toBe('_OTHER');
   });
 });

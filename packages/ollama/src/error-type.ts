@@ -3,6 +3,7 @@
  * construction: an HTTP status, a fixed tokenmeter value, a socket error code,
  * or llm's generic mapping.
  */
+import { errorTypeOr } from '@tokenmeter/llm';
 
 /** An `{"error": …}` object inside an NDJSON stream (the client throws a plain `Error`). */
 export const ERROR_TYPE_STREAM_ERROR = 'stream_error';
@@ -40,13 +41,5 @@ export function ollamaErrorType(err: unknown, fallback?: (err: unknown) => strin
       return cause.code;
     }
   }
-  if (fallback) {
-    try {
-      const t = fallback(err);
-      if (typeof t === 'string' && t) return t;
-    } catch {
-      // fall through
-    }
-  }
-  return '_OTHER';
+  return errorTypeOr(err, fallback);
 }

@@ -2,11 +2,10 @@
  * `gen_ai.provider.name`, `server.address` and `server.port` from a client's
  * base URL.
  */
+import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm';
 
-export interface Endpoint {
+export interface Endpoint extends ServerEndpoint {
   readonly providerName: string;
-  readonly serverAddress: string | undefined;
-  readonly serverPort: number | undefined;
 }
 
 /** Hosts whose provider is known. Matched on the host name (suffix match for entries starting with `.`). */
@@ -38,23 +37,7 @@ export function providerForHost(host: string | undefined): string {
 
 /** Parses a base URL; never throws. */
 export function endpointFromBaseURL(baseURL: unknown, isAzureClient = false): Endpoint {
-  let serverAddress: string | undefined;
-  let serverPort: number | undefined;
-  if (typeof baseURL === 'string') {
-    try {
-      const url = new URL(baseURL);
-      serverAddress = url.hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
-      serverPort = url.port
-        ? Number(url.port)
-        : url.protocol === 'https:'
-          ? 443
-          : url.protocol === 'http:'
-            ? 80
-            : undefined;
-    } catch {
-      // not a URL: leave the server attributes out
-    }
-  }
+  const { serverAddress, serverPort } = serverEndpointOf(baseURL);
   const providerName = isAzureClient ? 'azure.ai.openai' : providerForHost(serverAddress);
   return { providerName, serverAddress, serverPort };
 }

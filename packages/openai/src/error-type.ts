@@ -3,6 +3,7 @@
  * construction: an HTTP status code, one of a fixed list of SDK error class
  * names, or a fixed fallback.
  */
+import { errorTypeOr } from '@tokenmeter/llm';
 
 /** SDK error classes (no HTTP status) reported by name. */
 export const SDK_ERROR_CLASSES: ReadonlySet<string> = new Set([
@@ -58,13 +59,5 @@ export function openAiErrorType(err: unknown, fallback?: (err: unknown) => strin
     if (name && SDK_ERROR_CLASSES.has(name)) return name;
     if (isConnectionDrop(err)) return 'APIConnectionError';
   }
-  if (fallback) {
-    try {
-      const t = fallback(err);
-      if (typeof t === 'string' && t) return t;
-    } catch {
-      // fall through
-    }
-  }
-  return '_OTHER';
+  return errorTypeOr(err, fallback);
 }
