@@ -82,12 +82,27 @@ function jsonNumber(v: number): number | string {
   return v;
 }
 
-function numberPoint(p: DataPoint<number>, valueType: ValueType): Record<string, unknown> {
-  const base = {
+/** The fields every OTLP data point has. */
+function pointHead(p: DataPoint<unknown>): Record<string, unknown> {
+  return {
     attributes: keyValues(p.attributes),
     startTimeUnixNano: nanos(p.startTime),
     timeUnixNano: nanos(p.endTime),
   };
+}
+
+/** Count, sum, min and max of either histogram kind (sum/min/max only when kept). */
+function histogramStats(h: Histogram | ExponentialHistogram): Record<string, unknown> {
+  return {
+    count: String(h.count),
+    ...(h.sum !== undefined ? { sum: h.sum } : {}),
+    ...(h.min !== undefined ? { min: h.min } : {}),
+    ...(h.max !== undefined ? { max: h.max } : {}),
+  };
+}
+
+function numberPoint(p: DataPoint<number>, valueType: ValueType): Record<string, unknown> {
+  const base = pointHead(p);
   return valueType === ValueType.INT && Number.isInteger(p.value)
     ? { ...base, asInt: String(p.value) }
     : { ...base, asDouble: jsonNumber(p.value) };
@@ -113,20 +128,12 @@ function otlpMetric(m: MetricData): Record<string, unknown> {
         ...head,
         histogram: {
           aggregationTemporality: wireTemporality(m.aggregationTemporality),
-          dataPoints: m.dataPoints.map((p) => {
-            const h: Histogram = p.value;
-            return {
-              attributes: keyValues(p.attributes),
-              startTimeUnixNano: nanos(p.startTime),
-              timeUnixNano: nanos(p.endTime),
-              count: String(h.count),
-              ...(h.sum !== undefined ? { sum: h.sum } : {}),
-              bucketCounts: h.buckets.counts.map(String),
-              explicitBounds: h.buckets.boundaries,
-              ...(h.min !== undefined ? { min: h.min } : {}),
-              ...(h.max !== undefined ? { max: h.max } : {}),
-            };
-          }),
+          dataPoints: m.dataPoints.map((p) => ({
+            ...pointHead(p),
+            ...histogramStats(p.value),
+            bucketCounts: p.value.buckets.counts.map(String),
+            explicitBounds: p.value.buckets.boundaries,
+          })),
         },
       };
     case DataPointType.EXPONENTIAL_HISTOGRAM:
@@ -137,17 +144,12 @@ function otlpMetric(m: MetricData): Record<string, unknown> {
           dataPoints: m.dataPoints.map((p) => {
             const h: ExponentialHistogram = p.value;
             return {
-              attributes: keyValues(p.attributes),
-              startTimeUnixNano: nanos(p.startTime),
-              timeUnixNano: nanos(p.endTime),
-              count: String(h.count),
-              ...(h.sum !== undefined ? { sum: h.sum } : {}),
+              ...pointHead(p),
+              ...histogramStats(h),
               scale: h.scale,
               zeroCount: String(h.zeroCount),
               positive: { offset: h.positive.offset, bucketCounts: h.positive.bucketCounts.map(String) },
               negative: { offset: h.negative.offset, bucketCounts: h.negative.bucketCounts.map(String) },
-              ...(h.min !== undefined ? { min: h.min } : {}),
-              ...(h.max !== undefined ? { max: h.max } : {}),
             };
           }),
         },
