@@ -2,9 +2,9 @@
 // output tokens, requests counter, in-flight −1) recorded through
 // @tokenmeter/llm vs the same series written with raw OTel SDK calls vs with
 // prom-client (same series, same buckets). Same process, interleaved rounds.
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics, DURATION_BUCKETS, TOKEN_BUCKETS } from '@tokenmeter/llm';
 import client from 'prom-client';
+import { collectOnlyProvider } from './lib/collect-only.js';
 import {
   childResult,
   compareSync,
@@ -17,17 +17,6 @@ import {
   QUICK,
 } from './lib/harness.js';
 
-class CollectOnlyReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  async onForceFlush() {}
-  async onShutdown() {}
-}
-
-const providerWith = (readers) =>
-  new MeterProvider({ readers: Array.from({ length: readers }, () => new CollectOnlyReader()) });
-
 const START = {
   operation: 'chat',
   provider: 'openai',
@@ -39,7 +28,7 @@ const START = {
 const END = { responseModel: 'gpt-4o', inputTokens: 12, outputTokens: 80, finishReason: 'stop' };
 
 function llmVariant(readers, extra = {}) {
-  const llm = createLlmMetrics({ meterProvider: providerWith(readers), semconv: 'v1.41', ...extra });
+  const llm = createLlmMetrics({ meterProvider: collectOnlyProvider(readers), semconv: 'v1.41', ...extra });
   return () => {
     const req = llm.startRequest(START);
     req.chunk();
@@ -54,7 +43,7 @@ function llmVariant(readers, extra = {}) {
  * the cost a long stream pays once.
  */
 function llmLongLivedVariant() {
-  const llm = createLlmMetrics({ meterProvider: providerWith(1), semconv: 'v1.41' });
+  const llm = createLlmMetrics({ meterProvider: collectOnlyProvider(1), semconv: 'v1.41' });
   const ring = new Array(1024);
   let i = 0;
   return () => {
@@ -69,7 +58,7 @@ function llmLongLivedVariant() {
 
 // The same SDK calls llm makes, written by hand.
 function rawInstruments() {
-  const meter = providerWith(1).getMeter('@tokenmeter/llm', '0.1.0');
+  const meter = collectOnlyProvider(1).getMeter('@tokenmeter/llm', '0.1.0');
   return {
     duration: meter.createHistogram('gen_ai.client.operation.duration', {
       unit: 's',

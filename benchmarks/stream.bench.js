@@ -3,10 +3,10 @@
 // same client instrumented by @tokenmeter/openai (which wraps the SDK Stream's
 // `iterator()` exactly as for the real SDK). Also llm's `req.chunk()` alone.
 import { createNoopMeter } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
 import { instrumentOpenAI } from '@tokenmeter/openai';
 import OpenAI from 'openai';
+import { collectOnlyProvider } from './lib/collect-only.js';
 import {
   childResult,
   compareAsync,
@@ -19,14 +19,7 @@ import {
   QUICK,
 } from './lib/harness.js';
 
-class CollectOnlyReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  async onForceFlush() {}
-  async onShutdown() {}
-}
-const sdkProvider = () => new MeterProvider({ readers: [new CollectOnlyReader()] });
+const sdkProvider = () => collectOnlyProvider();
 const noopProvider = () => ({ getMeter: () => createNoopMeter() });
 
 const CHUNKS = QUICK ? 200 : 1000;
