@@ -18,8 +18,8 @@ export interface PrometheusReaderOptions extends PrometheusSerializerOptions {
 
 /** One rendered scrape. */
 export interface Scrape {
-  /** The exposition text in pieces, in order; `chunks.join('')` is the body. */
-  chunks: string[];
+  /** The UTF-8 exposition body in pieces, in order; `Buffer.concat(chunks)` is the body. */
+  chunks: Buffer[];
   /** Errors the SDK reported for this collection (e.g. an observable callback that timed out). */
   errors: unknown[];
 }

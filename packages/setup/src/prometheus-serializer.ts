@@ -5,6 +5,7 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { ByteWriter, escapeHelp, escapeLabelValue, formatValue } from '@tokenmeter/exposition';
 import {
   type PrometheusMetricKind,
   type PrometheusNaming,
@@ -53,14 +54,31 @@ interface Family {
 interface LabelCacheEntry {
   readonly keys: string[];
   readonly values: unknown[];
-  readonly body: string;
+  /** The scope labels `bytes` was built with. */
+  scope: string;
+  /** UTF-8 of `body` plus `scope`, comma-joined: what goes between the braces. */
+  bytes: Buffer;
 }
 
-/** The rendered `le` tails (`0.005"} `) of one boundaries array. */
+/** The rendered `le` tails of one boundaries array, with and without a leading comma. */
 interface BucketCacheEntry {
   readonly bounds: readonly number[];
-  /** `undefined` where the boundary is not finite: that line is skipped. */
-  readonly tails: readonly (string | undefined)[];
+  /** `,le="0.005"} `; `undefined` where the boundary is not finite: that line is skipped. */
+  readonly afterLabels: readonly (Buffer | undefined)[];
+  /** `le="0.005"} ` for a series without labels. */
+  readonly alone: readonly (Buffer | undefined)[];
+}
+
+/** The fixed byte pieces of one family's sample lines. */
+interface FamilyBytes {
+  /** `name{` (counters, gauges) or `name_bucket{` (histograms). */
+  readonly open: Buffer;
+  /** `name ` for a series without labels (counters, gauges). */
+  readonly bare: Buffer;
+  readonly sumOpen: Buffer;
+  readonly sumBare: Buffer;
+  readonly countOpen: Buffer;
+  readonly countBare: Buffer;
 }
 
 const DEFAULT_DENY_LIST: readonly string[] = ['process.command_args', 'process.command_line'];
@@ -71,38 +89,11 @@ const SCOPE_LABELS: ReadonlySet<string> = new Set([
 ]);
 const TARGET_INFO = 'target_info';
 const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
-
-const LABEL_VALUE_SPECIAL = /[\\"\n]/;
-const LABEL_VALUE_SPECIAL_ALL = /[\\"\n]/g;
-const HELP_SPECIAL = /[\\\n]/g;
-// Prometheus rejects a scrape with invalid UTF-8; Node would write U+FFFD for a
-// lone surrogate anyway, so do it here where tests can see it.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-function wellFormed(s: string): string {
-  LONE_SURROGATE.lastIndex = 0;
-  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s;
-}
-
-function escapeLabelValue(value: string): string {
-  const v = wellFormed(value);
-  if (!LABEL_VALUE_SPECIAL.test(v)) return v;
-  return v.replace(LABEL_VALUE_SPECIAL_ALL, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'));
-}
-
-function escapeHelp(help: string): string {
-  return wellFormed(help).replace(HELP_SPECIAL, (c) => (c === '\\' ? '\\\\' : '\\n'));
-}
-
-/**
- * A sample value as Go's `strconv.ParseFloat` (Prometheus) reads it. JS number
- * formatting is already Go-compatible (`1e+21`, `1e-7`, `NaN`) except infinities.
- */
-function formatValue(value: number): string {
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf';
-  return `${value}`;
-}
+const EMPTY = Buffer.alloc(0);
+const CLOSE_SPACE = Buffer.from('} ');
+const INF_AFTER_LABELS = Buffer.from(',le="+Inf"} ');
+const INF_ALONE = Buffer.from('le="+Inf"} ');
+const NEWLINE = 10;
 
 /** Go compares strings byte-wise in UTF-8, i.e. by code point; JS `<` compares UTF-16 units. */
 function compareCodePoints(a: string, b: string): number {
@@ -130,18 +121,41 @@ function metricKind(metric: MetricData): PrometheusMetricKind | undefined {
 }
 
 /**
+ * The `# HELP` text of an instrument created without a description. Linters
+ * (`promtool check metrics`) reject a family without help text, and an empty
+ * help line says nothing, so it names the OpenTelemetry instrument and unit:
+ * the one thing a reader of the Prometheus name cannot see.
+ */
+export function fallbackHelp(otelName: string, unit: string | undefined): string {
+  return unit ? `${otelName} (unit ${unit}); no description given` : `${otelName}; no description given`;
+}
+
+function familyBytes(name: string, histogram: boolean): FamilyBytes {
+  return {
+    open: Buffer.from(histogram ? `${name}_bucket{` : `${name}{`),
+    bare: Buffer.from(`${name} `),
+    sumOpen: Buffer.from(`${name}_sum{`),
+    sumBare: Buffer.from(`${name}_sum `),
+    countOpen: Buffer.from(`${name}_count{`),
+    countBare: Buffer.from(`${name}_count `),
+  };
+}
+
+/**
  * Renders an SDK collection (`MetricReader.collect()`) as Prometheus text
- * exposition format 0.0.4.
+ * exposition format 0.0.4, as UTF-8 bytes.
  *
- * Hot path: the rendered label string of each series is cached per attributes
- * object. For cumulative temporality the SDK hands back the first attributes
- * object it saw for a series on every collection, so a steady-state scrape only
- * concatenates cached strings. Attributes objects are assumed immutable (the SDK
- * assumes the same: it keys its own state by them); a cached entry is still
- * checked against the object's current keys and values (`===`), so mutating a
- * recorded attributes object cannot serve a stale string. Arrays as attribute
- * values are compared by reference: mutating one in place is not detected. The
- * caches are `WeakMap`s and die with the SDK's series.
+ * Hot path: the rendered label set of each series is cached as bytes per
+ * attributes object. For cumulative temporality the SDK (and tokenmeter's
+ * bound series) hand back the same attributes object for a series on every
+ * collection, so a steady-state scrape copies cached bytes and writes digits:
+ * four memcpy-sized steps per bucket line, no intermediate strings.
+ * Attributes objects are assumed immutable (the SDK assumes the same: it keys
+ * its own state by them); a cached entry is still checked against the object's
+ * current keys and values (`===`), so mutating a recorded attributes object
+ * cannot serve a stale string. Arrays as attribute values are compared by
+ * reference: mutating one in place is not detected. The caches are `WeakMap`s
+ * and die with the SDK's series.
  */
 export class PrometheusSerializer {
   private readonly naming: PrometheusNaming;
@@ -153,6 +167,7 @@ export class PrometheusSerializer {
   private readonly labelCache = new WeakMap<Attributes, LabelCacheEntry>();
   private readonly histogramLabelCache = new WeakMap<Attributes, LabelCacheEntry>();
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
+  private readonly familyCache = new Map<string, FamilyBytes>();
   private readonly warned = new Set<string>();
 
   constructor(options: PrometheusSerializerOptions = {}) {
@@ -171,106 +186,115 @@ export class PrometheusSerializer {
    * The attributes objects must not change while this runs (see class docs).
    */
   async serialize(resourceMetrics: ResourceMetrics): Promise<string> {
-    return (await this.serializeChunks(resourceMetrics)).join('');
+    return Buffer.concat(await this.serializeChunks(resourceMetrics)).toString('utf8');
   }
 
   /**
-   * Like {@link serialize}, but returns the pieces unjoined. Writing them to a
-   * socket one by one avoids building (and UTF-8 encoding) one large string
-   * in a single synchronous step: for 10k histogram series the final join
-   * alone blocks the loop for ~30 ms.
+   * Like {@link serialize}, but returns the UTF-8 body in pieces, ready for a
+   * socket or a compressor: no final join, no string encoding.
    */
-  async serializeChunks(resourceMetrics: ResourceMetrics): Promise<string[]> {
-    const chunks: string[] = [];
-    const steps = this.render(resourceMetrics);
-    let step = steps.next();
-    while (step.done !== true) {
-      chunks.push(step.value);
+  async serializeChunks(resourceMetrics: ResourceMetrics): Promise<Buffer[]> {
+    const out = new ByteWriter();
+    const steps = this.render(resourceMetrics, out);
+    while (steps.next().done !== true) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      step = steps.next();
     }
-    chunks.push(step.value);
-    return chunks;
+    return out.take();
   }
 
   /** Same output as {@link serialize}, in one synchronous pass. */
   serializeSync(resourceMetrics: ResourceMetrics): string {
-    const chunks: string[] = [];
-    const steps = this.render(resourceMetrics);
-    let step = steps.next();
-    while (step.done !== true) {
-      chunks.push(step.value);
-      step = steps.next();
+    const out = new ByteWriter();
+    const steps = this.render(resourceMetrics, out);
+    while (steps.next().done !== true) {
+      // Runs to the end without yielding to the event loop.
     }
-    chunks.push(step.value);
-    return chunks.join('');
+    return Buffer.concat(out.take()).toString('utf8');
   }
 
-  /**
-   * One code path for both entry points. Yields a flat chunk wherever
-   * `serialize` may pause. Lines go into an array joined per chunk: `+=` would
-   * build a rope of ~10^6 pieces whose flattening (when the body is finally
-   * written) costs ~100 ms in one synchronous go for a 10k-series scrape.
-   */
-  private *render(resourceMetrics: ResourceMetrics): Generator<string, string, void> {
-    let lines: string[] = [];
-    if (!this.withoutTargetInfo) lines.push(this.renderTargetInfo(resourceMetrics.resource.attributes));
+  /** One code path for both entry points. Yields wherever `serialize` may pause. */
+  private *render(resourceMetrics: ResourceMetrics, out: ByteWriter): Generator<void, void, void> {
+    if (!this.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes));
     let budget = this.yieldEvery;
     for (const family of this.families(resourceMetrics).values()) {
       const name = family.name;
-      if (family.help !== '') lines.push(`# HELP ${name} ${escapeHelp(family.help)}\n`);
-      lines.push(`# TYPE ${name} ${family.type}\n`);
+      out.utf8(`# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`);
+      const histogram = family.type === 'histogram';
+      const bytes = this.familyBytes(name, histogram);
       for (const { metric, scopeLabels } of family.members) {
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
-          const bucketName = `${name}_bucket{`;
-          const sumName = `${name}_sum`;
-          const countName = `${name}_count`;
           for (const point of metric.dataPoints) {
             const labels = this.seriesLabels(point.attributes, scopeLabels, true);
             const histogram = point.value;
             const { boundaries, counts } = histogram.buckets;
             const tails = this.bucketTails(boundaries);
-            const bucketOpen = labels === '' ? `${bucketName}le="` : `${bucketName}${labels},le="`;
+            const hasLabels = labels.length > 0;
+            const tailList = hasLabels ? tails.afterLabels : tails.alone;
             let cumulative = 0;
             for (let i = 0; i < boundaries.length; i++) {
               cumulative += counts[i] ?? 0;
-              const tail = tails[i];
+              const tail = tailList[i];
               // Non-finite boundaries (never produced by the SDK) would duplicate `+Inf`.
-              if (tail !== undefined) lines.push(`${bucketOpen}${tail}${cumulative}\n`);
+              if (tail === undefined) continue;
+              out.bytes(bytes.open);
+              if (hasLabels) out.bytes(labels);
+              out.bytes(tail);
+              out.value(cumulative);
+              out.byte(NEWLINE);
             }
-            const suffix = labels === '' ? ' ' : `{${labels}} `;
-            lines.push(`${bucketOpen}+Inf"} ${formatValue(histogram.count)}\n`);
+            out.bytes(bytes.open);
+            if (hasLabels) out.bytes(labels);
+            out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
+            out.value(histogram.count);
+            out.byte(NEWLINE);
             // The SDK leaves `sum` out for instruments that allow negative values.
-            if (histogram.sum !== undefined) lines.push(`${sumName}${suffix}${formatValue(histogram.sum)}\n`);
-            lines.push(`${countName}${suffix}${formatValue(histogram.count)}\n`);
+            if (histogram.sum !== undefined) {
+              this.sample(out, bytes.sumOpen, bytes.sumBare, labels, histogram.sum);
+            }
+            this.sample(out, bytes.countOpen, bytes.countBare, labels, histogram.count);
             if (--budget <= 0) {
               budget = this.yieldEvery;
-              yield lines.join('');
-              lines = [];
+              yield;
             }
           }
         } else if (
           metric.dataPointType === DataPointType.SUM ||
           metric.dataPointType === DataPointType.GAUGE
         ) {
-          const open = `${name}{`;
           for (const point of metric.dataPoints) {
             const labels = this.seriesLabels(point.attributes, scopeLabels, false);
-            lines.push(
-              labels === ''
-                ? `${name} ${formatValue(point.value)}\n`
-                : `${open}${labels}} ${formatValue(point.value)}\n`,
-            );
+            this.sample(out, bytes.open, bytes.bare, labels, point.value);
             if (--budget <= 0) {
               budget = this.yieldEvery;
-              yield lines.join('');
-              lines = [];
+              yield;
             }
           }
         }
       }
     }
-    return lines.join('');
+  }
+
+  /** One `name{labels} value` line (`name value` without labels). */
+  private sample(out: ByteWriter, open: Buffer, bare: Buffer, labels: Buffer, value: number): void {
+    if (labels.length > 0) {
+      out.bytes(open);
+      out.bytes(labels);
+      out.bytes(CLOSE_SPACE);
+    } else {
+      out.bytes(bare);
+    }
+    out.value(value);
+    out.byte(NEWLINE);
+  }
+
+  private familyBytes(name: string, histogram: boolean): FamilyBytes {
+    const key = histogram ? `h:${name}` : `s:${name}`;
+    let bytes = this.familyCache.get(key);
+    if (bytes === undefined) {
+      bytes = familyBytes(name, histogram);
+      this.familyCache.set(key, bytes);
+    }
+    return bytes;
   }
 
   /** Groups metrics by Prometheus name, across scopes, in first-seen order. */
@@ -305,7 +329,7 @@ export class PrometheusSerializer {
           families.set(name, {
             name,
             type,
-            help: descriptor.description,
+            help: descriptor.description || fallbackHelp(descriptor.name, descriptor.unit),
             members: [{ metric, scopeLabels }],
           });
         } else if (family.type !== type) {
@@ -314,7 +338,10 @@ export class PrometheusSerializer {
             `tokenmeter: metric "${descriptor.name}" maps to Prometheus name "${name}", already used by a ${family.type}; the ${type} is left out of the scrape.`,
           );
         } else {
-          if (family.help === '') family.help = descriptor.description;
+          // A member with a description beats the fallback text of one without.
+          if (descriptor.description && family.members.every((m) => !m.metric.descriptor.description)) {
+            family.help = descriptor.description;
+          }
           family.members.push({ metric, scopeLabels });
         }
       }
@@ -322,18 +349,28 @@ export class PrometheusSerializer {
     return families;
   }
 
-  /** The full label list of one series, without braces; `''` when it has none. */
-  private seriesLabels(attributes: Attributes | undefined, scopeLabels: string, histogram: boolean): string {
+  /** The full label list of one series as UTF-8, without braces; empty when it has none. */
+  private seriesLabels(attributes: Attributes | undefined, scopeLabels: string, histogram: boolean): Buffer {
     const attrs = attributes ?? EMPTY_ATTRIBUTES;
     const cache = histogram ? this.histogramLabelCache : this.labelCache;
     let entry = cache.get(attrs);
     if (entry === undefined || !stillMatches(entry, attrs)) {
-      entry = this.renderAttributes(attrs, histogram, !this.withoutScopeInfo, undefined);
+      const { keys, values, body } = this.renderAttributes(
+        attrs,
+        histogram,
+        !this.withoutScopeInfo,
+        undefined,
+      );
+      entry = { keys, values, scope: scopeLabels, bytes: labelBytes(body, scopeLabels) };
       cache.set(attrs, entry);
+    } else if (entry.scope !== scopeLabels) {
+      // The same attributes object under another scope (rare): render again. Only
+      // the bytes are kept per series, to hold the cache at one copy of each label set.
+      const { body } = this.renderAttributes(attrs, histogram, !this.withoutScopeInfo, undefined);
+      entry.scope = scopeLabels;
+      entry.bytes = labelBytes(body, scopeLabels);
     }
-    const body = entry.body;
-    if (body === '') return scopeLabels;
-    return scopeLabels === '' ? body : `${body},${scopeLabels}`;
+    return entry.bytes;
   }
 
   /**
@@ -347,7 +384,7 @@ export class PrometheusSerializer {
     histogram: boolean,
     scopeInfo: boolean,
     deny: ReadonlySet<string> | undefined,
-  ): LabelCacheEntry {
+  ): { keys: string[]; values: unknown[]; body: string } {
     const keys: string[] = [];
     const values: unknown[] = [];
     const groups = new Map<string, [key: string, value: string][]>();
@@ -375,22 +412,24 @@ export class PrometheusSerializer {
               .join(';');
       parts.push(`${label}="${escapeLabelValue(value)}"`);
     }
-    // join() yields one flat string. `+=` would keep a rope of every piece alive
-    // in the cache (~0.8 KiB per series for 4 labels, measured) and make every
-    // scrape walk it again.
     // slice(): exact-length copies; push() leaves spare capacity in every cached entry.
     return { keys: keys.slice(), values: values.slice(), body: parts.join(',') };
   }
 
   /** `le` tails for one boundaries array; the SDK shares one array per instrument. */
-  private bucketTails(boundaries: readonly number[]): readonly (string | undefined)[] {
+  private bucketTails(boundaries: readonly number[]): BucketCacheEntry {
     const cached = this.bucketCache.get(boundaries);
-    if (cached !== undefined && sameNumbers(cached.bounds, boundaries)) return cached.tails;
-    const tails = boundaries.map((bound) =>
-      Number.isFinite(bound) ? `${formatValue(bound)}"} ` : undefined,
+    if (cached !== undefined && sameNumbers(cached.bounds, boundaries)) return cached;
+    const le = boundaries.map((bound) =>
+      Number.isFinite(bound) ? `le="${formatValue(bound)}"} ` : undefined,
     );
-    this.bucketCache.set(boundaries, { bounds: boundaries.slice(), tails });
-    return tails;
+    const entry: BucketCacheEntry = {
+      bounds: boundaries.slice(),
+      afterLabels: le.map((t) => (t === undefined ? undefined : Buffer.from(`,${t}`))),
+      alone: le.map((t) => (t === undefined ? undefined : Buffer.from(t))),
+    };
+    this.bucketCache.set(boundaries, entry);
+    return entry;
   }
 
   private renderTargetInfo(resourceAttributes: Attributes): string {
@@ -404,6 +443,11 @@ export class PrometheusSerializer {
     this.warned.add(key);
     diag.warn(message);
   }
+}
+
+function labelBytes(body: string, scopeLabels: string): Buffer {
+  if (body === '') return scopeLabels === '' ? EMPTY : Buffer.from(scopeLabels);
+  return Buffer.from(scopeLabels === '' ? body : `${body},${scopeLabels}`);
 }
 
 function renderScopeLabels(scope: ScopeMetrics['scope']): string {

@@ -226,7 +226,7 @@ function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth
       handler,
       healthHandler,
       reader,
-      scrape: async () => (await scrape()).chunks.join(''),
+      scrape: async () => Buffer.concat((await scrape()).chunks).toString('utf8'),
     };
   }
 

@@ -134,7 +134,16 @@ describe('PrometheusSerializer (otel naming)', () => {
     expect(types.get('target_info')).toBe('gauge');
     expect(helps.get('gen_ai_client_token_count_total')).toBe('Tokens');
     expect(helps.get('hw_energy_joules_total')).toBe('Energy\nwith a \\ backslash');
-    expect(helps.has('hw_gpu_memory_usage_bytes')).toBe(false);
+    // No description: the fallback names the OTel instrument and its unit.
+    expect(helps.get('hw_gpu_memory_usage_bytes')).toBe(
+      'hw.gpu.memory.usage (unit By); no description given',
+    );
+    expect(helps.get('gen_ai_client_token_usage')).toBe(
+      'gen_ai.client.token.usage (unit {token}); no description given',
+    );
+    // Every family has a HELP line, so promtool's linter has nothing to say about help text.
+    expect(promtoolCheckMetrics(body).output).not.toMatch(/no help text/);
+    for (const name of types.keys()) expect(helps.has(name), name).toBe(true);
 
     const scope = { otel_scope_name: 'tokenmeter.test', otel_scope_version: '1.2.3' };
     expect(
@@ -253,18 +262,22 @@ describe('PrometheusSerializer (otel naming)', () => {
     counter.add(1, attrs);
     const serializer = new PrometheusSerializer({ withoutTargetInfo: true, withoutScopeInfo: true });
     expect(await serializer.serialize(await collect(reader))).toBe(
-      '# TYPE c_total counter\nc_total{k="v1"} 1\n',
+      '# HELP c_total c; no description given\n# TYPE c_total counter\nc_total{k="v1"} 1\n',
     );
     counter.add(2, attrs);
     const rm = await collect(reader);
     const point = rm.scopeMetrics[0]?.metrics[0]?.dataPoints[0];
     // The SDK hands back the very object we recorded with: that is what the cache relies on.
     expect(point?.attributes).toBe(attrs);
-    expect(await serializer.serialize(rm)).toBe('# TYPE c_total counter\nc_total{k="v1"} 3\n');
+    expect(await serializer.serialize(rm)).toBe(
+      '# HELP c_total c; no description given\n# TYPE c_total counter\nc_total{k="v1"} 3\n',
+    );
     // Mutating a recorded attributes object is a caller bug, but must not serve a stale label.
     attrs.k = 'v2';
     attrs.extra = 'x';
-    expect(await serializer.serialize(rm)).toBe('# TYPE c_total counter\nc_total{k="v2",extra="x"} 3\n');
+    expect(await serializer.serialize(rm)).toBe(
+      '# HELP c_total c; no description given\n# TYPE c_total counter\nc_total{k="v2",extra="x"} 3\n',
+    );
   });
 
   it('drops exponential histograms with a warning and stays valid', async () => {
