@@ -22,6 +22,8 @@ export interface EnvConfig {
   exportTimeoutMillis?: number;
   /** Not an OTel variable: ours, for `OTEL_METRICS_EXPORTER=file`. */
   filePath?: string;
+  /** Not an OTel variable: `TOKENMETER_BOUND_SERIES`, the bound-series record path. */
+  boundSeries?: boolean;
 }
 
 const EXPORTERS: readonly string[] = ['prometheus', 'otlp', 'console', 'logging', 'file', 'none'];
@@ -188,5 +190,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   }
   const filePath = read(env, 'TOKENMETER_METRICS_FILE');
   if (filePath !== undefined) config.filePath = filePath;
+  const bound = read(env, 'TOKENMETER_BOUND_SERIES');
+  if (bound !== undefined) config.boundSeries = parseBoolean('TOKENMETER_BOUND_SERIES', bound);
   return config;
 }

@@ -165,6 +165,17 @@ export interface RegisterMetricsOptions {
    * @default false
    */
   snapshot?: boolean;
+  /**
+   * Record synchronous instruments (Counter, UpDownCounter, Histogram, Gauge) on the
+   * bound-series path: each attribute set's series is found by object identity (a frozen
+   * attributes object, as `@tokenmeter/llm` passes) or bound once with `bind()`, and
+   * aggregated in place, with no attribute hashing per record; every reader gets the data
+   * through a `MetricProducer`, with its own temporality and the cardinality limit. An
+   * instrument that a view selects, or that a reader wants aggregated other than by
+   * default, stays on the SDK path. `false`: every instrument is the SDK's.
+   * @default true, else TOKENMETER_BOUND_SERIES
+   */
+  boundSeries?: boolean;
   /** Set the provider as the global MeterProvider. @default true */
   setGlobal?: boolean;
   /**

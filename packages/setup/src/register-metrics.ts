@@ -12,6 +12,8 @@ import {
   TimeoutError,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import { BoundMeterProvider } from './bound/bound-meter-provider.js';
+import { BoundRegistry } from './bound/bound-registry.js';
 import { DeadlineError, ExportError } from './errors.js';
 import { FileMetricExporter } from './file-metric-exporter.js';
 import {
@@ -128,18 +130,36 @@ function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth
   const readers: IMetricReader[] = [];
   const tracked: TrackedExporter[] = [];
   const limit = config.cardinalityLimit;
+  const bound =
+    config.boundSeries && !config.disabled
+      ? new BoundRegistry({ cardinalityLimit: limit, views: config.views })
+      : undefined;
+  /** Builds a reader with `producers` plus, on the bound-series path, that reader's own producer. */
+  const withBound = <R extends MetricReader>(
+    producers: MetricProducer[],
+    make: (p: MetricProducer[]) => R,
+  ): R => {
+    const own = bound?.producer();
+    const reader = make(own ? [...producers, own] : producers);
+    own?.attach(reader);
+    return reader;
+  };
 
   let prometheusReader: PrometheusReader | undefined;
   if (exporters.includes('prometheus')) {
     const p = config.prometheus;
-    prometheusReader = new PrometheusReader({
-      naming: p.naming,
-      withoutScopeInfo: p.withoutScopeInfo,
-      withoutTargetInfo: p.withoutTargetInfo,
-      scrapeTimeoutMillis: p.scrapeTimeoutMillis,
-      cardinalityLimit: limit,
-      metricProducers: [...config.metricProducers, ...p.metricProducers],
-    });
+    prometheusReader = withBound(
+      [...config.metricProducers, ...p.metricProducers],
+      (metricProducers) =>
+        new PrometheusReader({
+          naming: p.naming,
+          withoutScopeInfo: p.withoutScopeInfo,
+          withoutTargetInfo: p.withoutTargetInfo,
+          scrapeTimeoutMillis: p.scrapeTimeoutMillis,
+          cardinalityLimit: limit,
+          metricProducers,
+        }),
+    );
     readers.push(prometheusReader);
   }
   const push = (
@@ -151,14 +171,18 @@ function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth
     const t = new TrackedExporter(name, exporter);
     tracked.push(t);
     readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: t,
-        exportIntervalMillis: interval,
-        // The SDK requires timeout <= interval.
-        exportTimeoutMillis: Math.min(timeout, interval),
-        cardinalityLimits: { default: limit },
-        metricProducers: config.metricProducers,
-      }),
+      withBound(
+        config.metricProducers,
+        (metricProducers) =>
+          new PeriodicExportingMetricReader({
+            exporter: t,
+            exportIntervalMillis: interval,
+            // The SDK requires timeout <= interval.
+            exportTimeoutMillis: Math.min(timeout, interval),
+            cardinalityLimits: { default: limit },
+            metricProducers,
+          }),
+      ),
     );
   };
   let otlpExporter: LazyOtlpExporter | undefined;
@@ -191,10 +215,13 @@ function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth
   const snapshotReader =
     prometheusReader || config.disabled || !config.snapshot
       ? undefined
-      : new SnapshotReader(limit, config.metricProducers);
+      : withBound(config.metricProducers, (metricProducers) => new SnapshotReader(limit, metricProducers));
   if (snapshotReader) readers.push(snapshotReader);
 
-  const meterProvider = new MeterProvider({ resource, readers, views: withCardinality(config.views, limit) });
+  const providerOptions = { resource, readers, views: withCardinality(config.views, limit) };
+  const meterProvider = bound
+    ? new BoundMeterProvider(providerOptions, bound)
+    : new MeterProvider(providerOptions);
   if (otlpExporter && config.selfMetrics) otlpExporter.setSelfObsMeterProvider(meterProvider);
 
   let server: MetricsServer | undefined;

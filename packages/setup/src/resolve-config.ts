@@ -52,6 +52,7 @@ export interface ResolvedConfig {
   views: ViewOptions[];
   selfMetrics: boolean;
   snapshot: boolean;
+  boundSeries: boolean;
   setGlobal: boolean;
   shutdownOnSignals: boolean;
   shutdownTimeoutMillis: number;
@@ -69,6 +70,12 @@ function intOption(setting: string, value: number | undefined, min: number, max:
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigurationError(setting, value, `an integer from ${min} to ${max}`);
   }
+  return value;
+}
+
+function booleanOption(setting: string, value: boolean | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new ConfigurationError(setting, value, 'true or false');
   return value;
 }
 
@@ -237,6 +244,7 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
     views: options.views ?? [],
     selfMetrics: options.selfMetrics ?? true,
     snapshot: options.snapshot ?? false,
+    boundSeries: booleanOption('boundSeries', options.boundSeries) ?? env.boundSeries ?? true,
     setGlobal: options.setGlobal ?? true,
     shutdownOnSignals: options.shutdownOnSignals ?? true,
     shutdownTimeoutMillis:

@@ -1,0 +1,33 @@
+/**
+ * Hands the bound-series data to one reader. Each reader gets its own
+ * producer because temporality is per reader: a Prometheus reader wants
+ * cumulative points, an OTLP reader may want deltas since its own last
+ * collection.
+ */
+
+import { emptyResource } from '@opentelemetry/resources';
+import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { BoundRegistry } from './bound-registry.js';
+import type { ReaderPreferences } from './eligibility.js';
+
+// The reader uses the provider's resource and discards a producer's.
+const RESOURCE = emptyResource();
+
+export class BoundProducer implements MetricProducer {
+  constructor(
+    private readonly registry: BoundRegistry,
+    private readonly index: number,
+  ) {}
+
+  /** Links the producer to the reader it was given to, so instruments learn that reader's temporality and limits. */
+  attach(reader: ReaderPreferences): void {
+    this.registry.attach(this.index, reader);
+  }
+
+  async collect(): Promise<CollectionResult> {
+    return {
+      resourceMetrics: { resource: RESOURCE, scopeMetrics: this.registry.collect(this.index) },
+      errors: [],
+    };
+  }
+}
