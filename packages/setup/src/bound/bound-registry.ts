@@ -15,7 +15,7 @@
  * `MetricData` follow the SDK's definitions, so OTLP, the Prometheus reader
  * and any other exporter see the same data either way.
  */
-import { type Attributes, diag, type Meter, type MetricOptions, ValueType } from '@opentelemetry/api';
+import { diag, type Meter, type MetricOptions, ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import {
   AggregationTemporality,
@@ -33,7 +33,6 @@ import { BoundCounter, BoundGauge, BoundHistogram } from './instruments.js';
 import { LastValueCell } from './last-value-cell.js';
 import { LastValueStorage } from './last-value-storage.js';
 import { SeriesTable } from './series-table.js';
-import type { Storage } from './storage.js';
 import { SumCell } from './sum-cell.js';
 import { SumStorage } from './sum-storage.js';
 
@@ -50,6 +49,7 @@ export interface BoundSeriesOptions {
 }
 
 type Instrument = BoundCounter | BoundHistogram | BoundGauge;
+type AnyStorage = SumStorage | HistogramStorage | LastValueStorage;
 
 interface Registered {
   readonly type: InstrumentType;
@@ -60,7 +60,7 @@ interface Registered {
 
 export interface Scope {
   readonly scope: ScopeMetrics['scope'];
-  readonly storages: Storage<{ readonly attributes: Readonly<Attributes>; readonly startMs: number }>[];
+  readonly storages: AnyStorage[];
   readonly byName: Map<string, Registered>;
   meter?: Meter;
 }
@@ -166,11 +166,7 @@ export class BoundRegistry {
     name: string,
     options: MetricOptions | undefined,
     type: InstrumentType,
-    build: (
-      core: InstrumentCore,
-      limit: number,
-      slotOf: number[],
-    ) => [Instrument, Storage<{ readonly attributes: Readonly<Attributes>; readonly startMs: number }>],
+    build: (core: InstrumentCore, limit: number, slotOf: number[]) => [Instrument, AnyStorage],
   ): Instrument | undefined {
     try {
       const unit = typeof options?.unit === 'string' ? options.unit : '';

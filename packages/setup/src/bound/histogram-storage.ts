@@ -14,63 +14,55 @@ import {
 import type { HistogramCell } from './histogram-cell.js';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
-import { type Collection, Storage } from './storage.js';
+import { Storage } from './storage.js';
 
-export class HistogramStorage extends Storage<HistogramCell> {
+export class HistogramStorage extends Storage<HistogramCell, Histogram> {
+  private readonly boundaries: number[];
+
   constructor(
     core: InstrumentCore,
     table: SeriesTable<HistogramCell>,
     slotOf: readonly number[],
-    private readonly boundaries: readonly number[],
+    boundaries: readonly number[],
   ) {
     super(core, table, slotOf);
+    // One frozen array shared by every point: exporters only read it, and the
+    // serializer caches its rendered `le` labels by its identity.
+    this.boundaries = boundaries as number[];
   }
 
-  protected toMetricData(
-    temporality: AggregationTemporality,
-    cells: readonly HistogramCell[],
-    slot: number,
-    c: Collection,
-  ): MetricData | undefined {
-    const dataPoints: DataPoint<Histogram>[] = [];
-    for (const cell of cells) {
-      let value: Histogram;
-      if (slot < 0) {
-        if (cell.count === 0) continue;
-        value = {
-          buckets: { boundaries: this.boundaries as number[], counts: cell.counts.slice() },
-          count: cell.count,
-          sum: cell.sum,
-          min: cell.min,
-          max: cell.max,
-        };
-      } else {
-        const reportedCount = cell.reportedCount[slot] as number;
-        if (cell.count === reportedCount) continue;
-        const reported = cell.reportedCounts[slot] as number[];
-        const counts = cell.counts.slice();
-        const delta = counts.map((n, i) => n - (reported[i] as number));
-        cell.reportedCounts[slot] = counts;
-        cell.reportedCount[slot] = cell.count;
-        value = {
-          buckets: { boundaries: this.boundaries as number[], counts: delta },
-          count: cell.count - reportedCount,
-          sum: cell.intervalSum[slot] as number,
-          min: cell.intervalMin[slot] as number,
-          max: cell.intervalMax[slot] as number,
-        };
-        cell.intervalSum[slot] = 0;
-        cell.intervalMin[slot] = Number.POSITIVE_INFINITY;
-        cell.intervalMax[slot] = Number.NEGATIVE_INFINITY;
-      }
-      dataPoints.push({
-        attributes: cell.attributes,
-        startTime: this.startTime(cell, slot, c),
-        endTime: c.endTime,
-        value,
-      });
-    }
-    if (dataPoints.length === 0) return undefined;
+  protected cumulative(cell: HistogramCell): Histogram | undefined {
+    if (cell.count === 0) return undefined;
+    return {
+      buckets: { boundaries: this.boundaries, counts: cell.counts.slice() },
+      count: cell.count,
+      sum: cell.sum,
+      min: cell.min,
+      max: cell.max,
+    };
+  }
+
+  protected delta(cell: HistogramCell, slot: number): Histogram | undefined {
+    const reportedCount = cell.reportedCount[slot] as number;
+    if (cell.count === reportedCount) return undefined;
+    const reported = cell.reportedCounts[slot] as number[];
+    const counts = cell.counts.slice();
+    const value: Histogram = {
+      buckets: { boundaries: this.boundaries, counts: counts.map((n, i) => n - (reported[i] as number)) },
+      count: cell.count - reportedCount,
+      sum: cell.intervalSum[slot] as number,
+      min: cell.intervalMin[slot] as number,
+      max: cell.intervalMax[slot] as number,
+    };
+    cell.reportedCounts[slot] = counts;
+    cell.reportedCount[slot] = cell.count;
+    cell.intervalSum[slot] = 0;
+    cell.intervalMin[slot] = Number.POSITIVE_INFINITY;
+    cell.intervalMax[slot] = Number.NEGATIVE_INFINITY;
+    return value;
+  }
+
+  protected metricData(temporality: AggregationTemporality, dataPoints: DataPoint<Histogram>[]): MetricData {
     return {
       descriptor: this.core.descriptor,
       aggregationTemporality: temporality,

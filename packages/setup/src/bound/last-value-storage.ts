@@ -6,31 +6,20 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { LastValueCell } from './last-value-cell.js';
-import { type Collection, Storage } from './storage.js';
+import { Storage } from './storage.js';
 
-export class LastValueStorage extends Storage<LastValueCell> {
-  protected toMetricData(
-    temporality: AggregationTemporality,
-    cells: readonly LastValueCell[],
-    slot: number,
-    c: Collection,
-  ): MetricData | undefined {
-    const dataPoints: DataPoint<number>[] = [];
-    for (const cell of cells) {
-      if (slot < 0) {
-        if (cell.seq === 0) continue;
-      } else {
-        if (cell.seq === cell.reportedSeq[slot]) continue;
-        cell.reportedSeq[slot] = cell.seq;
-      }
-      dataPoints.push({
-        attributes: cell.attributes,
-        startTime: this.startTime(cell, slot, c),
-        endTime: c.endTime,
-        value: cell.value,
-      });
-    }
-    if (dataPoints.length === 0) return undefined;
+export class LastValueStorage extends Storage<LastValueCell, number> {
+  protected cumulative(cell: LastValueCell): number | undefined {
+    return cell.seq === 0 ? undefined : cell.value;
+  }
+
+  protected delta(cell: LastValueCell, slot: number): number | undefined {
+    if (cell.seq === cell.reportedSeq[slot]) return undefined;
+    cell.reportedSeq[slot] = cell.seq;
+    return cell.value;
+  }
+
+  protected metricData(temporality: AggregationTemporality, dataPoints: DataPoint<number>[]): MetricData {
     return {
       descriptor: this.core.descriptor,
       aggregationTemporality: temporality,

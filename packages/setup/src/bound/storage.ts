@@ -1,10 +1,11 @@
 /**
  * What the three storage kinds share: a series table, the instrument's
- * descriptor and delta slots, and which slot (if any) each reader uses.
+ * descriptor and delta slots, which slot (if any) each reader uses, and the
+ * walk over the series that turns them into one reader's data points.
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
-import { AggregationTemporality, type MetricData } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
 
@@ -16,9 +17,12 @@ export interface Collection {
   readonly endTime: HrTime;
 }
 
-export abstract class Storage<
-  Cell extends { readonly attributes: Readonly<Attributes>; readonly startMs: number },
-> {
+interface CellBase {
+  readonly attributes: Readonly<Attributes>;
+  readonly startMs: number;
+}
+
+export abstract class Storage<Cell extends CellBase, Value> {
   constructor(
     readonly core: InstrumentCore,
     readonly table: SeriesTable<Cell>,
@@ -29,21 +33,35 @@ export abstract class Storage<
   /** This instrument's data for one reader, or undefined when it has no point to report. */
   collect(c: Collection): MetricData | undefined {
     const slot = this.slotOf[c.reader] ?? -1;
-    const cells = this.table.cells;
-    if (slot < 0) return this.toMetricData(AggregationTemporality.CUMULATIVE, cells, -1, c);
-    return this.toMetricData(AggregationTemporality.DELTA, cells, slot, c);
+    const dataPoints: DataPoint<Value>[] = [];
+    for (const cell of this.table.cells) {
+      const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
+      if (value === undefined) continue;
+      // Cumulative points start with the series; delta points with the reader's interval.
+      const startMs =
+        slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
+      dataPoints.push({
+        attributes: cell.attributes,
+        startTime: millisToHrTime(startMs),
+        endTime: c.endTime,
+        value,
+      });
+    }
+    if (dataPoints.length === 0) return undefined;
+    return this.metricData(
+      slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
+      dataPoints,
+    );
   }
 
-  protected abstract toMetricData(
+  /** The series' value since it began, or undefined when it holds nothing yet. */
+  protected abstract cumulative(cell: Cell): Value | undefined;
+
+  /** The series' value since `slot`'s reader last collected (and starts a new interval), or undefined when nothing was recorded. */
+  protected abstract delta(cell: Cell, slot: number): Value | undefined;
+
+  protected abstract metricData(
     temporality: AggregationTemporality,
-    cells: readonly Cell[],
-    slot: number,
-    c: Collection,
-  ): MetricData | undefined;
-
-  /** Cumulative points start with the series; delta points with the reader's interval. */
-  protected startTime(cell: Cell, slot: number, c: Collection): HrTime {
-    if (slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs) return millisToHrTime(cell.startMs);
-    return millisToHrTime(c.sinceMs);
-  }
+    dataPoints: DataPoint<Value>[],
+  ): MetricData;
 }

@@ -7,10 +7,10 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
-import { type Collection, Storage } from './storage.js';
+import { Storage } from './storage.js';
 import type { SumCell } from './sum-cell.js';
 
-export class SumStorage extends Storage<SumCell> {
+export class SumStorage extends Storage<SumCell, number> {
   constructor(
     core: InstrumentCore,
     table: SeriesTable<SumCell>,
@@ -20,32 +20,19 @@ export class SumStorage extends Storage<SumCell> {
     super(core, table, slotOf);
   }
 
-  protected toMetricData(
-    temporality: AggregationTemporality,
-    cells: readonly SumCell[],
-    slot: number,
-    c: Collection,
-  ): MetricData | undefined {
-    const dataPoints: DataPoint<number>[] = [];
-    for (const cell of cells) {
-      let value: number;
-      if (slot < 0) {
-        if (cell.seq === 0) continue;
-        value = cell.value;
-      } else {
-        if (cell.seq === cell.reportedSeq[slot]) continue;
-        value = cell.interval[slot] as number;
-        cell.interval[slot] = 0;
-        cell.reportedSeq[slot] = cell.seq;
-      }
-      dataPoints.push({
-        attributes: cell.attributes,
-        startTime: this.startTime(cell, slot, c),
-        endTime: c.endTime,
-        value,
-      });
-    }
-    if (dataPoints.length === 0) return undefined;
+  protected cumulative(cell: SumCell): number | undefined {
+    return cell.seq === 0 ? undefined : cell.value;
+  }
+
+  protected delta(cell: SumCell, slot: number): number | undefined {
+    if (cell.seq === cell.reportedSeq[slot]) return undefined;
+    const value = cell.interval[slot] as number;
+    cell.interval[slot] = 0;
+    cell.reportedSeq[slot] = cell.seq;
+    return value;
+  }
+
+  protected metricData(temporality: AggregationTemporality, dataPoints: DataPoint<number>[]): MetricData {
     return {
       descriptor: this.core.descriptor,
       aggregationTemporality: temporality,
