@@ -352,6 +352,7 @@ function stop(): Promise<void> {
     controller.abort();
     await Promise.allSettled([...workers, training, engine]);
     await printSummary(true);
+    dashboard.close();
     await host.stop().catch(() => undefined);
     await metrics.shutdown().catch((e: unknown) => console.error(String(e)));
     await Promise.all([openaiSim.close(), ollamaSim.close()]);

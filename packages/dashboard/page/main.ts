@@ -1,18 +1,29 @@
 /**
  * The dashboard page's script (bundled with uPlot by scripts/build-page.ts into
- * src/page-assets.ts). It polls the JSON, keeps the last `historyPoints`
- * snapshots in a ring and redraws every chart from that ring, so switching the
- * model filter redraws the whole history. Everything shown is set with
- * textContent: no markup from the server is ever parsed.
+ * src/page-assets.ts). On load it asks for the server's history with the first
+ * poll (`?history=1`) and draws it at once; then it polls the JSON and appends
+ * each snapshot's charted values (`chartValues()`), keeping `historySpanS`
+ * seconds. Every chart is redrawn from those columns, so switching the model
+ * filter redraws the whole history. Everything shown is set with textContent:
+ * no markup from the server is ever parsed.
+ *
+ * Time comes from the snapshots (`time`, the server's clock) and the timers from
+ * the page's `setTimeout`, which the browser test replaces with Playwright's clock.
  */
-import type { ClientSummary, LatencySummary, ServerSummary, TrainingSummary } from '@tokenmeter/llm';
+import type { ClientSummary, ServerSummary } from '@tokenmeter/llm';
 import uPlot from 'uplot';
+import { chartValues, firstChunkOf, type SeriesKind, seriesKey } from '../src/chart-values.js';
 import type { DashboardData } from '../src/data.js';
+import type { HistoryData } from '../src/history.js';
+import { type Column, RATE_MIN_S, rate, ratio, SeriesStore } from './series.js';
+import { humanSpan, tickLabel, timeTicks } from './time-axis.js';
 
 interface Config {
   json: string;
   intervalMillis: number;
-  historyPoints: number;
+  historySpanS: number;
+  /** 0 when the server keeps no history. */
+  historyIntervalMillis: number;
 }
 
 type Side = 'client' | 'server';
@@ -26,9 +37,9 @@ interface SeriesSpec {
 }
 
 interface PanelSpec {
-  /** 'data', or a message shown instead of the chart. */
+  title: string;
+  /** Shown instead of the chart while no series has a point. */
   empty?: string;
-  unavailable?: boolean;
   note?: string;
   series: SeriesSpec[];
   fmt: (v: number) => string;
@@ -39,7 +50,12 @@ interface PanelSpec {
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 
 const meta = document.querySelector<HTMLMetaElement>('meta[name="tokenmeter-config"]');
-const config: Config = { json: '/dashboard.json', intervalMillis: 2000, historyPoints: 300 };
+const config: Config = {
+  json: '/dashboard.json',
+  intervalMillis: 2000,
+  historySpanS: 600,
+  historyIntervalMillis: 5000,
+};
 try {
   Object.assign(config, JSON.parse(meta?.content ?? '{}') as Partial<Config>);
 } catch {
@@ -52,10 +68,14 @@ const sideSelect = $<HTMLSelectElement>('side');
 const sideLabel = $<HTMLLabelElement>('side-label');
 const statusEl = $<HTMLSpanElement>('status');
 const serviceEl = $<HTMLSpanElement>('service');
+const spanEl = $<HTMLSpanElement>('span');
 const tilesEl = $<HTMLElement>('tiles');
+const absentEl = $<HTMLElement>('absent');
 const panelsEl = $<HTMLElement>('panels');
 
-const ring: DashboardData[] = [];
+let store = new SeriesStore();
+let latest: DashboardData | undefined;
+let historyLoaded = false;
 let updates = 0;
 let sideChoice: Side | undefined;
 
@@ -76,11 +96,19 @@ function fmtNum(v: number): string {
   if (a >= 100 || Number.isInteger(v)) return String(Math.round(v));
   return String(+v.toPrecision(3));
 }
+function fmtUsd(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (v === 0) return '$0';
+  if (Math.abs(v) < 1) return `$${+v.toPrecision(2)}`;
+  return `$${fmtNum(+v.toFixed(2))}`;
+}
 const fmtPercent = (v: number) => (Number.isFinite(v) ? `${+v.toPrecision(3)}%` : '–');
 const fmtGiB = (v: number) => (Number.isFinite(v) ? `${+v.toPrecision(3)} GiB` : '–');
 const opt = (v: number | undefined, f: (v: number) => string) => (v === undefined ? '–' : f(v));
+/** Local time minus UTC at `tS`, seconds. */
+const offsetAt = (tS: number) => -new Date(tS * 1000).getTimezoneOffset() * 60;
 
-// --- reading the ring -----------------------------------------------------------------
+// --- what the latest snapshot says ----------------------------------------------------
 
 function sides(d: DashboardData): { client: boolean; server: boolean } {
   const has = (s: Summary) => s.requests > 0 || s.activeRequests > 0 || s.errors > 0;
@@ -98,38 +126,23 @@ function summaryOf(d: DashboardData, side: Side, model: string): Summary | undef
   return model ? part.byModel[model] : part.total;
 }
 
-function firstChunk(s: Summary): LatencySummary {
-  return 'timeToFirstChunk' in s ? s.timeToFirstChunk : s.timeToFirstToken;
-}
+// --- optional panels ---------------------------------------------------------------------
 
-/** Per-second rate between consecutive points of a cumulative value; null across a reset or gap. */
-function rates(times: number[], values: (number | undefined)[]): Values {
-  return values.map((v, i) => {
-    if (i === 0) return null;
-    const prev = values[i - 1];
-    const dt = (times[i] ?? 0) - (times[i - 1] ?? 0);
-    if (v === undefined || prev === undefined || !(dt > 0)) return null;
-    const delta = v - prev;
-    return delta >= 0 ? delta / dt : null;
-  });
-}
-
-/** Mean over the last `windowS` seconds from cumulative count and sum (Δsum / Δcount). */
-function recentMean(times: number[], lat: (LatencySummary | undefined)[], windowS: number): Values {
-  return lat.map((l, i) => {
-    if (!l) return null;
-    const t = times[i] ?? 0;
-    // The newest earlier point at least windowS old, else the oldest one.
-    let j = i - 1;
-    while (j > 0 && t - (times[j] ?? 0) < windowS) j--;
-    const base = j >= 0 ? lat[j] : undefined;
-    const count = l.count - (base?.count ?? 0);
-    const sum = l.sum - (base?.sum ?? 0);
-    return base && count > 0 ? sum / count : null;
-  });
-}
-
-const ZERO: LatencySummary = { count: 0, sum: 0 };
+/**
+ * Panels that need metrics an application may not record at all. While a group's
+ * metrics have had no value this session, its panels are not drawn and one line
+ * says what is missing; from the first value on, they are.
+ */
+const OPTIONAL_GROUPS = {
+  gpu: {
+    kind: 'g',
+    absent: 'no GPU metrics: hw.gpu.* not recorded (no GPU found, or @tokenmeter/host not registered)',
+  },
+  training: { kind: 't', absent: 'no training run: tokenmeter.training.* not recorded' },
+  cost: { kind: '$', absent: 'no cost metrics: tokenmeter.gen_ai.client.cost ({USD}) not recorded' },
+} as const satisfies Record<string, { kind: SeriesKind; absent: string }>;
+type GroupId = keyof typeof OPTIONAL_GROUPS;
+const seenGroups = new Set<GroupId>();
 
 // --- panels ---------------------------------------------------------------------------
 
@@ -141,35 +154,43 @@ interface Panel {
   noteEl: HTMLElement;
   plot?: uPlot;
   signature?: string;
+  /** The step of the x-axis ticks last computed (labels follow it). */
+  step: number;
 }
 
 const panels = new Map<string, Panel>();
 
-function panel(id: string, title: string): Panel {
+function panelElement(id: string, order: number): Panel {
   let p = panels.get(id);
-  if (p) {
-    if (p.titleEl.textContent !== title) p.titleEl.textContent = title;
-    return p;
-  }
+  if (p) return p;
   const el = document.createElement('section');
   el.className = 'panel';
   el.id = `panel-${id}`;
   el.dataset.state = 'empty';
   el.dataset.points = '0';
+  el.dataset.order = String(order);
   const h = document.createElement('h2');
-  h.textContent = title;
   const noteEl = document.createElement('p');
   noteEl.className = 'note';
   const chartEl = document.createElement('div');
   chartEl.className = 'chart';
   const emptyEl = document.createElement('div');
   emptyEl.className = 'empty';
-  emptyEl.textContent = 'no data yet';
   el.append(h, noteEl, chartEl, emptyEl);
-  panelsEl.append(el);
-  p = { el, titleEl: h, chartEl, emptyEl, noteEl };
+  // In declared order, whenever a panel first appears.
+  const after = [...panelsEl.children].find((c) => Number((c as HTMLElement).dataset.order) > order);
+  panelsEl.insertBefore(el, after ?? null);
+  p = { el, titleEl: h, chartEl, emptyEl, noteEl, step: 1 };
   panels.set(id, p);
   return p;
+}
+
+function removePanel(id: string): void {
+  const p = panels.get(id);
+  if (!p) return;
+  p.plot?.destroy();
+  p.el.remove();
+  panels.delete(id);
 }
 
 function chartWidth(p: Panel): number {
@@ -177,15 +198,16 @@ function chartWidth(p: Panel): number {
 }
 
 function draw(p: Panel, x: number[], spec: PanelSpec): void {
+  if (p.titleEl.textContent !== spec.title) p.titleEl.textContent = spec.title;
   p.noteEl.textContent = spec.note ?? '';
   const points = spec.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
   p.el.dataset.points = String(points);
-  if (spec.unavailable || points === 0) {
-    p.el.dataset.state = spec.unavailable ? 'unavailable' : 'empty';
-    p.emptyEl.textContent = spec.empty ?? 'no data yet';
-  } else {
-    p.el.dataset.state = 'data';
-  }
+  // Points of the longest line: what "the chart shows N points" means.
+  p.el.dataset.linePoints = String(
+    spec.series.reduce((n, s) => Math.max(n, s.values.filter((v) => v !== null).length), 0),
+  );
+  p.el.dataset.state = points === 0 ? 'empty' : 'data';
+  p.emptyEl.textContent = points === 0 ? (spec.empty ?? 'no data yet') : '';
   const signature = JSON.stringify([spec.series.map((s) => s.label), spec.min, spec.max]);
   const data = [x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData;
   if (p.plot && p.signature === signature) {
@@ -195,6 +217,7 @@ function draw(p: Panel, x: number[], spec: PanelSpec): void {
   }
   p.plot?.destroy();
   p.signature = signature;
+  const panel = p;
   const axisValues = (_u: uPlot, splits: number[]) => splits.map((v) => spec.fmt(v));
   const range: uPlot.Scale.Range = (_u, lo, hi) => {
     const min = spec.min ?? Math.min(0, lo ?? 0);
@@ -202,23 +225,32 @@ function draw(p: Panel, x: number[], spec: PanelSpec): void {
     if (!(max > min)) max = min + 1;
     return [min, spec.max ?? max * 1.05];
   };
+  const axis = { stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#dde1e6' } };
   p.plot = new uPlot(
     {
       width: chartWidth(p),
       height: 170,
       scales: { x: { time: true }, y: { range } },
       axes: [
-        { stroke: '#667085', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#dde1e6' } },
         {
-          stroke: '#667085',
-          grid: { stroke: '#eef0f3' },
-          ticks: { stroke: '#dde1e6' },
-          values: axisValues,
-          size: 64,
+          ...axis,
+          // Human steps (s, min, h) for the span shown, labelled in local time.
+          splits: (u, _axis, min, max) => {
+            const t = timeTicks(min, max, Math.max(2, Math.floor(u.width / 100)), offsetAt(min));
+            panel.step = t.step;
+            return t.ticks;
+          },
+          values: (_u, splits) => {
+            const labels = splits.map((v) => tickLabel(v, panel.step, offsetAt(v)));
+            // The labels are drawn on the canvas; the DOM keeps them too, for the tests.
+            panel.el.dataset.xTicks = labels.join(' ');
+            return labels;
+          },
         },
+        { ...axis, values: axisValues, size: 64 },
       ],
       series: [
-        {},
+        { value: (_u: uPlot, v: number | null) => (v == null ? '–' : tickLabel(v, 1, offsetAt(v))) },
         ...spec.series.map((s, i) => ({
           label: s.label,
           stroke: COLORS[i % COLORS.length],
@@ -246,162 +278,273 @@ function showLatest(u: uPlot): void {
 
 // --- the charts -----------------------------------------------------------------------
 
+interface Ctx {
+  d: DashboardData;
+  side: Side;
+  model: string;
+  times: number[];
+  col: (kind: SeriesKind, field: string, name?: string) => Column;
+  /** The side's column for the model filter: the total, or the chosen model's. */
+  scoped: (field: string) => Column;
+  scope: string;
+  recentS: number;
+}
+
+interface PanelDef {
+  id: string;
+  /** The optional group whose metrics this panel needs; core panels always show. */
+  needs?: GroupId;
+  spec: (c: Ctx) => PanelSpec;
+}
+
+const rateNote = `rate over ≥ ${RATE_MIN_S} s`;
+
+function percentiles(title: string, field: 'duration' | 'ttft', what: string) {
+  return (c: Ctx): PanelSpec => {
+    const window = c.d.windowS === undefined ? 'window' : `${Math.round(c.d.windowS)} s`;
+    return {
+      title,
+      note: `${c.side}, ${c.scope}; percentiles over the last ${window}, mean over the last ${c.recentS} s`,
+      empty: `no ${what} recorded yet`,
+      series: [
+        { label: 'p50', values: [...c.scoped(`${field}.p50`)] },
+        { label: 'p95', values: [...c.scoped(`${field}.p95`)] },
+        { label: 'p99', values: [...c.scoped(`${field}.p99`)] },
+        {
+          label: `mean ${c.recentS}s`,
+          values: ratio(c.times, c.scoped(`${field}.sum`), c.scoped(`${field}.count`), c.recentS),
+          dash: true,
+        },
+      ],
+      fmt: fmtSeconds,
+    };
+  };
+}
+
+/** Up to `n` names of `kind`, largest last value of `field` first. */
+function top(c: Ctx, kind: SeriesKind, field: string, n: number): string[] {
+  const last = (name: string) => {
+    const col = c.col(kind, field, name);
+    for (let i = col.length - 1; i >= 0; i--) if (col[i] != null) return col[i] as number;
+    return 0;
+  };
+  return store
+    .names(kind)
+    .sort((a, b) => last(b) - last(a))
+    .slice(0, n);
+}
+
+/** Cost series: the chosen model, or all models and the most expensive few. */
+function costSeries(c: Ctx, f: (model: string | undefined) => Values): SeriesSpec[] {
+  if (c.model) return [{ label: c.model, values: f(c.model) }];
+  return [
+    { label: 'all models', values: f(undefined) },
+    ...top(c, '$', 'usd', 5).map((m) => ({ label: m, values: f(m) })),
+  ];
+}
+
+const PANELS: PanelDef[] = [
+  {
+    id: 'requests',
+    spec: (c) => ({
+      title: 'Requests and errors per second',
+      note: `${c.side}, ${c.scope}; ${rateNote}`,
+      series: [
+        { label: 'requests/s', values: rate(c.times, c.scoped('requests')) },
+        { label: 'errors/s', values: rate(c.times, c.scoped('errors')) },
+      ],
+      fmt: fmtNum,
+    }),
+  },
+  { id: 'duration', spec: percentiles('Request duration', 'duration', 'durations') },
+  {
+    id: 'ttft',
+    spec: (c) =>
+      percentiles(
+        c.side === 'client' ? 'Time to first chunk (TTFT)' : 'Time to first token (TTFT)',
+        'ttft',
+        'streamed requests',
+      )(c),
+  },
+  {
+    id: 'tokens',
+    spec: (c) => ({
+      title: 'Tokens per second',
+      note: `${c.side}, ${c.scope}; ${rateNote}`,
+      empty: 'no token usage recorded yet',
+      series: [
+        { label: 'input tokens/s', values: rate(c.times, c.scoped('inputTokens')) },
+        { label: 'output tokens/s', values: rate(c.times, c.scoped('outputTokens')) },
+      ],
+      fmt: fmtNum,
+    }),
+  },
+  {
+    id: 'inflight',
+    spec: (c) => ({
+      title: 'Requests in flight',
+      note: `${c.side}, ${c.scope}`,
+      series: [{ label: 'in flight', values: [...c.scoped('activeRequests')] }],
+      fmt: fmtNum,
+    }),
+  },
+  {
+    id: 'cost-rate',
+    needs: 'cost',
+    spec: (c) => ({
+      title: 'Cost per hour',
+      note: `client, ${c.scope}; ${rateNote}`,
+      series: costSeries(c, (m) =>
+        rate(c.times, c.col('$', 'usd', m)).map((v) => (v === null ? null : v * 3600)),
+      ),
+      fmt: fmtUsd,
+    }),
+  },
+  {
+    id: 'cost-per-request',
+    needs: 'cost',
+    spec: (c) => ({
+      title: 'Cost per request',
+      note: `client, ${c.scope}; over ≥ ${RATE_MIN_S} s`,
+      series: costSeries(c, (m) => ratio(c.times, c.col('$', 'usd', m), c.col('c', 'requests', m))),
+      fmt: fmtUsd,
+    }),
+  },
+  {
+    id: 'gpu-util',
+    needs: 'gpu',
+    spec: (c) => ({
+      title: 'GPU utilization',
+      note: 'all devices',
+      series: store.names('g').map((n) => ({
+        label: n,
+        values: c.col('g', 'utilization', n).map((v) => (v === null ? null : v * 100)),
+      })),
+      fmt: fmtPercent,
+      min: 0,
+      max: 100,
+    }),
+  },
+  {
+    id: 'gpu-mem',
+    needs: 'gpu',
+    spec: (c) => {
+      const names = store.names('g');
+      const limits = names.flatMap((n) =>
+        c.col('g', 'memoryLimit', n).filter((v): v is number => v !== null),
+      );
+      const maxLimit = Math.max(0, ...limits) / 2 ** 30;
+      return {
+        title: 'GPU memory used',
+        note: maxLimit > 0 ? `all devices; limit ${fmtGiB(maxLimit)}` : 'all devices',
+        series: names.map((n) => ({
+          label: n,
+          values: c.col('g', 'memoryUsage', n).map((v) => (v === null ? null : v / 2 ** 30)),
+        })),
+        fmt: fmtGiB,
+        min: 0,
+        ...(maxLimit > 0 ? { max: maxLimit } : {}),
+      };
+    },
+  },
+  {
+    id: 'loss',
+    needs: 'training',
+    spec: (c) => ({
+      title: 'Training loss',
+      note: 'all runs',
+      series: store
+        .names('t')
+        .slice(0, 4)
+        .flatMap((run) => {
+          const out: SeriesSpec[] = [{ label: `${run} loss`, values: [...c.col('t', 'loss', run)] }];
+          const evalLoss = c.col('t', 'evalLoss', run);
+          if (evalLoss.some((v) => v !== null))
+            out.push({ label: `${run} eval`, values: [...evalLoss], dash: true });
+          return out;
+        }),
+      fmt: (v) => (Number.isFinite(v) ? String(+v.toPrecision(4)) : '–'),
+    }),
+  },
+  {
+    id: 'step',
+    needs: 'training',
+    spec: (c) => {
+      const window = c.d.windowS === undefined ? 'window' : `${Math.round(c.d.windowS)} s`;
+      return {
+        title: 'Training step time',
+        note: `all runs; p50 over the last ${window}, mean over the last ${c.recentS} s`,
+        series: store
+          .names('t')
+          .slice(0, 4)
+          .flatMap((run) => [
+            { label: `${run} p50`, values: [...c.col('t', 'step.p50', run)] },
+            {
+              label: `${run} mean ${c.recentS}s`,
+              values: ratio(c.times, c.col('t', 'step.sum', run), c.col('t', 'step.count', run), c.recentS),
+              dash: true,
+            },
+          ]),
+        fmt: fmtSeconds,
+      };
+    },
+  },
+];
+
 function render(): void {
-  const latest = ring[ring.length - 1];
-  if (!latest) return;
-  const side = currentSide(latest);
+  const d = latest;
+  if (!d) return;
+  const side = currentSide(d);
   const model = modelSelect.value;
   document.body.dataset.model = model;
   document.body.dataset.side = side;
-  const times = ring.map((d) => d.time / 1000);
-  const sums = ring.map((d) => (d.ok ? summaryOf(d, side, model) : undefined));
-  // A model's absence from an ok snapshot means nothing recorded yet: zero, not unknown.
-  const cum = (f: (s: Summary) => number) =>
-    sums.map((s, i) => (s ? f(s) : ring[i]?.ok && model ? 0 : undefined));
-  const lat = (f: (s: Summary) => LatencySummary) =>
-    sums.map((s, i) => (s ? f(s) : ring[i]?.ok && model ? ZERO : undefined));
-  const recentS = Math.max(10, (3 * config.intervalMillis) / 1000);
-  const percentileWindow = latest.windowS === undefined ? 'window' : `${Math.round(latest.windowS)} s`;
-  const scope = model ? `model ${model}` : 'all models';
-
-  draw(panel('requests', 'Requests and errors per second'), times, {
-    note: `${side}, ${scope}; rate between polls`,
-    series: [
-      {
-        label: 'requests/s',
-        values: rates(
-          times,
-          cum((s) => s.requests),
-        ),
-      },
-      {
-        label: 'errors/s',
-        values: rates(
-          times,
-          cum((s) => s.errors),
-        ),
-      },
-    ],
-    fmt: fmtNum,
-  });
-
-  const percentiles = (id: string, title: string, f: (s: Summary) => LatencySummary, what: string) => {
-    const l = lat(f);
-    // The snapshot's windowed percentiles: lifetime ones stop moving after a while.
-    const p = (k: 'p50' | 'p95' | 'p99') => l.map((x) => x?.recent?.[k] ?? null);
-    draw(panel(id, title), times, {
-      note: `${side}, ${scope}; percentiles over the last ${percentileWindow}, mean over the last ${recentS} s`,
-      empty: `no ${what} recorded yet`,
-      series: [
-        { label: 'p50', values: p('p50') },
-        { label: 'p95', values: p('p95') },
-        { label: 'p99', values: p('p99') },
-        { label: `mean ${recentS}s`, values: recentMean(times, l, recentS), dash: true },
-      ],
-      fmt: fmtSeconds,
-    });
+  const kind: SeriesKind = side === 'client' ? 'c' : 's';
+  const col = (k: SeriesKind, field: string, name?: string) => store.column(seriesKey(k, field, name));
+  const ctx: Ctx = {
+    d,
+    side,
+    model,
+    times: store.times,
+    col,
+    scoped: (field) => col(kind, field, model || undefined),
+    scope: model ? `model ${model}` : 'all models',
+    recentS: Math.max(10, (3 * config.intervalMillis) / 1000),
   };
-  percentiles('duration', 'Request duration', (s) => s.duration, 'durations');
-  percentiles(
-    'ttft',
-    side === 'client' ? 'Time to first chunk (TTFT)' : 'Time to first token (TTFT)',
-    firstChunk,
-    'streamed requests',
-  );
 
-  draw(panel('tokens', 'Tokens per second'), times, {
-    note: `${side}, ${scope}; rate between polls`,
-    empty: 'no token usage recorded yet',
-    series: [
-      {
-        label: 'input tokens/s',
-        values: rates(
-          times,
-          cum((s) => s.inputTokens),
-        ),
-      },
-      {
-        label: 'output tokens/s',
-        values: rates(
-          times,
-          cum((s) => s.outputTokens),
-        ),
-      },
-    ],
-    fmt: fmtNum,
+  for (const [id, g] of Object.entries(OPTIONAL_GROUPS) as [GroupId, { kind: SeriesKind }][]) {
+    if (store.has(g.kind)) seenGroups.add(id);
+  }
+  PANELS.forEach((def, order) => {
+    if (def.needs && !seenGroups.has(def.needs)) {
+      removePanel(def.id);
+      return;
+    }
+    draw(panelElement(def.id, order), store.times, def.spec(ctx));
   });
+  const absent = (Object.keys(OPTIONAL_GROUPS) as GroupId[])
+    .filter((id) => !seenGroups.has(id))
+    .map((id) => {
+      const li = document.createElement('li');
+      li.id = `absent-${id}`;
+      li.textContent = OPTIONAL_GROUPS[id].absent;
+      return li;
+    });
+  absentEl.replaceChildren(...absent);
 
-  draw(panel('inflight', 'Requests in flight'), times, {
-    note: `${side}, ${scope}`,
-    series: [{ label: 'in flight', values: cum((s) => s.activeRequests).map((v) => v ?? null) }],
-    fmt: fmtNum,
-  });
+  renderSpan();
+  renderTiles(d, side, model);
+}
 
-  // GPUs: all devices seen in the ring (not filtered by model).
-  const gpuNames = [...new Set(ring.flatMap((d) => d.gpus.map((g) => g.name)))];
-  const gpu = (name: string) => ring.map((d) => d.gpus.find((g) => g.name === name));
-  const noGpu = 'no GPU metrics (hw.gpu.*): no GPU found, or @tokenmeter/host not registered';
-  draw(panel('gpu-util', 'GPU utilization'), times, {
-    note: 'all devices',
-    unavailable: gpuNames.length === 0,
-    empty: noGpu,
-    series: gpuNames.map((n) => ({
-      label: n,
-      values: gpu(n).map((g) => (g?.utilization === undefined ? null : g.utilization * 100)),
-    })),
-    fmt: fmtPercent,
-    min: 0,
-    max: 100,
-  });
-  const limits = ring.flatMap((d) => d.gpus.map((g) => g.memoryLimitBytes ?? 0));
-  const maxLimit = Math.max(0, ...limits) / 2 ** 30;
-  draw(panel('gpu-mem', 'GPU memory used'), times, {
-    note: maxLimit > 0 ? `all devices; limit ${fmtGiB(maxLimit)}` : 'all devices',
-    unavailable: gpuNames.length === 0,
-    empty: noGpu,
-    series: gpuNames.map((n) => ({
-      label: n,
-      values: gpu(n).map((g) => (g?.memoryUsageBytes === undefined ? null : g.memoryUsageBytes / 2 ** 30)),
-    })),
-    fmt: fmtGiB,
-    min: 0,
-    ...(maxLimit > 0 ? { max: maxLimit } : {}),
-  });
-
-  // Training runs (all of them; the model filter applies to requests).
-  const runKey = (t: TrainingSummary) => [t.run ?? '', t.model ?? ''].filter(Boolean).join(' / ') || 'run';
-  const runs = [...new Set(ring.flatMap((d) => d.training.map(runKey)))].slice(0, 4);
-  const run = (k: string) => ring.map((d) => d.training.find((t) => runKey(t) === k));
-  const noRun = 'no training run recorded';
-  draw(panel('loss', 'Training loss'), times, {
-    note: 'all runs',
-    unavailable: runs.length === 0,
-    empty: noRun,
-    series: runs.flatMap((k) => {
-      const r = run(k);
-      const out: SeriesSpec[] = [{ label: `${k} loss`, values: r.map((t) => t?.loss ?? null) }];
-      if (r.some((t) => t?.evalLoss !== undefined))
-        out.push({ label: `${k} eval`, values: r.map((t) => t?.evalLoss ?? null), dash: true });
-      return out;
-    }),
-    fmt: (v) => (Number.isFinite(v) ? String(+v.toPrecision(4)) : '–'),
-  });
-  draw(panel('step', 'Training step time'), times, {
-    note: `all runs; p50 over the last ${percentileWindow}, mean over the last ${recentS} s`,
-    unavailable: runs.length === 0,
-    empty: noRun,
-    series: runs.flatMap((k) => {
-      const r = run(k);
-      const steps = r.map((t) => t?.stepDuration);
-      return [
-        { label: `${k} p50`, values: steps.map((s) => s?.recent?.p50 ?? null) },
-        { label: `${k} mean ${recentS}s`, values: recentMean(times, steps, recentS), dash: true },
-      ];
-    }),
-    fmt: fmtSeconds,
-  });
-
-  renderTiles(latest, side, model);
+function renderSpan(): void {
+  const first = store.times[0];
+  const last = store.times[store.times.length - 1];
+  const shown = first === undefined || last === undefined ? 0 : last - first;
+  spanEl.dataset.spanS = String(Math.round(shown));
+  const keeps = humanSpan(config.historySpanS);
+  spanEl.textContent =
+    config.historyIntervalMillis > 0
+      ? `charts: last ${humanSpan(shown)} (the server keeps ${keeps}, a point every ${humanSpan(config.historyIntervalMillis / 1000)})`
+      : `charts: last ${humanSpan(shown)} (since this page opened; up to ${keeps})`;
 }
 
 function renderTiles(d: DashboardData, side: Side, model: string): void {
@@ -419,9 +562,13 @@ function renderTiles(d: DashboardData, side: Side, model: string): void {
     ],
     ['inflight', 'in flight', s ? fmtNum(s.activeRequests) : '0'],
     ['out-tps', `output tokens/s${window}`, opt(s?.outputTokensPerSecond, fmtNum)],
-    ['ttft-p95', `TTFT p95${window}`, opt(s ? firstChunk(s).recent?.p95 : undefined, fmtSeconds)],
+    ['ttft-p95', `TTFT p95${window}`, opt(s ? firstChunkOf(s).recent?.p95 : undefined, fmtSeconds)],
     ['duration-p95', `duration p95${window}`, opt(s?.duration.recent?.p95, fmtSeconds)],
   ];
+  if (d.cost) {
+    const usd = model ? d.cost.byModel[model] : d.cost.total;
+    tiles.push(['cost', 'cost since start', fmtUsd(usd ?? 0)]);
+  }
   const t = d.training[0];
   if (t) tiles.push(['loss', 'training loss', opt(t.loss, (v) => String(+v.toPrecision(4)))]);
   if (d.gpus.length > 0) {
@@ -469,19 +616,29 @@ function setStatus(state: 'live' | 'error', text: string): void {
   statusEl.textContent = text;
 }
 
+type Polled = DashboardData & { history?: HistoryData };
+
 async function poll(): Promise<void> {
   try {
-    const res = await fetch(config.json, { cache: 'no-store', credentials: 'same-origin' });
+    // The first answer that arrives brings the server's history along.
+    const url = historyLoaded
+      ? config.json
+      : `${config.json}${config.json.includes('?') ? '&' : '?'}history=1`;
+    const res = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
     if (!res.ok) {
       setStatus('error', res.status === 401 ? 'unauthorized' : `HTTP ${res.status}; retrying`);
       return;
     }
-    const d = (await res.json()) as DashboardData;
+    const d = (await res.json()) as Polled;
     if (!d || typeof d !== 'object' || !d.client) throw new Error('unexpected JSON');
-    const last = ring[ring.length - 1];
-    if (last && d.time <= last.time) return;
-    ring.push(d);
-    while (ring.length > config.historyPoints) ring.shift();
+    if (!historyLoaded) {
+      store = SeriesStore.fromHistory(d.history);
+      historyLoaded = true;
+    }
+    // An ok:false snapshot adds a point with no values: a gap in every chart.
+    if (!store.push(d.time / 1000, chartValues(d)) && latest) return;
+    store.trimBefore(d.time / 1000 - config.historySpanS);
+    latest = d;
     updateControls(d);
     render();
     updates++;

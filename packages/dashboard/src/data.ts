@@ -4,12 +4,13 @@
  * the same collection. Nothing is counted here: every number is read from
  * the collection the SDK produced.
  */
-import type {
-  ClientSummary,
-  CollectionLike,
-  LlmSnapshot,
-  ServerSummary,
-  TrainingSummary,
+import {
+  type ClientSummary,
+  type CollectionLike,
+  type LlmSnapshot,
+  type ServerSummary,
+  type TrainingSummary,
+  UNKNOWN_MODEL,
 } from '@tokenmeter/llm';
 
 /** Value of `DashboardData.schema`; bumped on incompatible changes. */
@@ -49,7 +50,20 @@ export interface DashboardData {
   training: TrainingSummary[];
   /** Empty when no `hw.gpu.*` series exist (no GPU, or @tokenmeter/host not registered). */
   gpus: GpuDevice[];
+  /** `tokenmeter.gen_ai.client.cost` (unit `{USD}`), cumulative; absent while that counter has no points. */
+  cost?: CostTotals;
 }
+
+/** The cost counter's cumulative values, in US dollars. */
+export interface CostTotals {
+  total: number;
+  /** By `gen_ai.request.model`, else `gen_ai.response.model`, else `(unknown)` (as `snapshot()`'s `byModel`). */
+  byModel: Record<string, number>;
+}
+
+/** Name and unit of the cost counter the cost panels read. */
+export const COST_METRIC = 'tokenmeter.gen_ai.client.cost';
+export const COST_UNIT = '{USD}';
 
 type Attrs = Record<string, unknown>;
 interface PointLike {
@@ -88,34 +102,68 @@ const GPU_METRICS: Record<string, 'utilization' | 'memoryUsageBytes' | 'memoryLi
   'hw.gpu.memory.limit': 'memoryLimitBytes',
 };
 
-/** `hw.gpu.utilization` / `.memory.usage` / `.memory.limit` per device, from any scope. */
-export function gpusOf(collection: CollectionLike | undefined): GpuDevice[] {
-  const devices = new Map<string, GpuDevice>();
+interface MetricLike {
+  descriptor?: { name?: unknown; unit?: unknown };
+  dataPoints?: unknown;
+}
+
+/** Every metric of the collection, from any scope. */
+function* metricsOf(collection: CollectionLike | undefined): Generator<MetricLike> {
   for (const rm of resourceMetricsOf(collection)) {
     const sms = (rm as { scopeMetrics?: unknown }).scopeMetrics;
     if (!Array.isArray(sms)) continue;
     for (const sm of sms as { metrics?: unknown }[]) {
       if (!Array.isArray(sm?.metrics)) continue;
-      for (const m of sm.metrics as { descriptor?: { name?: unknown }; dataPoints?: unknown }[]) {
-        const field = GPU_METRICS[String(m?.descriptor?.name)];
-        if (!field || !Array.isArray(m.dataPoints)) continue;
-        for (const p of m.dataPoints as PointLike[]) {
-          const v = finite(p?.value);
-          if (v === undefined) continue;
-          const task = str(p.attributes, 'hw.gpu.task');
-          if (field === 'utilization' && task !== undefined && task !== 'general') continue;
-          const id = str(p.attributes, 'hw.id') ?? str(p.attributes, 'hw.name') ?? 'gpu';
-          let d = devices.get(id);
-          if (!d) {
-            d = { name: str(p.attributes, 'hw.name') ?? id };
-            devices.set(id, d);
-          }
-          d[field] = v;
-        }
+      for (const m of sm.metrics as MetricLike[]) if (m && Array.isArray(m.dataPoints)) yield m;
+    }
+  }
+}
+
+/** `hw.gpu.utilization` / `.memory.usage` / `.memory.limit` per device, from any scope. */
+export function gpusOf(collection: CollectionLike | undefined): GpuDevice[] {
+  const devices = new Map<string, GpuDevice>();
+  for (const m of metricsOf(collection)) {
+    const field = GPU_METRICS[String(m.descriptor?.name)];
+    if (!field) continue;
+    for (const p of m.dataPoints as PointLike[]) {
+      const v = finite(p?.value);
+      if (v === undefined) continue;
+      const task = str(p.attributes, 'hw.gpu.task');
+      if (field === 'utilization' && task !== undefined && task !== 'general') continue;
+      const id = str(p.attributes, 'hw.id') ?? str(p.attributes, 'hw.name') ?? 'gpu';
+      let d = devices.get(id);
+      if (!d) {
+        d = { name: str(p.attributes, 'hw.name') ?? id };
+        devices.set(id, d);
       }
+      d[field] = v;
     }
   }
   return [...devices.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+/**
+ * `tokenmeter.gen_ai.client.cost` (unit `{USD}`, from any scope) summed in
+ * total and by model; undefined while the counter has no points. A counter of
+ * that name in another unit is not read: its numbers would not be dollars.
+ */
+export function costOf(collection: CollectionLike | undefined): CostTotals | undefined {
+  let cost: CostTotals | undefined;
+  for (const m of metricsOf(collection)) {
+    if (m.descriptor?.name !== COST_METRIC || m.descriptor.unit !== COST_UNIT) continue;
+    for (const p of m.dataPoints as PointLike[]) {
+      const v = finite(p?.value);
+      if (v === undefined) continue;
+      const model =
+        str(p.attributes, 'gen_ai.request.model') ??
+        str(p.attributes, 'gen_ai.response.model') ??
+        UNKNOWN_MODEL;
+      cost ??= { total: 0, byModel: {} };
+      cost.total += v;
+      cost.byModel[model] = (cost.byModel[model] ?? 0) + v;
+    }
+  }
+  return cost;
 }
 
 export interface BuildOptions {
@@ -145,6 +193,8 @@ export function buildDashboardData(
     training: snapshot.training,
     gpus: gpusOf(collection),
   };
+  const cost = costOf(collection);
+  if (cost) data.cost = cost;
   if (snapshot.windowS !== undefined) data.windowS = snapshot.windowS;
   if (!snapshot.ok) data.error = 'metrics collection failed; see the application log';
   return data;

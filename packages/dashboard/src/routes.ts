@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { CollectionLike, LlmMetrics, LlmSnapshot } from '@tokenmeter/llm';
+import { chartValues } from './chart-values.js';
 import { buildDashboardData, type DashboardData } from './data.js';
+import { History, type HistoryData } from './history.js';
 import { PAGE_HTML, PAGE_SCRIPT_SHA256, PAGE_STYLE_SHA256 } from './page-assets.js';
+import { sampleEvery } from './sampler.js';
 
 /** A request handler with the signature `http`, Express and `@tokenmeter/setup`'s `routes` accept. */
 export type DashboardHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -27,8 +30,18 @@ export interface DashboardOptions {
   serviceName?: string;
   /** How often the page polls the JSON, ms (at least 500). @default 2000 */
   intervalMillis?: number;
-  /** Points kept per chart in the browser. @default 300 (10 minutes at 2 s) */
-  historyPoints?: number;
+  /**
+   * How far back the charts reach, seconds: the span of the server's history and of
+   * what the page keeps. At most 1000 history samples (`historySpanS * 1000 /
+   * historyIntervalMillis`). @default 600 (10 minutes)
+   */
+  historySpanS?: number;
+  /**
+   * How often the server samples the charted values on its own, ms (at least 500), so
+   * that a page opened late draws the recent past at once; `0` keeps no history on the
+   * server (the page then starts empty). @default 5000
+   */
+  historyIntervalMillis?: number;
   /** Paths serving the page. @default ['/', '/dashboard'] */
   pagePaths?: string[];
   /** Path of the JSON (the page fetches this absolute path). @default '/dashboard.json' */
@@ -42,7 +55,17 @@ export interface Dashboard {
   jsonHandler: DashboardHandler;
   /** The JSON the handler would send now (for tests and other transports). */
   data(): Promise<DashboardData>;
+  /** The server's history as `GET <jsonPath>?history=1` sends it; undefined with `historyIntervalMillis: 0`. */
+  history(): HistoryData | undefined;
+  /** Stops the history sampler (its timer is unref'd, so it never keeps a process alive); idempotent. */
+  close(): void;
 }
+
+/** `GET <jsonPath>?history=1`: the JSON plus the server's history. */
+export type DashboardDataWithHistory = DashboardData & { history?: HistoryData };
+
+/** Most samples the server's history may hold (memory: see `HISTORY_LIMITS`). */
+const MAX_HISTORY_POINTS = 1000;
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
@@ -86,12 +109,26 @@ function getOrHead(req: IncomingMessage, res: ServerResponse): boolean {
  */
 export function createDashboard(options: DashboardOptions): Dashboard {
   const intervalMillis = positiveInt(options.intervalMillis, 2000, 500, 'intervalMillis');
-  const historyPoints = positiveInt(options.historyPoints, 300, 2, 'historyPoints');
+  const historySpanS = positiveInt(options.historySpanS, 600, 1, 'historySpanS');
+  const historyIntervalMillis =
+    options.historyIntervalMillis === 0
+      ? 0
+      : positiveInt(options.historyIntervalMillis, 5000, 500, 'historyIntervalMillis');
+  const historyPoints =
+    historyIntervalMillis && Math.floor((historySpanS * 1000) / historyIntervalMillis) + 1;
+  if (historyIntervalMillis && historyPoints < 2) {
+    throw new RangeError('dashboard: historySpanS must cover at least one historyIntervalMillis');
+  }
+  if (historyPoints > MAX_HISTORY_POINTS) {
+    throw new RangeError(
+      `dashboard: historySpanS / historyIntervalMillis gives ${historyPoints} samples (at most ${MAX_HISTORY_POINTS})`,
+    );
+  }
   const jsonPath = checkPath(options.jsonPath ?? '/dashboard.json', 'jsonPath');
   const pagePaths = (options.pagePaths ?? ['/', '/dashboard']).map((p) => checkPath(p, 'pagePaths'));
   const { collect } = options;
 
-  const config = JSON.stringify({ json: jsonPath, intervalMillis, historyPoints });
+  const config = JSON.stringify({ json: jsonPath, intervalMillis, historySpanS, historyIntervalMillis });
   const html = PAGE_HTML.replace('__TOKENMETER_CONFIG__', escapeAttr(config));
   const csp = [
     "default-src 'none'",
@@ -113,14 +150,19 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return current;
   };
 
+  let collectFailing = false;
   const build = async (): Promise<DashboardData> => {
     const llm = typeof options.llm === 'function' ? options.llm() : options.llm;
     if (!llm) throw new NotReadyError();
     let collection: CollectionLike | undefined;
     try {
       collection = await collect();
+      if (collectFailing) diag.info('tokenmeter dashboard: collect() works again');
+      collectFailing = false;
     } catch (error) {
-      diag.error('tokenmeter dashboard: collect() failed', error);
+      // Once per run of failures: the sampler and every poll would repeat it (after a shutdown, forever).
+      if (!collectFailing) diag.error('tokenmeter dashboard: collect() failed', error);
+      collectFailing = true;
     }
     current = collection;
     let snapshot: LlmSnapshot;
@@ -143,6 +185,26 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return inflight;
   };
 
+  // The server samples the charted values on its own schedule, so history exists
+  // whether or not a page is open. It keeps numbers only (see History).
+  const history = historyIntervalMillis ? new History(historyPoints, historyIntervalMillis) : undefined;
+  let sampleFailing = false;
+  const sampler =
+    history &&
+    sampleEvery(historyIntervalMillis, async () => {
+      try {
+        const d = await data();
+        if (d.ok) history.add(d.time, chartValues(d));
+        sampleFailing = false;
+      } catch (error) {
+        // Not ready yet (the LlmMetrics comes later) is no failure; anything else is said once.
+        if (!(error instanceof NotReadyError) && !sampleFailing) {
+          diag.error('tokenmeter dashboard: sampling the history failed', error);
+          sampleFailing = true;
+        }
+      }
+    });
+
   const pageHandler: DashboardHandler = (req, res) => {
     if (!getOrHead(req, res)) return;
     res.writeHead(200, {
@@ -155,10 +217,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const jsonHandler: DashboardHandler = (req, res) => {
     if (!getOrHead(req, res)) return;
+    const withHistory = history !== undefined && wantsHistory(req);
     data()
       .then((d) => {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS });
-        res.end(req.method === 'HEAD' ? undefined : JSON.stringify(d));
+        if (req.method === 'HEAD') return res.end();
+        const body: DashboardDataWithHistory = withHistory ? { ...d, history: history.toJSON() } : d;
+        res.end(JSON.stringify(body));
       })
       .catch((error: unknown) => {
         const notReady = error instanceof NotReadyError;
@@ -179,10 +244,22 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const routes: Record<string, DashboardHandler> = {};
   for (const p of pagePaths) routes[p] = pageHandler;
   routes[jsonPath] = jsonHandler;
-  return { routes, pageHandler, jsonHandler, data };
+  return {
+    routes,
+    pageHandler,
+    jsonHandler,
+    data,
+    history: () => history?.toJSON(),
+    close: () => sampler?.stop(),
+  };
 }
 
 class NotReadyError extends Error {}
+
+function wantsHistory(req: IncomingMessage): boolean {
+  const q = (req.url ?? '').indexOf('?');
+  return q >= 0 && new URLSearchParams(req.url?.slice(q + 1)).get('history') === '1';
+}
 
 /** `createDashboard(options).routes`: the page and JSON routes for `registerMetrics({ prometheus: { routes } })`. */
 export function dashboardRoutes(options: DashboardOptions): Record<string, DashboardHandler> {

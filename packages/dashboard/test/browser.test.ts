@@ -1,11 +1,14 @@
 /**
  * The page in headless Chromium (Debian's `chromium` package, driven by
  * playwright-core): against the running quickstart demo (needs `pnpm build`),
- * and against an in-test app with two (simulated) GPUs.
+ * opened late (TOKENMETER_LATE_OPEN_S seconds after the demo starts, 21 by
+ * default), and against in-test apps with two (simulated) GPUs, without GPUs,
+ * with a cost counter, and with the page's clock driven by Playwright.
  *
  * The screenshot goes to docs/dashboard.png when that file is missing or
  * TOKENMETER_UPDATE_SCREENSHOT=1 is set, else to a temporary directory (so a
- * test run does not rewrite a committed image).
+ * test run does not rewrite a committed image). For the docs, open it later:
+ * TOKENMETER_UPDATE_SCREENSHOT=1 TOKENMETER_LATE_OPEN_S=300.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,12 +19,14 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardData } from '../src/index.js';
 import { PAGE_SCRIPT_SHA256 } from '../src/page-assets.js';
-import { type App, recordTraffic, startApp } from './helpers.js';
+import { type App, costCounter, recordTraffic, startApp } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO = fileURLToPath(new URL('../../../examples/quickstart/dist/main.js', import.meta.url));
 const DOCS_PNG = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
+/** How long after the demo starts the page is opened: the server's history is what it draws first. */
+const LATE_OPEN_S = Number(process.env.TOKENMETER_LATE_OPEN_S ?? 21);
 const demoBuilt = existsSync(DEMO) && readFileSync(DEMO, 'utf8').includes('@tokenmeter/dashboard');
 
 if (!haveChromium) {
@@ -41,9 +46,13 @@ const DATA_PANELS = ['requests', 'duration', 'ttft', 'tokens', 'inflight', 'loss
 let context: BrowserContext | undefined;
 let userDataDir: string | undefined;
 
-async function open(url: string): Promise<{ page: Page; problems: string[]; foreign: string[] }> {
+async function open(
+  url: string,
+  before?: (page: Page) => Promise<void>,
+): Promise<{ page: Page; problems: string[]; foreign: string[] }> {
   if (!context) throw new Error('no browser');
   const page = await context.newPage();
+  await before?.(page);
   const problems: string[] = [];
   const foreign: string[] = [];
   const origin = new URL(url).origin;
@@ -99,10 +108,105 @@ const until = (page: Page, id: string, value: string) =>
     { polling: 100 },
   );
 
+/**
+ * Replaces the page's clock (its Date and timers) with Playwright's, paused: the page
+ * polls once on load, and after that only when the test runs the clock forward.
+ */
+const pausedClock = async (page: Page) => {
+  const t0 = Date.UTC(2030, 0, 1);
+  await page.clock.install({ time: t0 });
+  await page.clock.pauseAt(t0 + 1000);
+};
+
+/** Waits until the page has drawn `n` snapshots. */
+const updated = (page: Page, n: number) =>
+  page.waitForFunction(
+    (k) => Number((globalThis as unknown as { document: MiniDocument }).document.body.dataset.updates) >= k,
+    n,
+    { polling: 50, timeout: 30_000 },
+  );
+
+/**
+ * For each canvas under `selector`: the fraction of its pixel columns where the chart's
+ * first colour (#2563eb) is drawn. Read from the rendered pixels, like a screenshot:
+ * a line through the whole history covers most of the width, one or two points almost none.
+ */
+const lineCoverage = (page: Page, selector: string) =>
+  page.$$eval(`${selector} canvas`, (canvases) =>
+    canvases.map((c) => {
+      const canvas = c as unknown as {
+        width: number;
+        height: number;
+        getContext(t: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+      };
+      const { width, height } = canvas;
+      const px = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+      let columns = 0;
+      for (let x = 0; x < width; x++) {
+        for (let y = 0; y < height; y++) {
+          const i = 4 * (y * width + x);
+          const [r, g, b] = [px[i] as number, px[i + 1] as number, px[i + 2] as number];
+          if (Math.abs(r - 0x25) + Math.abs(g - 0x63) + Math.abs(b - 0xeb) < 90) {
+            columns++;
+            break;
+          }
+        }
+      }
+      return columns / width;
+    }),
+  );
+
+/** The newest values in a panel's legend, by series label. */
+const legend = (page: Page, id: string) =>
+  page.$$eval(`#panel-${id} .u-legend .u-series`, (rows) =>
+    Object.fromEntries(
+      rows.map((r) => [
+        r.querySelector('.u-label')?.textContent ?? '',
+        r.querySelector('.u-value')?.textContent ?? '',
+      ]),
+    ),
+  );
+
 const attr = (page: Page, selector: string, name: string) =>
   page.$eval(selector, (el, n) => el.getAttribute(n) ?? '', name);
 const state = (page: Page, id: string) => attr(page, `#panel-${id}`, 'data-state');
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => el.textContent ?? '');
+
+/**
+ * The first render of a page opened late (its clock paused, so nothing else has been
+ * drawn): every chart from the server's history, ticks in human time, the span said,
+ * and the screenshot, whose pixels show lines across the charts.
+ */
+async function firstRenderAfterLateOpen(page: Page): Promise<void> {
+  // The first render: everything comes from the server's history (a point every 5 s).
+  await updated(page, 1);
+  for (const id of DATA_PANELS) {
+    expect(await state(page, id), id).toBe('data');
+    expect(Number(await attr(page, `#panel-${id}`, 'data-line-points')), id).toBeGreaterThan(2);
+    // Ticks in whole seconds or minutes of the clock, never tenths of a second.
+    const ticks = (await attr(page, `#panel-${id}`, 'data-x-ticks')).split(' ');
+    expect(ticks.length, id).toBeGreaterThanOrEqual(2);
+    for (const t of ticks) expect(t, id).toMatch(/^\d\d:\d\d(:\d\d)?$/);
+  }
+  const spanS = Number(await attr(page, '#span', 'data-span-s'));
+  expect(spanS).toBeGreaterThanOrEqual(LATE_OPEN_S - 12);
+  expect(await text(page, '#span')).toMatch(
+    /^charts: last .+ \(the server keeps 10 min, a point every 5 s\)$/,
+  );
+  const update = process.env.TOKENMETER_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_PNG);
+  const shot = update ? DOCS_PNG : join(userDataDir ?? tmpdir(), 'dashboard.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  expect(statSync(shot).size).toBeGreaterThan(20_000);
+  // What the screenshot shows: each chart's first line runs across most of its width.
+  for (const id of ['duration', 'ttft', 'inflight', 'loss']) {
+    const [coverage] = await lineCoverage(page, `#panel-${id}`);
+    expect(coverage, id).toBeGreaterThan(0.5);
+  }
+
+  expect(await attr(page, 'body', 'data-updates')).toBe('1');
+}
 
 describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
   beforeAll(async () => {
@@ -134,70 +238,87 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
     let base = '';
     let output = '';
 
-    beforeAll(async () => {
-      demo = spawn(process.execPath, [DEMO, '--port', '0', '--duration', '90'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, OTEL_METRICS_EXPORTER: 'prometheus' },
-      });
-      demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-      demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      base = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`the demo printed no dashboard URL:\n${output}`)),
-          20_000,
-        );
-        const check = () => {
-          const m = /dashboard: (http:\/\/\S+)/.exec(output);
-          if (m?.[1]) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          } else setTimeout(check, 50);
-        };
-        check();
-      });
-    }, 30_000);
+    beforeAll(
+      async () => {
+        demo = spawn(process.execPath, [DEMO, '--port', '0', '--duration', String(LATE_OPEN_S + 90)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, OTEL_METRICS_EXPORTER: 'prometheus' },
+        });
+        demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+        demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+        base = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`the demo printed no dashboard URL:\n${output}`)),
+            20_000,
+          );
+          const check = () => {
+            const m = /dashboard: (http:\/\/\S+)/.exec(output);
+            if (m?.[1]) {
+              clearTimeout(timer);
+              resolve(m[1]);
+            } else setTimeout(check, 50);
+          };
+          check();
+        });
+        // A late open: the page's first render has only the server's history to draw from.
+        await new Promise((r) => setTimeout(r, LATE_OPEN_S * 1000));
+      },
+      30_000 + LATE_OPEN_S * 1000,
+    );
 
     afterAll(() => {
       demo?.kill('SIGTERM');
     });
 
-    it('shows live charts of the demo, filters by model, and saves the screenshot', async () => {
+    it('opened late, draws the history at once in human time, then live charts; saves the screenshot', async () => {
       // The demo runs the built package: make a stale dist/ fail clearly rather than test old code.
       const csp = (await fetch(base)).headers.get('content-security-policy') ?? '';
       expect(csp.includes(PAGE_SCRIPT_SHA256), 'the demo serves an old page: run pnpm build').toBe(true);
-      const { page, problems, foreign } = await open(base);
-      await waitForData(page, 6, DATA_PANELS);
+      // The page's clock stands still until resumed: what is checked first is the first render.
+      const { page, problems, foreign } = await open(base, pausedClock);
+      try {
+        await firstRenderAfterLateOpen(page);
+      } finally {
+        // The clock belongs to the browser context: let it run for this page and the next ones.
+        await page.clock.resume();
+      }
 
+      await waitForData(page, 4, DATA_PANELS);
       expect(await text(page, '#service')).toBe('tokenmeter-quickstart');
       expect(await page.title()).toBe('tokenmeter-quickstart · tokenmeter');
       expect(await attr(page, '#status', 'data-state')).toBe('live');
 
-      // Every data panel drew a uPlot chart with points from several polls.
+      // Every data panel drew a uPlot chart with points from the history and the polls.
       for (const id of DATA_PANELS) {
         expect(await state(page, id), id).toBe('data');
         expect(await page.$$(`#panel-${id} canvas`), id).toHaveLength(1);
         const points = Number(await attr(page, `#panel-${id}`, 'data-points'));
         expect(points, id).toBeGreaterThanOrEqual(3);
       }
-      const legend = await page.$$eval('#panel-ttft .u-legend .u-label', (els) =>
+      const labels = await page.$$eval('#panel-ttft .u-legend .u-label', (els) =>
         els.map((e) => e.textContent),
       );
-      expect(legend).toEqual(expect.arrayContaining(['p50', 'p95', 'p99']));
+      expect(labels).toEqual(expect.arrayContaining(['p50', 'p95', 'p99']));
       expect(await text(page, '#panel-ttft h2')).toBe('Time to first chunk (TTFT)');
       // Percentiles over snapshot()'s window, not since start; the tiles name that window.
       expect(await text(page, '#panel-ttft .note')).toMatch(/percentiles over the last \d+ s/);
       expect(await text(page, '#tile-ttft-p95 .label')).toMatch(/^TTFT p95 \(\d+ s\)$/);
       expect(await text(page, '#tile-ttft-p95 .value')).toMatch(/^[\d.]+ m?s$/);
 
-      // GPU panels follow what the JSON says: data with a GPU, a clear message without.
+      // Optional panels follow what the JSON says: charts with data, else one line instead.
       const json = (await (await fetch(`${base}dashboard.json`)).json()) as DashboardData;
-      for (const id of ['gpu-util', 'gpu-mem']) {
-        if (json.gpus.length > 0) expect(await state(page, id)).toBe('data');
-        else {
-          expect(await state(page, id)).toBe('unavailable');
-          expect(await text(page, `#panel-${id} .empty`)).toContain('no GPU metrics');
+      for (const [group, ids, has] of [
+        ['gpu', ['gpu-util', 'gpu-mem'], json.gpus.length > 0],
+        ['cost', ['cost-rate', 'cost-per-request'], json.cost !== undefined],
+      ] as const) {
+        for (const id of ids) {
+          if (has) expect(await state(page, id), id).toBe('data');
+          else expect(await page.$(`#panel-${id}`), id).toBeNull();
         }
+        if (has) expect(await page.$(`#absent-${group}`), group).toBeNull();
+        else expect(await text(page, `#absent-${group}`)).toMatch(/^no (GPU|cost) metrics: /);
       }
+      expect(await page.$('#absent-training')).toBeNull();
 
       // Tiles show current numbers; the model filter lists the demo's models.
       const total = Number(await text(page, '#tile-requests .value'));
@@ -210,6 +331,8 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(await attr(page, 'body', 'data-model')).toBe('gpt-4o-mini');
       expect(await text(page, '#panel-requests .note')).toContain('model gpt-4o-mini');
       expect(await state(page, 'ttft')).toBe('data');
+      // The filter redraws the history too, not only the polls since the page opened.
+      expect(Number(await attr(page, '#panel-ttft', 'data-line-points'))).toBeGreaterThan(2);
       expect(Number(await text(page, '#tile-requests .value'))).toBeLessThan(total);
       await page.selectOption('#model', '');
       expect(await text(page, '#panel-requests .note')).toContain('all models');
@@ -220,12 +343,6 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(body).not.toContain('sk-demo');
       expect(foreign).toEqual([]);
       expect(problems).toEqual([]);
-
-      await waitForData(page, 8, DATA_PANELS);
-      const update = process.env.TOKENMETER_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_PNG);
-      const shot = update ? DOCS_PNG : join(userDataDir ?? tmpdir(), 'dashboard.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      expect(statSync(shot).size).toBeGreaterThan(20_000);
       await page.close();
     }, 90_000);
   });
@@ -235,7 +352,11 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
     let timer: ReturnType<typeof setInterval> | undefined;
 
     beforeAll(async () => {
-      app = await startApp({ gpu: true, serviceName: 'browser-test', dashboard: { intervalMillis: 500 } });
+      app = await startApp({
+        gpu: true,
+        serviceName: 'browser-test',
+        dashboard: { intervalMillis: 500, historyIntervalMillis: 500, historySpanS: 120 },
+      });
       let round = 0;
       const a = app;
       recordTraffic(a.llm, round++);
@@ -257,6 +378,7 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(gpuLegend).toEqual(expect.arrayContaining(['gpu0', 'gpu1']));
       expect(await text(page, '#panel-gpu-mem .note')).toContain('limit 80 GiB');
       expect(await text(page, '#tile-gpu .label')).toBe('GPU utilization (2)');
+      expect(await page.$('#absent-gpu')).toBeNull();
 
       // Both sides have traffic: the side selector appears; the server side has its own TTFT.
       expect(await page.$eval('#side-label', (el) => el.hasAttribute('hidden'))).toBe(false);
@@ -284,5 +406,96 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(await state(page, 'requests')).toBe('data');
       await page.close();
     }, 30_000);
+  });
+  describe('against an in-test app without GPUs, with a cost counter and a driven clock', () => {
+    let app: App | undefined;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let recordCost: ((usd: number, model: string) => void) | undefined;
+
+    beforeAll(async () => {
+      app = await startApp({
+        serviceName: 'cost-test',
+        dashboard: { intervalMillis: 2000, historyIntervalMillis: 500, historySpanS: 120 },
+      });
+      const a = app;
+      let round = 0;
+      recordTraffic(a.llm, round++);
+      // 4 client requests every 200 ms: 20 requests/s; cost only once the test asks for it.
+      timer = setInterval(() => {
+        recordTraffic(a.llm, round++);
+        recordCost?.(0.002, 'gpt-4o');
+        recordCost?.(0.0005, 'gpt-4o-mini');
+      }, 200);
+      // Time for the server's history to reach further back than a rate needs.
+      await new Promise((r) => setTimeout(r, 6000));
+    }, 30_000);
+
+    afterAll(async () => {
+      clearInterval(timer);
+      await app?.stop();
+    });
+
+    it('rates stay honest when the page clock makes polls milliseconds apart', async () => {
+      const { page, problems } = await open(app?.base ?? '', pausedClock);
+      try {
+        await updated(page, 1);
+        for (let k = 2; k <= 6; k++) {
+          // Next poll now: a few milliseconds of server time after the one before.
+          await page.clock.runFor(2000);
+          await updated(page, k);
+          const value = (await legend(page, 'requests'))['requests/s'] ?? '';
+          // 20/s over ≥ 4 s (less if the loaded machine slows the traffic timer); between
+          // polls this close it would read 0, or 4 requests in a few ms: hundreds.
+          expect(Number(value), `poll ${k}: ${value}`).toBeGreaterThanOrEqual(5);
+          expect(Number(value), `poll ${k}: ${value}`).toBeLessThanOrEqual(40);
+        }
+        expect(problems).toEqual([]);
+      } finally {
+        // The clock belongs to the browser context: let it run for the pages after this one.
+        await page.clock.resume();
+        await page.close();
+      }
+    }, 60_000);
+
+    it('collapses panels with no data into one line each, and shows the cost panels once cost is recorded', async () => {
+      const { page, problems } = await open(app?.base ?? '');
+      await waitForData(page, 1, ['requests', 'loss']);
+      // No GPU metrics, no cost yet: one line each, no empty charts.
+      expect(await text(page, '#absent-gpu')).toMatch(/^no GPU metrics: hw\.gpu\.\* not recorded/);
+      expect(await text(page, '#absent-cost')).toMatch(/^no cost metrics: tokenmeter\.gen_ai\.client\.cost/);
+      expect(await page.$('#absent-training')).toBeNull();
+      for (const id of ['gpu-util', 'gpu-mem', 'cost-rate', 'cost-per-request']) {
+        expect(await page.$(`#panel-${id}`), id).toBeNull();
+      }
+      expect(await page.$('#tile-cost')).toBeNull();
+
+      // The counter gets points: its panels appear (after the in-flight panel), the line goes.
+      if (!app) throw new Error('no app');
+      recordCost = costCounter(app.handle);
+      await waitForData(page, 2, ['cost-rate', 'cost-per-request']);
+      expect(await page.$('#absent-cost')).toBeNull();
+      expect(await text(page, '#absent-gpu')).toContain('no GPU metrics');
+      const order = await page.$$eval('#panels > .panel', (els) => els.map((e) => e.id));
+      expect(order.indexOf('panel-cost-rate')).toBe(order.indexOf('panel-inflight') + 1);
+      expect(await text(page, '#tile-cost .value')).toMatch(/^\$\d/);
+      const perRequest = await legend(page, 'cost-per-request');
+      expect(Object.keys(perRequest)).toEqual(
+        expect.arrayContaining(['all models', 'gpt-4o', 'gpt-4o-mini']),
+      );
+      await page.selectOption('#model', 'gpt-4o');
+      await page.waitForFunction(
+        () => {
+          const d = (globalThis as unknown as { document: MiniDocument }).document;
+          return d.body.dataset.model === 'gpt-4o';
+        },
+        undefined,
+        { polling: 100 },
+      );
+      const filtered = Object.keys(await legend(page, 'cost-rate'));
+      expect(filtered).toContain('gpt-4o');
+      expect(filtered).not.toContain('all models');
+      expect(problems).toEqual([]);
+      await page.close();
+    }, 60_000);
   });
 });

@@ -1,16 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildDashboardData, DASHBOARD_SCHEMA, gpusOf, serviceNameOf } from '../src/index.js';
-import { type App, recordTraffic, startApp } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  buildDashboardData,
+  chartValues,
+  DASHBOARD_SCHEMA,
+  gpusOf,
+  parseSeriesKey,
+  seriesKey,
+  serviceNameOf,
+} from '../src/index.js';
+import { appsStoppedAfterEach, costCounter, recordTraffic } from './helpers.js';
 
-const apps: App[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.stop()));
-});
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<App> {
-  const a = await startApp(options);
-  apps.push(a);
-  return a;
-}
+const app = appsStoppedAfterEach();
 
 describe('dashboard JSON from a real MeterProvider', () => {
   it('carries the snapshot, the models, the service name and the GPUs of one collection', async () => {
@@ -59,6 +59,26 @@ describe('dashboard JSON from a real MeterProvider', () => {
       JSON.parse(JSON.stringify(x, (k, v) => (k.endsWith('PerSecond') ? undefined : v))) as unknown;
     expect(noRates(d.client.byModel)).toEqual(noRates(s.client.byModel));
     expect(noRates(d.server)).toEqual(noRates(s.server));
+    // What the history keeps of it: the charted numbers, by series key.
+    const v = chartValues(d);
+    expect(v['c|requests']).toBe(4);
+    expect(v['c|errors|gpt-4o']).toBe(1);
+    expect(v['c|ttft.count']).toBe(3);
+    expect(v['c|ttft.p95']).toBe(c.timeToFirstChunk.recent?.p95);
+    expect(v['c|duration.sum|gpt-4o-mini']).toBe(d.client.byModel['gpt-4o-mini']?.duration.sum);
+    expect(v['s|ttft.count|llama-3-8b']).toBe(1); // the server's time to first token
+    expect(v['t|loss|sft-1 / llama-3-8b']).toBe(2);
+    expect(v['g|memoryUsage|gpu1']).toBe(24 * 2 ** 30);
+    expect(Object.values(v).every(Number.isFinite)).toBe(true);
+    expect(chartValues({ ...d, ok: false })).toEqual({});
+    // A name may contain "|": everything after the field is the name.
+    expect(parseSeriesKey(seriesKey('c', 'requests', 'org|model'))).toEqual({
+      kind: 'c',
+      field: 'requests',
+      name: 'org|model',
+    });
+    expect(parseSeriesKey(seriesKey('s', 'errors'))).toEqual({ kind: 's', field: 'errors' });
+
     // Plain JSON: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(d))).toEqual(JSON.parse(JSON.stringify(d)));
   });
@@ -99,11 +119,31 @@ describe('dashboard JSON from a real MeterProvider', () => {
       collect: () => Promise.reject(new Error('secret-ish detail from the collector')),
     });
     const d = await dash.data();
+    dash.close();
     expect(d.ok).toBe(false);
     expect(d.service).toBe('explicit');
     expect(d.intervalMillis).toBe(5000);
     expect(d.error).toBe('metrics collection failed; see the application log');
     expect(JSON.stringify(d)).not.toContain('secret-ish');
+  });
+});
+
+describe('cost', () => {
+  it('has no cost until tokenmeter.gen_ai.client.cost ({USD}) has points, then sums it by model', async () => {
+    const { llm, handle, dashboard } = await app();
+    recordTraffic(llm);
+    const cost = costCounter(handle);
+    expect((await dashboard.data()).cost).toBeUndefined();
+    cost(0.25, 'gpt-4o');
+    cost(0.5, 'gpt-4o');
+    cost(0.125, 'gpt-4o-mini');
+    // The same name in another unit is not dollars: not read.
+    handle.meterProvider
+      .getMeter('someone-else')
+      .createCounter('tokenmeter.gen_ai.client.cost', { unit: '{cent}' })
+      .add(1000, { 'gen_ai.request.model': 'gpt-4o' });
+    const d = await dashboard.data();
+    expect(d.cost).toEqual({ total: 0.875, byModel: { 'gpt-4o': 0.75, 'gpt-4o-mini': 0.125 } });
   });
 });
 

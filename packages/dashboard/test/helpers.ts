@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import { type MetricsAuth, type MetricsHandle, registerMetrics } from '@tokenmeter/setup';
+import { afterEach } from 'vitest';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../src/index.js';
 
 export interface App {
@@ -46,7 +47,29 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
   if (options.gpu) fakeGpus(handle);
   const url = handle.prometheus?.url;
   if (!url) throw new Error('no metrics url');
-  return { handle, llm, dashboard, base: new URL('/', url).href, stop: () => handle.shutdown() };
+  return {
+    handle,
+    llm,
+    dashboard,
+    base: new URL('/', url).href,
+    stop: () => {
+      dashboard.close();
+      return handle.shutdown();
+    },
+  };
+}
+
+/** `startApp()` for a test file: every app it started is stopped after each test. */
+export function appsStoppedAfterEach(): (options?: AppOptions) => Promise<App> {
+  const apps: App[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.stop()));
+  });
+  return async (options = {}) => {
+    const a = await startApp(options);
+    apps.push(a);
+    return a;
+  };
 }
 
 /** What @tokenmeter/host records for two GPUs (its instrument names, units and attributes). */
@@ -67,6 +90,19 @@ export function fakeGpus(handle: MetricsHandle, t = () => performance.now() / 10
   meter.createObservableUpDownCounter('hw.gpu.memory.limit', { unit: 'By' }).addCallback((r) => {
     for (const g of gpus) r.observe(80 * 2 ** 30, g);
   });
+}
+
+/** The cost counter as the cost panels expect it (name and unit), on a real meter of the handle. */
+export function costCounter(handle: MetricsHandle): (usd: number, model: string) => void {
+  const counter = handle.meterProvider
+    .getMeter('@tokenmeter/llm')
+    .createCounter('tokenmeter.gen_ai.client.cost', { unit: '{USD}' });
+  return (usd, model) =>
+    counter.add(usd, {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': model,
+    });
 }
 
 /**

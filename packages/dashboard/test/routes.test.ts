@@ -1,18 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDashboard, type DashboardData, dashboardRoutes } from '../src/index.js';
-import { type App, recordTraffic, startApp } from './helpers.js';
+import { appsStoppedAfterEach, recordTraffic } from './helpers.js';
 
-const apps: App[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((a) => a.stop()));
-});
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<App> {
-  const a = await startApp(options);
-  apps.push(a);
-  return a;
-}
+const app = appsStoppedAfterEach();
 
 const sha256 = (s: string) => `sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}`;
 
@@ -39,7 +31,8 @@ describe('routes on the metrics server (registerMetrics, port 0)', () => {
       expect(JSON.parse(meta.replace(/&quot;/g, '"'))).toEqual({
         json: '/dashboard.json',
         intervalMillis: 2000,
-        historyPoints: 300,
+        historySpanS: 600,
+        historyIntervalMillis: 5000,
       });
       // Self-contained: nothing loaded from elsewhere.
       expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="(?!data:)|@import|url\(\s*['"]?https?:/i);
@@ -159,7 +152,7 @@ describe('routes on the metrics server (registerMetrics, port 0)', () => {
 
   it('takes custom paths and interval, and rejects bad options', async () => {
     const { base } = await app({
-      dashboard: { pagePaths: ['/ui'], jsonPath: '/ui/data.json', intervalMillis: 750, historyPoints: 20 },
+      dashboard: { pagePaths: ['/ui'], jsonPath: '/ui/data.json', intervalMillis: 750, historySpanS: 60 },
     });
     expect((await fetch(base)).status).toBe(404);
     const html = await (await fetch(`${base}ui`)).text();
@@ -168,9 +161,22 @@ describe('routes on the metrics server (registerMetrics, port 0)', () => {
 
     const llm = createLlmMetrics({ env: {} });
     const collect = () => ({ resourceMetrics: [] });
-    expect(Object.keys(dashboardRoutes({ llm, collect }))).toEqual(['/', '/dashboard', '/dashboard.json']);
+    expect(Object.keys(dashboardRoutes({ llm, collect, historyIntervalMillis: 0 }))).toEqual([
+      '/',
+      '/dashboard',
+      '/dashboard.json',
+    ]);
     expect(() => createDashboard({ llm, collect, intervalMillis: 10 })).toThrow(/intervalMillis/);
     expect(() => createDashboard({ llm, collect, jsonPath: 'x.json' })).toThrow(/jsonPath/);
     expect(() => createDashboard({ llm, collect, pagePaths: ['ui'] })).toThrow(/pagePaths/);
+    expect(() => createDashboard({ llm, collect, historyIntervalMillis: 100 })).toThrow(
+      /historyIntervalMillis/,
+    );
+    expect(() => createDashboard({ llm, collect, historySpanS: 2 })).toThrow(/historySpanS/);
+    expect(() => createDashboard({ llm, collect, historySpanS: 86_400 })).toThrow(/at most 1000/);
+    // No server history: nothing to bound.
+    const none = createDashboard({ llm, collect, historySpanS: 86_400, historyIntervalMillis: 0 });
+    expect(none.history()).toBeUndefined();
+    none.close();
   });
 });
