@@ -79,6 +79,8 @@ export function registerHostMetrics(options: RegisterHostMetricsOptions = {}): H
   const interval = options.intervalMillis ?? 5000;
   const gpu: GpuMetricsOptions =
     typeof options.gpu === 'object' ? options.gpu : { enabled: options.gpu ?? true };
+  // Built (and so validated) before anything is registered: a bad option leaves nothing behind.
+  const openers = (gpu.enabled ?? true) ? gpuOpeners(gpu) : undefined;
 
   const host = options.host ?? true;
   const proc = options.process ?? true;
@@ -94,8 +96,7 @@ export function registerHostMetrics(options: RegisterHostMetricsOptions = {}): H
 
   let sampler: GpuSampler | undefined;
   let removeGpu: (() => void) | undefined;
-  if (gpu.enabled ?? true) {
-    const openers = gpuOpeners(gpu);
+  if (openers) {
     const s = new GpuSampler({
       openers,
       intervalMillis: gpu.intervalMillis ?? 5000,

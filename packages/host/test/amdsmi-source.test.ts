@@ -365,19 +365,18 @@ describe('source selection', () => {
     expect(handle.gpuSource()).toBe('amdsmi');
   });
 
-  it('rejects an unknown or repeated source at registration with a typed error', () => {
+  it('rejects an unknown or repeated source at registration with a typed error, registering nothing', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
     const bad = (sources: unknown) => () =>
-      registerHostMetrics({
-        host: false,
-        process: false,
-        runtime: false,
-        gpu: { sources: sources as GpuMetricsOptions['sources'] },
-      });
+      registerHostMetrics({ meterProvider, gpu: { sources: sources as GpuMetricsOptions['sources'] } });
     expect(bad(['rocm-smi'])).toThrow(HostMetricsConfigError);
     expect(bad(['nvml', 'nvml'])).toThrow(
       /gpu\.sources must be a non-empty list of distinct 'nvml', 'amdsmi', 'nvidia-smi'; got \["nvml","nvml"\]/,
     );
     expect(bad([])).toThrow(HostMetricsConfigError);
     expect(bad('nvml')).toThrow(HostMetricsConfigError);
+    // Thrown before anything was registered: no host, runtime or GPU callback left behind.
+    expect((await collectAll(reader)).size).toBe(0);
   });
 });
