@@ -17,6 +17,13 @@ export class DiagOnce {
     diag.warn(`${this.prefix}: ${message}`);
   }
 
+  /** Debug-level, once per key for the lifetime of the registration. */
+  debug(key: string, message: string): void {
+    if (this.infoSeen.has(key)) return;
+    this.infoSeen.add(key);
+    diag.debug(`${this.prefix}: ${message}`);
+  }
+
   /** Info-level, once per key for the lifetime of the registration. */
   info(key: string, message: string): void {
     if (this.infoSeen.has(key)) return;

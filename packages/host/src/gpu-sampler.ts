@@ -1,10 +1,22 @@
 import { DiagOnce } from './diag-once.js';
 import type { GpuDeviceSample, GpuSource } from './gpu-types.js';
 
-/** A way to reach the GPUs, tried in order (NVML first, then nvidia-smi). */
+/** A way to reach the GPUs, tried in order (NVML, amdsmi, then nvidia-smi). */
 export interface GpuSourceOpener {
   name: string;
   open(): Promise<GpuSource>;
+  /**
+   * A stand-in for a better source (nvidia-smi for NVML): being used is
+   * warned about. Sources for other vendors are not fallbacks.
+   */
+  fallback?: boolean;
+  /**
+   * True when the source was not asked for explicitly: if its library is not
+   * installed (`isMissing` says so), that is only a debug line, not part of
+   * any warning. Other failures (library present, init failing) are reported.
+   */
+  quietWhenMissing?: boolean;
+  isMissing?: (err: unknown) => boolean;
 }
 
 export interface GpuSamplerOptions {
@@ -120,11 +132,22 @@ export class GpuSampler {
         problemKeys,
         (k) => `${k.slice('gpu:device:'.length)} reads again`,
       );
+      const warningKeys = new Set<string>();
+      for (const w of result.warnings ?? []) {
+        const key = `gpu:warning:${w.key}`;
+        warningKeys.add(key);
+        this.diag.warn(key, w.message);
+      }
+      this.diag.clearExcept(
+        'gpu:warning:',
+        warningKeys,
+        (k) => `${k.slice('gpu:warning:'.length)} reads again`,
+      );
       for (const d of result.devices) {
         for (const field of d.unsupported) {
           this.diag.info(
             `gpu:unsupported:${d.uuid}:${field}`,
-            `GPU ${d.index} (${d.uuid}) via ${source.kind}: ${field} not supported (MIG mode, GPU or driver); not reported`,
+            `GPU ${d.index} (${d.uuid}) via ${source.kind}: ${field} not supported (GPU, driver or MIG mode); not reported`,
           );
         }
       }
@@ -148,18 +171,28 @@ export class GpuSampler {
     for (const opener of this.openers) {
       try {
         const source = await opener.open();
-        if (failures.length > 0) {
+        if (failures.length > 0 && opener.fallback) {
           this.diag.warn('gpu:fallback', `${failures.join('; ')}; using ${opener.name} instead`);
         } else {
+          if (failures.length > 0)
+            this.diag.info(
+              `gpu:using:${opener.name}`,
+              `GPU metrics via ${opener.name} (${failures.join('; ')})`,
+            );
           this.diag.clear('gpu:fallback', `GPU metrics read via ${opener.name} again`);
         }
         this.diag.clear('gpu:source', `GPU metrics available again via ${opener.name}`);
         return source;
       } catch (err) {
+        if (opener.quietWhenMissing && opener.isMissing?.(err)) {
+          this.diag.debug(`gpu:missing:${opener.name}`, `${opener.name} not used: ${message(err)}`);
+          continue;
+        }
         failures.push(`${opener.name}: ${message(err)}`);
       }
     }
-    this.diag.warn('gpu:source', `no GPU metrics: ${failures.join('; ')}; retrying every ${this.reopen} ms`);
+    const why = failures.length > 0 ? failures.join('; ') : 'no GPU source available';
+    this.diag.warn('gpu:source', `no GPU metrics: ${why}; retrying every ${this.reopen} ms`);
     return undefined;
   }
 

@@ -82,14 +82,16 @@ export function parseSmiGpuCsv(text: string): GpuDeviceSample[] {
       const n = parseSmiNumber(get(f));
       return n === undefined ? undefined : n * MHZ;
     };
+    const temperature = parseSmiNumber(get('temperature.gpu'));
     out.push({
       index,
       uuid,
+      vendor: 'NVIDIA',
       model: parseSmiText(get('name')),
       driverVersion: parseSmiText(get('driver_version')),
       utilization: { general: pct('utilization.gpu') },
       memory: { total: mib('memory.total'), reserved: mib('memory.reserved'), used: mib('memory.used') },
-      temperature: parseSmiNumber(get('temperature.gpu')),
+      temperatures: temperature === undefined ? {} : { gpu: temperature },
       power: parseSmiNumber(get('power.draw')),
       clocks: { sm: mhz('clocks.sm'), memory: mhz('clocks.mem') },
       unsupported: [],

@@ -1,20 +1,16 @@
 import koffi, { type LibraryHandle } from 'koffi';
+import { bindSymbols, invoker, type NvmlCallMode } from './ffi-call.js';
+
+export type { NvmlCallMode } from './ffi-call.js';
 
 type KoffiFunction = ReturnType<LibraryHandle['func']>;
-
-/**
- * How NVML functions are invoked. `'async'` runs each call on a koffi worker
- * thread so a wedged driver (GPU falling off the bus, nvmlInit on a GPU without
- * persistence mode can take seconds) never stalls the event loop; it costs a
- * thread hop per call. `'sync'` calls directly on the main thread (~µs each).
- */
-export type NvmlCallMode = 'sync' | 'async';
 
 /** Default soname; the driver installs it into the dynamic linker's path. */
 export const DEFAULT_NVML_LIBRARY = 'libnvidia-ml.so.1';
 
 // koffi keeps named types in a process-wide registry: declare them once.
 koffi.pointer('tokenmeter_nvmlDevice_t', koffi.opaque());
+koffi.pointer('tokenmeter_nvmlEventSet_t', koffi.opaque());
 
 /** Buffer sizes and struct versions from nvml.h (API 13). */
 export const NVML = {
@@ -34,6 +30,46 @@ export const NVML = {
   TEMPERATURE_GPU: 0,
   /** usedGpuMemory when the driver cannot attribute memory to a process. */
   VALUE_NOT_AVAILABLE: 0xffffffffffffffffn,
+  DEVICE_SERIAL_BUFFER_SIZE: 30,
+  DEVICE_VBIOS_VERSION_BUFFER_SIZE: 32,
+  /** nvmlPcieUtilCounter_t */
+  PCIE_UTIL_TX_BYTES: 0,
+  PCIE_UTIL_RX_BYTES: 1,
+  /** nvmlMemoryErrorType_t / nvmlEccCounterType_t */
+  MEMORY_ERROR_TYPE_CORRECTED: 0,
+  MEMORY_ERROR_TYPE_UNCORRECTED: 1,
+  /** Volatile counts are reset each time the driver loads (aggregate ones live as long as the board). */
+  VOLATILE_ECC: 0,
+  DEVICE_MIG_ENABLE: 1,
+  /** nvmlEventTypeXidCriticalError */
+  EVENT_TYPE_XID_CRITICAL_ERROR: 0x8n,
+  /** sizeof(nvmlEventData_t): device, eventType, eventData, gpuInstanceId, computeInstanceId. */
+  EVENT_DATA_SIZE: 32,
+  /** sizeof(nvmlFieldValue_t): fieldId, scopeId, timestamp, latencyUsec, valueType, nvmlReturn, value. */
+  FIELD_VALUE_SIZE: 40,
+  /** scopeId meaning "summed over every NVLink link". */
+  SCOPE_ALL_LINKS: 0xffffffff,
+} as const;
+
+/** NVML_FI_DEV_* field ids read through nvmlDeviceGetFieldValues. */
+export const NvmlField = {
+  MEMORY_TEMP: 82,
+  NVLINK_THROUGHPUT_DATA_TX: 138,
+  NVLINK_THROUGHPUT_DATA_RX: 139,
+  /** "PCIe transmit bytes. Value can be wrapped." */
+  PCIE_COUNT_TX_BYTES: 197,
+  PCIE_COUNT_RX_BYTES: 198,
+} as const;
+
+/** nvmlValueType_t, the tag of nvmlFieldValue_t.value. */
+export const NvmlValueType = {
+  DOUBLE: 0,
+  UNSIGNED_INT: 1,
+  UNSIGNED_LONG: 2,
+  UNSIGNED_LONG_LONG: 3,
+  SIGNED_LONG_LONG: 4,
+  SIGNED_INT: 5,
+  UNSIGNED_SHORT: 6,
 } as const;
 
 export const NvmlClock = { graphics: 0, sm: 1, memory: 2, video: 3 } as const;
@@ -60,6 +96,23 @@ export interface NvmlFunctions {
   nvmlDeviceGetEncoderUtilization?: KoffiFunction;
   nvmlDeviceGetDecoderUtilization?: KoffiFunction;
   nvmlDeviceGetComputeRunningProcesses_v3?: KoffiFunction;
+  nvmlDeviceGetSerial?: KoffiFunction;
+  nvmlDeviceGetVbiosVersion?: KoffiFunction;
+  nvmlDeviceGetPcieReplayCounter?: KoffiFunction;
+  nvmlDeviceGetPcieThroughput?: KoffiFunction;
+  nvmlDeviceGetTotalEccErrors?: KoffiFunction;
+  nvmlDeviceGetCurrentClocksEventReasons?: KoffiFunction;
+  nvmlDeviceGetCurrentClocksThrottleReasons?: KoffiFunction;
+  nvmlDeviceGetFieldValues?: KoffiFunction;
+  nvmlDeviceGetMigMode?: KoffiFunction;
+  nvmlDeviceGetMaxMigDeviceCount?: KoffiFunction;
+  nvmlDeviceGetMigDeviceHandleByIndex?: KoffiFunction;
+  nvmlDeviceGetGpuInstanceId?: KoffiFunction;
+  nvmlDeviceGetComputeInstanceId?: KoffiFunction;
+  nvmlEventSetCreate?: KoffiFunction;
+  nvmlDeviceRegisterEvents?: KoffiFunction;
+  nvmlEventSetWait_v2?: KoffiFunction;
+  nvmlEventSetFree?: KoffiFunction;
 }
 
 // Out-parameters are plain Buffers decoded at fixed offsets (see NVML): the
@@ -95,6 +148,37 @@ const OPTIONAL: Record<string, string> = {
     'int nvmlDeviceGetDecoderUtilization(tokenmeter_nvmlDevice_t device, void *utilization, void *samplingPeriodUs)',
   nvmlDeviceGetComputeRunningProcesses_v3:
     'int nvmlDeviceGetComputeRunningProcesses_v3(tokenmeter_nvmlDevice_t device, void *infoCount, void *infos)',
+  nvmlDeviceGetSerial:
+    'int nvmlDeviceGetSerial(tokenmeter_nvmlDevice_t device, void *serial, uint32_t length)',
+  nvmlDeviceGetVbiosVersion:
+    'int nvmlDeviceGetVbiosVersion(tokenmeter_nvmlDevice_t device, void *version, uint32_t length)',
+  nvmlDeviceGetPcieReplayCounter:
+    'int nvmlDeviceGetPcieReplayCounter(tokenmeter_nvmlDevice_t device, void *value)',
+  nvmlDeviceGetPcieThroughput:
+    'int nvmlDeviceGetPcieThroughput(tokenmeter_nvmlDevice_t device, int counter, void *value)',
+  nvmlDeviceGetTotalEccErrors:
+    'int nvmlDeviceGetTotalEccErrors(tokenmeter_nvmlDevice_t device, int errorType, int counterType, void *eccCounts)',
+  nvmlDeviceGetCurrentClocksEventReasons:
+    'int nvmlDeviceGetCurrentClocksEventReasons(tokenmeter_nvmlDevice_t device, void *reasons)',
+  nvmlDeviceGetCurrentClocksThrottleReasons:
+    'int nvmlDeviceGetCurrentClocksThrottleReasons(tokenmeter_nvmlDevice_t device, void *reasons)',
+  nvmlDeviceGetFieldValues:
+    'int nvmlDeviceGetFieldValues(tokenmeter_nvmlDevice_t device, int valuesCount, void *values)',
+  nvmlDeviceGetMigMode:
+    'int nvmlDeviceGetMigMode(tokenmeter_nvmlDevice_t device, void *currentMode, void *pendingMode)',
+  nvmlDeviceGetMaxMigDeviceCount:
+    'int nvmlDeviceGetMaxMigDeviceCount(tokenmeter_nvmlDevice_t device, void *count)',
+  nvmlDeviceGetMigDeviceHandleByIndex:
+    'int nvmlDeviceGetMigDeviceHandleByIndex(tokenmeter_nvmlDevice_t device, uint32_t index, _Out_ tokenmeter_nvmlDevice_t *migDevice)',
+  nvmlDeviceGetGpuInstanceId: 'int nvmlDeviceGetGpuInstanceId(tokenmeter_nvmlDevice_t device, void *id)',
+  nvmlDeviceGetComputeInstanceId:
+    'int nvmlDeviceGetComputeInstanceId(tokenmeter_nvmlDevice_t device, void *id)',
+  nvmlEventSetCreate: 'int nvmlEventSetCreate(_Out_ tokenmeter_nvmlEventSet_t *set)',
+  nvmlDeviceRegisterEvents:
+    'int nvmlDeviceRegisterEvents(tokenmeter_nvmlDevice_t device, uint64_t eventTypes, tokenmeter_nvmlEventSet_t set)',
+  nvmlEventSetWait_v2:
+    'int nvmlEventSetWait_v2(tokenmeter_nvmlEventSet_t set, void *data, uint32_t timeoutms)',
+  nvmlEventSetFree: 'int nvmlEventSetFree(tokenmeter_nvmlEventSet_t set)',
 };
 
 /** Thrown when the library cannot be loaded or lacks a required symbol. */
@@ -108,6 +192,7 @@ export class NvmlLoadError extends Error {
 export interface NvmlLibrary {
   readonly path: string;
   readonly fns: NvmlFunctions;
+  readonly mode: NvmlCallMode;
   /** Invokes a bound function in the configured call mode; resolves to the nvmlReturn_t. */
   call(fn: KoffiFunction, ...args: unknown[]): Promise<number>;
   errorString(code: number): string;
@@ -122,33 +207,17 @@ export function loadNvml(path: string, mode: NvmlCallMode): NvmlLibrary {
   } catch (err) {
     throw new NvmlLoadError(`cannot load ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const fns: Record<string, KoffiFunction> = {};
-  for (const [name, decl] of Object.entries(REQUIRED)) {
-    try {
-      fns[name] = lib.func(decl);
-    } catch (err) {
-      lib.unload();
-      throw new NvmlLoadError(`${path} has no ${name} (driver too old or not NVML)`, { cause: err });
-    }
-  }
-  for (const [name, decl] of Object.entries(OPTIONAL)) {
-    try {
-      fns[name] = lib.func(decl);
-    } catch {
-      // Older drivers lack the newer symbols: the source falls back per field.
-    }
-  }
-  const call =
-    mode === 'async'
-      ? (fn: KoffiFunction, ...args: unknown[]) =>
-          new Promise<number>((resolve, reject) => {
-            fn.async(...args, (err: unknown, res: number) => (err ? reject(err) : resolve(res)));
-          })
-      : (fn: KoffiFunction, ...args: unknown[]) => Promise.resolve(fn(...args) as number);
+  const fns = bindSymbols(
+    lib,
+    REQUIRED,
+    OPTIONAL,
+    (name, cause) => new NvmlLoadError(`${path} has no ${name} (driver too old or not NVML)`, { cause }),
+  );
   return {
     path,
+    mode,
     fns: fns as unknown as NvmlFunctions,
-    call,
+    call: invoker(mode),
     errorString(code) {
       try {
         return String(fns.nvmlErrorString?.(code) ?? '');

@@ -1,24 +1,36 @@
 import { type MeterProvider, metrics } from '@opentelemetry/api';
 import { DiagOnce } from './diag-once.js';
 import { registerGpuInstruments } from './gpu-instruments.js';
-import { GpuSampler, type GpuSourceOpener } from './gpu-sampler.js';
+import { gpuOpeners } from './gpu-openers.js';
+import { GpuSampler } from './gpu-sampler.js';
+import type { GpuSourceKind } from './gpu-types.js';
 import { HostGroups } from './host-groups.js';
-import { type NvidiaSmiOptions, NvidiaSmiSource } from './nvidia-smi-source.js';
-import { DEFAULT_NVML_LIBRARY, type NvmlCallMode } from './nvml-bindings.js';
-import { NvmlSource } from './nvml-source.js';
+import type { NvidiaSmiOptions } from './nvidia-smi-source.js';
+import type { NvmlCallMode } from './nvml-bindings.js';
 import { RuntimeGroup } from './runtime-group.js';
 
-/** Environment variable naming the NVML library; the `nvmlLibrary` option wins over it. */
-export const NVML_LIBRARY_ENV = 'TOKENMETER_NVML_LIBRARY';
+export { AMDSMI_LIBRARY_ENV, DEFAULT_GPU_SOURCES, NVML_LIBRARY_ENV } from './gpu-openers.js';
 
 export interface GpuMetricsOptions {
   /** @default true */
   enabled?: boolean;
+  /**
+   * Sources tried in order until one opens (one source at a time). Naming
+   * `'amdsmi'` here makes a missing amdsmi a warning instead of a debug line.
+   * @default ['nvml', 'amdsmi', 'nvidia-smi']
+   */
+  sources?: readonly GpuSourceKind[];
   /** Path or soname of NVML. @default process.env.TOKENMETER_NVML_LIBRARY ?? 'libnvidia-ml.so.1' */
   nvmlLibrary?: string;
+  /**
+   * Path or soname of ROCm's amdsmi; setting it (or the environment variable)
+   * counts as asking for amdsmi. @default process.env.TOKENMETER_AMDSMI_LIBRARY,
+   * else 'libamd_smi.so', then '/opt/rocm/lib/libamd_smi.so'
+   */
+  amdSmiLibrary?: string;
   /** GPU sweep period; collections read the cached sweep. @default 5000 */
   intervalMillis?: number;
-  /** See NvmlCallMode: `'async'` keeps a hung driver off the event loop. @default 'async' */
+  /** See NvmlCallMode (applies to amdsmi calls too): `'async'` keeps a hung driver off the event loop. @default 'async' */
   nvmlCallMode?: NvmlCallMode;
   /** nvidia-smi fallback when NVML cannot be used; `false` disables it. @default true */
   nvidiaSmi?: boolean | NvidiaSmiOptions;
@@ -49,7 +61,7 @@ export interface HostMetricsHandle {
   /** Forces a sample of every enabled group now (shares any sweep already in flight). */
   sampleNow(): Promise<void>;
   /** The GPU source in use, if any. */
-  gpuSource(): 'nvml' | 'nvidia-smi' | undefined;
+  gpuSource(): GpuSourceKind | undefined;
   /** Clears timers, removes callbacks, disables instrumentations, calls nvmlShutdown once. Idempotent. */
   stop(): Promise<void>;
   /** Alias of stop(). */
@@ -67,6 +79,8 @@ export function registerHostMetrics(options: RegisterHostMetricsOptions = {}): H
   const interval = options.intervalMillis ?? 5000;
   const gpu: GpuMetricsOptions =
     typeof options.gpu === 'object' ? options.gpu : { enabled: options.gpu ?? true };
+  // Built (and so validated) before anything is registered: a bad option leaves nothing behind.
+  const openers = (gpu.enabled ?? true) ? gpuOpeners(gpu) : undefined;
 
   const host = options.host ?? true;
   const proc = options.process ?? true;
@@ -82,16 +96,7 @@ export function registerHostMetrics(options: RegisterHostMetricsOptions = {}): H
 
   let sampler: GpuSampler | undefined;
   let removeGpu: (() => void) | undefined;
-  if (gpu.enabled ?? true) {
-    const library = gpu.nvmlLibrary ?? process.env[NVML_LIBRARY_ENV] ?? DEFAULT_NVML_LIBRARY;
-    const mode = gpu.nvmlCallMode ?? 'async';
-    const openers: GpuSourceOpener[] = [
-      { name: `NVML (${library})`, open: () => NvmlSource.open(library, mode) },
-    ];
-    if (gpu.nvidiaSmi !== false) {
-      const smi = typeof gpu.nvidiaSmi === 'object' ? gpu.nvidiaSmi : {};
-      openers.push({ name: 'nvidia-smi', open: () => NvidiaSmiSource.open(smi) });
-    }
+  if (openers) {
     const s = new GpuSampler({
       openers,
       intervalMillis: gpu.intervalMillis ?? 5000,

@@ -10,6 +10,7 @@ import {
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import koffi from 'koffi';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PKG_ROOT = join(here, '..');
@@ -17,15 +18,20 @@ export const PKG_ROOT = join(here, '..');
 export const CACHE = join(PKG_ROOT, '.cache', 'test');
 export const FIXTURES = join(here, 'fixtures');
 
-function compile(variant: string, defines: string[]): string {
-  const src = join(FIXTURES, 'fake-nvml.c');
+function compile(
+  variant: string,
+  defines: string[],
+  source = 'fake-nvml.c',
+  soname = 'libnvidia-ml.so.1',
+): string {
+  const src = join(FIXTURES, source);
   // Keyed by source hash so an edited fake is rebuilt, never silently reused.
   const hash = createHash('sha256')
     .update(readFileSync(src))
     .update(defines.join(' '))
     .digest('hex')
     .slice(0, 12);
-  const out = join(CACHE, `${variant}-${hash}`, 'libnvidia-ml.so.1');
+  const out = join(CACHE, `${variant}-${hash}`, soname);
   if (existsSync(out)) return out;
   mkdirSync(dirname(out), { recursive: true });
   // Parallel test files may race: build to a private name, rename atomically.
@@ -40,9 +46,18 @@ export function fakeNvmlPath(): string {
   return compile('current', []);
 }
 
-/** Fake library without nvmlDeviceGetMemoryInfo_v2 / nvmlDeviceGetTemperatureV (older driver). */
+/**
+ * Fake library of an older driver: without nvmlDeviceGetMemoryInfo_v2,
+ * nvmlDeviceGetTemperatureV, nvmlDeviceGetCurrentClocksEventReasons,
+ * nvmlDeviceGetFieldValues and the MIG calls.
+ */
 export function legacyNvmlPath(): string {
   return compile('legacy', ['-DFAKE_NVML_LEGACY']);
+}
+
+/** Fake libamd_smi.so with every symbol the amdsmi source binds. */
+export function fakeAmdSmiPath(): string {
+  return compile('amdsmi', [], 'fake-amdsmi.c', 'libamd_smi.so');
 }
 
 /** Directory holding an executable `nvidia-smi`, to prepend to PATH. */
@@ -59,6 +74,37 @@ export function fakeSmiDir(): string {
   return dir;
 }
 
+/** The fake NVML's test hooks (same path → same dlopen handle as the source under test: shared state). */
+export function nvmlHooks(path: string) {
+  const h = koffi.load(path);
+  return {
+    init: h.func('int fakeNvmlInitCalls()') as () => number,
+    shutdown: h.func('int fakeNvmlShutdownCalls()') as () => number,
+    reset: h.func('void fakeNvmlReset()') as () => void,
+    /** 0 queued, 1 dropped (device not registered for XID events), -1 queue full. */
+    injectXid: h.func('int fakeNvmlInjectXid(uint32_t device, uint64_t xid)') as (
+      d: number,
+      x: number,
+    ) => number,
+    waitCalls: h.func('int fakeNvmlEventWaitCalls()') as () => number,
+    waitMainThreadCalls: h.func('int fakeNvmlEventWaitMainThreadCalls()') as () => number,
+    waitMaxTimeout: h.func('uint32_t fakeNvmlEventWaitMaxTimeout()') as () => number,
+    eventSetFrees: h.func('int fakeNvmlEventSetFrees()') as () => number,
+    pcieThroughputCalls: h.func('int fakeNvmlPcieThroughputCalls()') as () => number,
+    pcieThroughputMainThreadCalls: h.func('int fakeNvmlPcieThroughputMainThreadCalls()') as () => number,
+  };
+}
+
+/** The fake amdsmi's test hooks. */
+export function amdSmiHooks(path: string) {
+  const h = koffi.load(path);
+  return {
+    init: h.func('int fakeAmdSmiInitCalls()') as () => number,
+    shutdown: h.func('int fakeAmdSmiShutdownCalls()') as () => number,
+    reset: h.func('void fakeAmdSmiReset()') as () => void,
+  };
+}
+
 export const FAKE_ENV = [
   'FAKE_NVML_GPU_COUNT',
   'FAKE_NVML_INIT_RESULT',
@@ -69,6 +115,19 @@ export const FAKE_ENV = [
   'FAKE_NVML_MIG_DEVICE',
   'FAKE_NVML_PROC_PID',
   'FAKE_NVML_SLEEP_US',
+  'FAKE_NVML_DEPTH_RESULT',
+  'FAKE_NVML_DEPTH_DEVICE',
+  'FAKE_NVML_PCIE_BYTES_UNSUPPORTED',
+  'FAKE_NVML_ECC_CORRECTED',
+  'FAKE_NVML_ECC_UNCORRECTED',
+  'FAKE_NVML_CLOCK_REASONS',
+  'FAKE_AMDSMI_GPU_COUNT',
+  'FAKE_AMDSMI_INIT_RESULT',
+  'FAKE_AMDSMI_LOST_DEVICE',
+  'FAKE_AMDSMI_LOST_AFTER',
+  'FAKE_AMDSMI_METRIC_RESULT',
+  'FAKE_AMDSMI_EDGE_UNSUPPORTED',
+  'FAKE_AMDSMI_ACTIVITY_NA',
   'FAKE_SMI_FAIL',
   'FAKE_SMI_PID',
 ];
