@@ -8,6 +8,7 @@ import type { AttrNode } from './attributes.js';
 import { type Finalizable, type LlmContext, seconds, startTime } from './context.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
+import { type RecordSeries, recordSeries } from './record-series.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_RESPONSE_MODEL,
@@ -92,6 +93,8 @@ class ClientCore implements Finalizable {
   registered = false;
   firstChunk = -1;
   lastChunk = 0;
+  /** The time-per-output-chunk series, bound at the first chunk: later chunks record without a lookup. */
+  perChunk: RecordSeries | undefined;
 
   constructor(
     readonly ctx: LlmContext,
@@ -136,6 +139,9 @@ class ClientRequestHandle implements ClientRequest {
       if (c.firstChunk < 0) {
         c.firstChunk = t;
         c.ttfc.record(seconds(c.start, t), c.base.attrs);
+        c.perChunk = recordSeries(c.tpoc, c.base.attrs);
+      } else if (c.perChunk !== undefined) {
+        c.perChunk.record(seconds(c.lastChunk, t));
       } else {
         c.tpoc.record(seconds(c.lastChunk, t), c.base.attrs);
       }
