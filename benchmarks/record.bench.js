@@ -1,137 +1,112 @@
-// 1. One full streamed client request (in-flight +1, TTFT, duration, input and
-// output tokens, requests counter, in-flight −1) recorded through
-// @tokenmeter/llm vs the same series written with raw OTel SDK calls vs with
-// prom-client (same series, same buckets). Same process, interleaved rounds.
+// 1. One client request recorded, over a matrix of shapes: distinct request
+// identities cycled through (4, 1k, 10k, 50k models), streamed (8 chunks) or
+// not, one reader or two (Prometheus + OTLP). Each cell races, in one fresh
+// process, interleaved round by round:
+// - @tokenmeter/llm on the provider registerMetrics() builds (bound series),
+// - @tokenmeter/llm on a stock SDK MeterProvider,
+// - the spec-required records written by hand with raw SDK calls (attribute
+//   objects built per call) on a stock provider: the issue's baseline,
+// - the same raw calls on the registerMetrics() provider,
+// - prom-client recording every measurement llm makes.
+// Targets are judged on the worst cell.
 import { createLlmMetrics, DURATION_BUCKETS, TOKEN_BUCKETS } from '@tokenmeter/llm';
+import { registerMetrics } from '@tokenmeter/setup';
 import client from 'prom-client';
 import { collectOnlyProvider } from './lib/collect-only.js';
-import {
-  childResult,
-  compareSync,
-  emit,
-  fmtNs,
-  fmtX,
-  inChild,
-  median,
-  pairedRatio,
-  QUICK,
-} from './lib/harness.js';
+import { childResult, compareSync, emit, fmtNs, fmtX, inChild, pairedRatio, QUICK } from './lib/harness.js';
 
-const START = {
-  operation: 'chat',
-  provider: 'openai',
-  requestModel: 'gpt-4o',
-  serverAddress: 'api.openai.com',
-  serverPort: 443,
-  stream: true,
-};
-const END = { responseModel: 'gpt-4o', inputTokens: 12, outputTokens: 80, finishReason: 'stop' };
+const IDENTITIES = QUICK ? [4] : [4, 1000, 10_000, 50_000];
+const STREAMS = QUICK ? [true] : [false, true];
+const READERS = QUICK ? [1] : [1, 2];
+const CHUNKS = 8;
 
-function llmVariant(readers, extra = {}) {
-  const llm = createLlmMetrics({ meterProvider: collectOnlyProvider(readers), semconv: 'v1.41', ...extra });
-  return () => {
-    const req = llm.startRequest(START);
-    req.chunk();
-    req.end(END);
+const models = (n) =>
+  Array.from({ length: n }, (_, i) =>
+    n === 4 ? ['gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini'][i] : `model-${i}`,
+  );
+
+/** What registerMetrics() builds: one collect-only reader, plus an idle push reader for the two-reader cells. */
+function boundProvider(readers) {
+  const idle = {
+    export: (_m, done) => done({ code: 0 }),
+    forceFlush: async () => {},
+    shutdown: async () => {},
   };
+  return registerMetrics({
+    exporters: [],
+    snapshot: true,
+    setGlobal: false,
+    shutdownOnSignals: false,
+    cardinalityLimit: 200_000,
+    extraExporters: readers > 1 ? [{ name: 'idle', exporter: idle, intervalMillis: 2 ** 31 - 1 }] : [],
+  }).meterProvider;
 }
 
-/**
- * Requests that outlive the abandon tracker's nursery: each handle ends 1024
- * requests after it started, so every one is still open at its sweep and is
- * registered with the FinalizationRegistry (and unregistered at its end) —
- * the cost a long stream pays once.
- */
-function llmLongLivedVariant() {
-  const llm = createLlmMetrics({ meterProvider: collectOnlyProvider(1), semconv: 'v1.41' });
-  const ring = new Array(1024);
+function llmVariant(meterProvider, names, stream, extra = {}) {
+  const llm = createLlmMetrics({
+    meterProvider,
+    semconv: 'v1.41',
+    models: { maxDistinct: names.length + 10 },
+    maxAttributeSets: 20 * names.length + 1000,
+    ...extra,
+  });
   let i = 0;
   return () => {
-    const req = llm.startRequest(START);
-    req.chunk();
-    const old = ring[i];
-    ring[i] = req;
-    i = (i + 1) % ring.length;
-    old?.end(END);
+    const model = names[i++ % names.length];
+    const req = llm.startRequest({
+      operation: 'chat',
+      provider: 'openai',
+      requestModel: model,
+      serverAddress: 'api.openai.com',
+      serverPort: 443,
+      stream,
+    });
+    if (stream) for (let c = 0; c < CHUNKS; c++) req.chunk();
+    req.end({ responseModel: model, inputTokens: 12, outputTokens: 80, finishReason: 'stop' });
   };
 }
 
-// The same SDK calls llm makes, written by hand.
-function rawInstruments() {
-  const meter = collectOnlyProvider(1).getMeter('@tokenmeter/llm', '0.1.0');
-  return {
-    duration: meter.createHistogram('gen_ai.client.operation.duration', {
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
-    }),
-    ttfc: meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', {
-      unit: 's',
-      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
-    }),
-    tokens: meter.createHistogram('gen_ai.client.token.usage', {
-      unit: '{token}',
-      valueType: 1 /* INT */,
-      advice: { explicitBucketBoundaries: [...TOKEN_BUCKETS] },
-    }),
-    active: meter.createUpDownCounter('tokenmeter.gen_ai.client.active_requests', { unit: '{request}' }),
-    requests: meter.createCounter('tokenmeter.gen_ai.client.requests', { unit: '{request}' }),
-  };
-}
-
-/** Hand-written, attribute objects built inline on every call: what most code looks like. */
-function rawInlineVariant() {
-  const i = rawInstruments();
+/** The records the spec asks for, by hand: duration and input/output tokens (plus TTFC and one TPOC per later chunk when streamed). */
+function rawVariant(meterProvider, names, stream) {
+  const meter = meterProvider.getMeter('raw', '0.1.0');
+  const seconds = { unit: 's', advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] } };
+  const duration = meter.createHistogram('gen_ai.client.operation.duration', seconds);
+  const ttfc = meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', seconds);
+  const tpoc = meter.createHistogram('gen_ai.client.operation.time_per_output_chunk', seconds);
+  const tokens = meter.createHistogram('gen_ai.client.token.usage', {
+    unit: '{token}',
+    valueType: 1 /* INT */,
+    advice: { explicitBucketBoundaries: [...TOKEN_BUCKETS] },
+  });
+  let i = 0;
   return () => {
+    const model = names[i++ % names.length];
     const start = performance.now();
     const base = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'openai',
-      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.request.model': model,
       'server.address': 'api.openai.com',
       'server.port': 443,
     };
-    i.active.add(1, base);
-    const first = performance.now();
-    i.ttfc.record((first - start) / 1000, base);
-    const end = performance.now();
-    const node = { ...base, 'gen_ai.response.model': 'gpt-4o' };
-    i.duration.record((end - start) / 1000, node);
-    i.tokens.record(12, { ...node, 'gen_ai.token.type': 'input' });
-    i.tokens.record(80, { ...node, 'gen_ai.token.type': 'output' });
-    i.requests.add(1, { ...node, 'tokenmeter.finish_reason': 'stop' });
-    i.active.add(-1, base);
+    if (stream) {
+      let last = start;
+      for (let c = 0; c < CHUNKS; c++) {
+        const t = performance.now();
+        if (c === 0) ttfc.record((t - start) / 1000, base);
+        else tpoc.record((t - last) / 1000, base);
+        last = t;
+      }
+    }
+    const node = { ...base, 'gen_ai.response.model': model };
+    duration.record((performance.now() - start) / 1000, node);
+    tokens.record(12, { ...node, 'gen_ai.token.type': 'input' });
+    tokens.record(80, { ...node, 'gen_ai.token.type': 'output' });
   };
 }
 
-/** Hand-written with every attribute object built once (the floor of the SDK's record path). */
-function rawCachedVariant() {
-  const i = rawInstruments();
-  const base = Object.freeze({
-    'gen_ai.operation.name': 'chat',
-    'gen_ai.provider.name': 'openai',
-    'gen_ai.request.model': 'gpt-4o',
-    'server.address': 'api.openai.com',
-    'server.port': 443,
-  });
-  const node = Object.freeze({ ...base, 'gen_ai.response.model': 'gpt-4o' });
-  const input = Object.freeze({ ...node, 'gen_ai.token.type': 'input' });
-  const output = Object.freeze({ ...node, 'gen_ai.token.type': 'output' });
-  const stop = Object.freeze({ ...node, 'tokenmeter.finish_reason': 'stop' });
-  return () => {
-    const start = performance.now();
-    i.active.add(1, base);
-    const first = performance.now();
-    i.ttfc.record((first - start) / 1000, base);
-    const end = performance.now();
-    i.duration.record((end - start) / 1000, node);
-    i.tokens.record(12, input);
-    i.tokens.record(80, output);
-    i.requests.add(1, stop);
-    i.active.add(-1, base);
-  };
-}
-
-function promClientVariant() {
+/** Every measurement llm makes, in prom-client: in-flight ±1, duration, tokens, the requests counter (and TTFC/TPOC). */
+function promClientVariant(names, stream) {
   const registry = new client.Registry();
   const req = [
     'gen_ai_operation_name',
@@ -141,54 +116,60 @@ function promClientVariant() {
     'server_port',
   ];
   const resp = [...req, 'gen_ai_response_model'];
+  const seconds = (name) =>
+    new client.Histogram({
+      name,
+      help: name,
+      labelNames: req,
+      buckets: [...DURATION_BUCKETS],
+      registers: [registry],
+    });
   const duration = new client.Histogram({
     name: 'gen_ai_client_operation_duration_seconds',
-    help: 'GenAI operation duration.',
+    help: 'd',
     labelNames: resp,
     buckets: [...DURATION_BUCKETS],
     registers: [registry],
   });
-  const ttfc = new client.Histogram({
-    name: 'gen_ai_client_operation_time_to_first_chunk_seconds',
-    help: 'Time to first chunk.',
-    labelNames: req,
-    buckets: [...DURATION_BUCKETS],
-    registers: [registry],
-  });
+  const ttfc = seconds('gen_ai_client_operation_time_to_first_chunk_seconds');
+  const tpoc = seconds('gen_ai_client_operation_time_per_output_chunk_seconds');
   const tokens = new client.Histogram({
     name: 'gen_ai_client_token_usage',
-    help: 'Number of input and output tokens used.',
+    help: 't',
     labelNames: [...resp, 'gen_ai_token_type'],
     buckets: [...TOKEN_BUCKETS],
     registers: [registry],
   });
-  const active = new client.Gauge({
-    name: 'tokenmeter_gen_ai_client_active_requests',
-    help: 'In-flight requests.',
-    labelNames: req,
-    registers: [registry],
-  });
+  const active = new client.Gauge({ name: 'active', help: 'a', labelNames: req, registers: [registry] });
   const requests = new client.Counter({
-    name: 'tokenmeter_gen_ai_client_requests_total',
-    help: 'Requests.',
+    name: 'requests_total',
+    help: 'r',
     labelNames: [...resp, 'tokenmeter_finish_reason'],
     registers: [registry],
   });
+  let i = 0;
   return () => {
+    const model = names[i++ % names.length];
     const start = performance.now();
     const base = {
       gen_ai_operation_name: 'chat',
       gen_ai_provider_name: 'openai',
-      gen_ai_request_model: 'gpt-4o',
+      gen_ai_request_model: model,
       server_address: 'api.openai.com',
       server_port: 443,
     };
     active.inc(base);
-    const first = performance.now();
-    ttfc.observe(base, (first - start) / 1000);
-    const end = performance.now();
-    const node = { ...base, gen_ai_response_model: 'gpt-4o' };
-    duration.observe(node, (end - start) / 1000);
+    if (stream) {
+      let last = start;
+      for (let c = 0; c < CHUNKS; c++) {
+        const t = performance.now();
+        if (c === 0) ttfc.observe(base, (t - start) / 1000);
+        else tpoc.observe(base, (t - last) / 1000);
+        last = t;
+      }
+    }
+    const node = { ...base, gen_ai_response_model: model };
+    duration.observe(node, (performance.now() - start) / 1000);
     tokens.observe({ ...node, gen_ai_token_type: 'input' }, 12);
     tokens.observe({ ...node, gen_ai_token_type: 'output' }, 80);
     requests.inc({ ...node, tokenmeter_finish_reason: 'stop' }, 1);
@@ -196,35 +177,59 @@ function promClientVariant() {
   };
 }
 
-const VARIANTS = {
-  llm: () => llmVariant(1),
-  'llm-long-lived': llmLongLivedVariant,
-  'llm-no-gc-tracking': () => llmVariant(1, { trackAbandoned: false }),
-  'raw-inline': rawInlineVariant,
-  'raw-cached': rawCachedVariant,
-  'prom-client': promClientVariant,
-  'llm-2-readers': () => llmVariant(2),
-};
-const NAMES = Object.keys(VARIANTS);
-const RUNS = QUICK ? 1 : 3;
+const CELL = process.env.TOKENMETER_RECORD_CELL;
+const OPTS = QUICK
+  ? { opsPerRound: 2000, rounds: 3, warmupRounds: 1 }
+  : { opsPerRound: 20_000, rounds: 9, warmupRounds: 3 };
 
-if (process.env.TOKENMETER_RECORD_CHILD) {
-  // One whole interleaved comparison; the parent repeats it in fresh processes.
+if (CELL) {
+  const { n, stream, readers, extras } = JSON.parse(CELL);
+  const names = models(n);
+  const variants = extras
+    ? {
+        'llm-bound': llmVariant(boundProvider(readers), names, stream),
+        'llm-bound-long-lived': (() => {
+          // Each handle ends 1024 requests after it started: every one outlives the
+          // abandon tracker's nursery and is registered with the FinalizationRegistry.
+          const llm = createLlmMetrics({ meterProvider: boundProvider(readers), semconv: 'v1.41' });
+          const ring = new Array(1024);
+          let i = 0;
+          return () => {
+            const req = llm.startRequest({
+              operation: 'chat',
+              provider: 'openai',
+              requestModel: 'gpt-4o',
+              stream,
+            });
+            if (stream) for (let c = 0; c < CHUNKS; c++) req.chunk();
+            const old = ring[i];
+            ring[i] = req;
+            i = (i + 1) % ring.length;
+            old?.end({ responseModel: 'gpt-4o', inputTokens: 12, outputTokens: 80 });
+          };
+        })(),
+        'llm-bound-no-tracking': llmVariant(boundProvider(readers), names, stream, { trackAbandoned: false }),
+        'raw-sdk': rawVariant(collectOnlyProvider(readers), names, stream),
+      }
+    : {
+        'llm-bound': llmVariant(boundProvider(readers), names, stream),
+        'llm-sdk': llmVariant(collectOnlyProvider(readers), names, stream),
+        'raw-sdk': rawVariant(collectOnlyProvider(readers), names, stream),
+        'raw-bound': rawVariant(boundProvider(readers), names, stream),
+        'prom-client': promClientVariant(names, stream),
+      };
   const r = compareSync(
-    NAMES.map((name) => ({ name, fn: VARIANTS[name]() })),
-    QUICK ? { opsPerRound: 3000, rounds: 5 } : { opsPerRound: 20_000, rounds: 15 },
+    Object.entries(variants).map(([name, fn]) => ({ name, fn })),
+    OPTS,
   );
   childResult(
     Object.fromEntries(
-      NAMES.map((n) => [
-        n,
+      Object.keys(variants).map((v) => [
+        v,
         {
-          median: r[n].median,
-          p25: r[n].p25,
-          p75: r[n].p75,
-          vsInline: pairedRatio(r, n, 'raw-inline'),
-          vsCached: pairedRatio(r, n, 'raw-cached'),
-          vsProm: pairedRatio(r, n, 'prom-client'),
+          median: r[v].median,
+          vsRaw: pairedRatio(r, v, 'raw-sdk'),
+          ...(r['prom-client'] ? { vsProm: pairedRatio(r, v, 'prom-client') } : {}),
         },
       ]),
     ),
@@ -232,52 +237,97 @@ if (process.env.TOKENMETER_RECORD_CHILD) {
   process.exit(0);
 }
 
-const runs = Array.from({ length: RUNS }, () => inChild(import.meta.url, { TOKENMETER_RECORD_CHILD: '1' }));
-const med = (n, f) => median(runs.map((x) => x[n][f]));
-const perRun = (n, f) => runs.map((x) => fmtX(x[n][f])).join(' / ');
-const vsRawInline = med('llm', 'vsInline');
-const vsRawCached = med('llm', 'vsCached');
-const vsProm = med('llm', 'vsProm');
-const label = {
-  llm: '`@tokenmeter/llm` (default: abandoned-handle tracking on)',
-  'llm-long-lived': '`@tokenmeter/llm`, requests outliving the nursery (each handle registered)',
-  'llm-no-gc-tracking': '`@tokenmeter/llm`, `trackAbandoned: false`',
-  'raw-inline': 'raw OTel SDK, attribute objects built per call',
-  'raw-cached': 'raw OTel SDK, attribute objects built once (SDK floor)',
-  'prom-client': 'prom-client 15 (same series and buckets)',
-  'llm-2-readers': '`@tokenmeter/llm`, provider with 2 readers (e.g. Prometheus + OTLP)',
-};
+const cells = [];
+for (const n of IDENTITIES)
+  for (const stream of STREAMS)
+    for (const readers of READERS) {
+      const cell = { n, stream, readers };
+      const m = inChild(import.meta.url, { TOKENMETER_RECORD_CELL: JSON.stringify(cell) });
+      cells.push({ ...cell, m });
+      process.stderr.write(
+        `record ${n}/${stream ? 'stream' : 'plain'}/${readers}: llm-bound ${fmtNs(m['llm-bound'].median)} (${fmtX(m['llm-bound'].vsRaw)} raw, ${fmtX(m['llm-bound'].vsProm)} prom)\n`,
+      );
+    }
+const extrasCell = { n: 4, stream: true, readers: 1, extras: true };
+const extras = inChild(import.meta.url, { TOKENMETER_RECORD_CELL: JSON.stringify(extrasCell) });
+
+const shape = (c) =>
+  `${c.n.toLocaleString('en')} identities, ${c.stream ? `streamed (${CHUNKS} chunks)` : 'not streamed'}, ${c.readers} reader${c.readers > 1 ? 's' : ''}`;
+const worst = (f) => cells.reduce((a, b) => (f(b) > f(a) ? b : a));
+const cols = ['llm-bound', 'llm-sdk', 'raw-sdk', 'raw-bound', 'prom-client'];
+const rows = cells.map((c) => [
+  c.n.toLocaleString('en'),
+  c.stream ? 'yes' : 'no',
+  c.readers,
+  ...cols.map((v) => fmtNs(c.m[v].median)),
+  fmtX(c.m['llm-bound'].vsRaw),
+  fmtX(c.m['llm-bound'].vsProm),
+  fmtX(c.m['llm-sdk'].vsRaw),
+  fmtX(c.m['raw-bound'].vsRaw),
+]);
+const wRaw = worst((c) => c.m['llm-bound'].vsRaw);
+const wProm = worst((c) => c.m['llm-bound'].vsProm);
+const wSdk = worst((c) => c.m['llm-sdk'].vsRaw);
+const wRawBound = worst((c) => c.m['raw-bound'].vsRaw);
+
 emit({
   id: 'record',
-  title: '1. One client request recorded (7 measurements)',
-  intro: `One streamed request: in-flight +1, time to first chunk, duration, input and output tokens, the requests counter, in-flight −1 — 7 SDK calls (5 series). Each variant writes the same series with the same buckets to its own provider/registry with one collect-only cumulative reader. All variants race in one process, interleaved round by round (ratio = median of per-round ratios); that whole comparison runs in ${RUNS} fresh processes and the table gives the median over them, with each process's ratio listed, because which variant V8 optimizes best shifts from process to process.`,
+  title: '1. One client request recorded (matrix)',
+  intro: `One client request through \`llm.startRequest()\` … \`end()\`: in-flight +1/−1, duration, input and output tokens, the requests counter, and when streamed TTFC plus one TPOC record for each of the ${CHUNKS - 1} later chunks. Requests cycle through N request identities (model names; 4 is the issue's shape of rotating models), so N is the number of series each instrument holds. "Raw SDK" is the baseline: the spec-required records written by hand (duration and two token records, plus TTFC/TPOC when streamed) with attribute objects built per call, on a stock \`MeterProvider\`; prom-client records every measurement llm makes. Each cell runs in its own fresh process, all variants interleaved round by round (${OPTS.rounds} rounds of ${OPTS.opsPerRound.toLocaleString('en')} requests after ${OPTS.warmupRounds} warm-up rounds); ratios are medians of per-round ratios. Two readers: the provider also has a second (idle push) reader, as with Prometheus + OTLP.`,
   tables: [
     {
-      columns: ['variant', 'median per request', 'p25–p75', 'vs raw SDK (inline attrs)', 'per process'],
-      rows: NAMES.map((n) => [
-        label[n],
-        fmtNs(med(n, 'median')),
-        `${fmtNs(med(n, 'p25'))} – ${fmtNs(med(n, 'p75'))}`,
-        fmtX(med(n, 'vsInline')),
-        perRun(n, 'vsInline'),
-      ]),
+      columns: [
+        'identities',
+        'streamed',
+        'readers',
+        'llm, registerMetrics() provider',
+        'llm, stock SDK provider',
+        'raw SDK calls, stock provider',
+        'raw calls, registerMetrics() provider',
+        'prom-client (every llm measurement)',
+        'llm (registerMetrics) vs raw SDK',
+        'llm (registerMetrics) vs prom-client',
+        'llm (stock SDK) vs raw SDK',
+        'raw calls, registerMetrics vs stock',
+      ],
+      rows,
+    },
+    {
+      columns: ['variant (4 identities, streamed, 1 reader)', 'median per request', 'vs raw SDK'],
+      rows: [
+        ['llm, registerMetrics() provider (abandoned-handle tracking on, the default)', 'llm-bound'],
+        ['… requests outliving the tracker’s nursery (each handle registered)', 'llm-bound-long-lived'],
+        ['… `trackAbandoned: false`', 'llm-bound-no-tracking'],
+        ['raw SDK calls, stock provider', 'raw-sdk'],
+      ].map(([label, v]) => [label, fmtNs(extras[v].median), fmtX(extras[v].vsRaw)]),
     },
   ],
   notes: [
-    "Where the time goes (V8 CPU profile of the llm variant alone, Node 24, 3M requests): the SDK's `hashAttributes` (sort keys + `JSON.stringify`, once per record per reader) ~52%, its `HashMap.get` ~24%, `SyncInstrument._record` (incl. `Date.now()`) ~12%, GC ~5%; all of `@tokenmeter/llm` (handle, attribute-set cache lookups, guards, validation, 3 clock reads) ~5%. With a no-op MeterProvider a whole request through llm costs ~0.3 µs, 0.12 µs of it the three `performance.now()` reads that the raw variants make too.",
-    "Most of the gap to raw calls was not in our own functions' self time (a whole request with a no-op provider costs ~0.3 µs) but showed up as the SDK's `hashAttributes`/`HashMap.get` running 10–20% slower per record when called from llm. Two causes were ours and are fixed: the instrument tables were V8 dictionary-mode objects (a hash lookup on every record), and startRequest() resolved five values through guards and the attribute-set tree on every call (it now reuses its last resolution while the values repeat). Together they took llm from 1.15–1.17× to the figure above; a minimal hand-written handle class (start/chunk/end methods, same records) measures 1.01–1.05×.",
-    'Never-ended handles are released through a FinalizationRegistry, but a registry entry costs ~0.2–0.8 µs per request, so a new handle waits in a nursery of 256 and only handles still open at its sweep (when full, or after 1 s) are registered. Requests shorter than that never touch the registry; long ones pay once: compare the long-lived and `trackAbandoned: false` rows.',
-    'The SDK record path is the floor: every OTel record hashes its attribute set, which prom-client does not do (it hashes a sorted label-value string), so ≤ 1.0× prom-client is not reachable through the OTel API.',
-    'Each extra reader (e.g. Prometheus + OTLP, or OTLP alone, which adds the snapshot reader) hashes every record again: see the 2-reader row.',
+    'Where the time went before (V8 CPU profile, llm on a stock provider): the SDK hashes the attributes of every record once per reader (sorted keys + `JSON.stringify`, then a hash-map lookup), ~1 µs a record with six attributes, and llm makes six or seven records a request where the raw baseline makes three: 2.0–2.2× raw SDK, whatever llm itself does (with a no-op provider a whole request through llm costs ~0.3 µs). That floor is the SDK’s, so the provider `registerMetrics()` builds records on the bound-series path instead: llm’s cached, frozen attribute sets find their series by identity (a `WeakMap` lookup; per-chunk records go to a series bound at the first chunk), and each reader gets the data through a `MetricProducer` (docs/architecture.md).',
+    'On a stock SDK provider (one the application built itself), llm keeps recording through the SDK: the "llm, stock SDK provider" column, which stays at about twice the raw baseline because it records about twice as much.',
+    'Raw calls with attribute objects built per call cannot use the identity lookup; on the `registerMetrics()` provider they are keyed by one native `JSON.stringify` of the object instead of the SDK’s sort + stringify + hash (last column).',
   ],
   targets: [
-    { name: 'llm ≤ 1.1× raw SDK (inline attributes)', measured: fmtX(vsRawInline), met: vsRawInline <= 1.1 },
     {
-      name: 'llm ≤ 1.1× raw SDK (cached attributes, the floor)',
-      measured: fmtX(vsRawCached),
-      met: vsRawCached <= 1.1,
+      name: 'request record ≤ 1.1× raw SDK, worst cell (llm on the registerMetrics() provider)',
+      measured: `${fmtX(wRaw.m['llm-bound'].vsRaw)} (${shape(wRaw)})`,
+      met: wRaw.m['llm-bound'].vsRaw <= 1.1,
     },
-    { name: 'llm ≤ 1.0× prom-client', measured: fmtX(vsProm), met: vsProm <= 1.0 },
+    {
+      name: 'request record ≤ 1.0× prom-client, worst cell (llm on the registerMetrics() provider)',
+      measured: `${fmtX(wProm.m['llm-bound'].vsProm)} (${shape(wProm)})`,
+      met: wProm.m['llm-bound'].vsProm <= 1.0,
+    },
+    {
+      name: 'request record ≤ 1.1× raw SDK, worst cell (llm on a stock SDK provider)',
+      measured: `${fmtX(wSdk.m['llm-sdk'].vsRaw)} (${shape(wSdk)}; llm records ~2× the measurements)`,
+      met: wSdk.m['llm-sdk'].vsRaw <= 1.1,
+    },
+    {
+      name: 'raw calls on the registerMetrics() provider ≤ 1.0× the stock SDK, worst cell',
+      measured: `${fmtX(wRawBound.m['raw-bound'].vsRaw)} (${shape(wRawBound)})`,
+      met: wRawBound.m['raw-bound'].vsRaw <= 1.0,
+    },
   ],
-  raw: runs,
+  raw: { cells, extras },
 });

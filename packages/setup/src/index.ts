@@ -1,3 +1,10 @@
+export type {
+  BoundCounter,
+  BoundCounterSeries,
+  BoundGauge,
+  BoundHistogram,
+  BoundRecordSeries,
+} from './bound/instruments.js';
 export { ConfigurationError, DeadlineError, ExportError, MetricsServerError } from './errors.js';
 export {
   FILE_EXPORTER_CSV_HEADER,
@@ -27,7 +34,11 @@ export {
   prometheusUnitSuffix,
 } from './prometheus-naming.js';
 export { PrometheusReader, type PrometheusReaderOptions, type Scrape } from './prometheus-reader.js';
-export { PrometheusSerializer, type PrometheusSerializerOptions } from './prometheus-serializer.js';
+export {
+  fallbackHelp,
+  PrometheusSerializer,
+  type PrometheusSerializerOptions,
+} from './prometheus-serializer.js';
 export type { FlushOptions, MetricsHandle, PrometheusEndpoint } from './register-metrics.js';
 export { registerMetrics } from './register-metrics.js';
 export type { ResolvedConfig } from './resolve-config.js';
