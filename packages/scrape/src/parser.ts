@@ -163,7 +163,32 @@ export function parseExposition(text: string, options: ParseOptions = {}): Parse
     }
   }
   if (om && !eof) problem(lines.length, 'missing # EOF (truncated body?)', '', false);
+  foldCreated(families);
   // A family announced by HELP/TYPE without samples carries no data.
   const out = [...families.values()].filter((f) => f.samples.length > 0);
   return { families: out, format, malformed, diagnostics, eof };
+}
+
+const CREATED = '_created';
+
+/**
+ * The Python client (vLLM, SGLang, TGI's Python parts) writes a counter's or
+ * histogram's creation time in the text format as a gauge family of its own
+ * (`# TYPE x_created gauge`, value in Unix seconds), where OpenMetrics keeps
+ * it inside the family. Read either way, it is the start time of that series,
+ * not a metric: move its samples into the family they belong to, named
+ * `x_created` as in OpenMetrics, so every consumer sees one shape.
+ */
+function foldCreated(families: Map<string, MetricFamily>): void {
+  for (const [name, f] of families) {
+    if ((f.type !== 'gauge' && f.type !== 'unknown') || !name.endsWith(CREATED)) continue;
+    const base = name.slice(0, -CREATED.length);
+    const owner =
+      [families.get(`${base}_total`), families.get(base)].find(
+        (o) => o !== undefined && (o.type === 'counter' || o.type === 'histogram' || o.type === 'summary'),
+      ) ?? undefined;
+    if (owner === undefined) continue;
+    for (const sample of f.samples) owner.samples.push({ ...sample, name });
+    families.delete(name);
+  }
 }

@@ -142,31 +142,16 @@ export class ScrapeMetricProducer implements MetricProducer {
       gauge('tokenmeter.scrape.samples', '{sample}', r.samples, 'Samples kept from the last scrape');
       gauge('tokenmeter.scrape.malformed_lines', '{line}', r.malformed, 'Lines skipped as malformed');
     }
-    // Prometheus text carries `_created` as separate gauge families (prometheus_client does
-    // this); they become start times of their counter/histogram, not metrics of their own.
+    // `_created` samples (the parser folds Prometheus text's separate `x_created`
+    // gauge families in) become start times of their series, not metrics.
     const families = this.options.transform ? this.options.transform(r.families) : r.families;
-    const cumulative = new Set<string>();
     for (const f of families) {
-      if (f.type === 'counter') cumulative.add(f.name.replace(/_total$/, ''));
-      if (f.type === 'histogram' || f.type === 'summary') cumulative.add(f.name);
-    }
-    const created = new Map<string, number>();
-    const consumed = new Set<MetricFamily>();
-    for (const f of families) {
-      if (f.type !== 'gauge' && f.type !== 'unknown') continue;
-      if (!f.name.endsWith('_created') || !cumulative.has(f.name.slice(0, -'_created'.length))) continue;
-      consumed.add(f);
-      const base = f.name.slice(0, -'_created'.length);
-      for (const s of f.samples) created.set(seriesKey(base, s.labels), s.value * 1000);
-    }
-    for (const f of families) {
-      if (consumed.has(f)) continue;
       switch (f.type) {
         case 'counter':
-          out.push(this.counter(r, f, created));
+          out.push(this.counter(r, f));
           break;
         case 'histogram':
-          out.push(...this.histogram(r, f, created));
+          out.push(...this.histogram(r, f));
           break;
         case 'summary':
           out.push(...this.gaugesBySampleName(r, f, true));
@@ -178,13 +163,9 @@ export class ScrapeMetricProducer implements MetricProducer {
     return out;
   }
 
-  private counter(r: ScrapeResult, f: MetricFamily, siblings: Map<string, number>): MetricData {
+  private counter(r: ScrapeResult, f: MetricFamily): MetricData {
     const base = f.name.endsWith('_total') ? f.name.slice(0, -'_total'.length) : f.name;
     const created = new Map<string, number>();
-    for (const s of f.samples) {
-      const v = siblings.get(seriesKey(base, s.labels));
-      if (v !== undefined) created.set(seriesKey('', s.labels), v);
-    }
     for (const s of f.samples) {
       if (s.name.endsWith('_created') && s.name !== f.name)
         created.set(seriesKey('', s.labels), s.value * 1000);
@@ -214,7 +195,7 @@ export class ScrapeMetricProducer implements MetricProducer {
     };
   }
 
-  private histogram(r: ScrapeResult, f: MetricFamily, siblings: Map<string, number>): MetricData[] {
+  private histogram(r: ScrapeResult, f: MetricFamily): MetricData[] {
     interface Acc {
       labels: Labels;
       buckets: [number, number][];
@@ -229,8 +210,6 @@ export class ScrapeMetricProducer implements MetricProducer {
       let a = series.get(k);
       if (!a) {
         a = { labels, buckets: [] };
-        const c = siblings.get(seriesKey(f.name, labels));
-        if (c !== undefined) a.created = c;
         series.set(k, a);
       }
       return a;

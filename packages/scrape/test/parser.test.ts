@@ -26,7 +26,52 @@ describe('parseExposition on server fixtures', () => {
     expect(ttft.samples.find((s) => s.labels.le === '+Inf')?.value).toBe(30);
     // A histogram whose name ends in _total is still a histogram.
     expect(byName.get('vllm:iteration_tokens_total')?.type).toBe('histogram');
-    expect(byName.get('vllm:prompt_tokens_created')?.type).toBe('gauge');
+    // The Python client's separate `_created` gauge families are folded into their
+    // counter/histogram, as OpenMetrics carries them: start times, not metrics.
+    expect([...byName.keys()].filter((n) => n.endsWith('_created'))).toEqual([]);
+    expect(prompt.samples.map((s) => [s.name, s.value])).toEqual([
+      ['vllm:prompt_tokens_total', 15360],
+      ['vllm:prompt_tokens_created', 1700000000.5],
+    ]);
+  });
+
+  it('folds a `_created` gauge family into the counter, histogram or summary it belongs to, and only then', () => {
+    const text = [
+      '# TYPE a_total counter',
+      'a_total{k="1"} 5',
+      '# TYPE a_created gauge',
+      'a_created{k="1"} 1700000000',
+      '# TYPE h histogram',
+      'h_bucket{le="+Inf"} 2',
+      'h_sum 3',
+      'h_count 2',
+      '# TYPE h_created gauge',
+      'h_created 1700000001',
+      '# TYPE s summary',
+      's_sum 1',
+      's_count 1',
+      's_created 1700000002',
+      '# TYPE lonely_created gauge',
+      'lonely_created 1700000003',
+      '# TYPE g gauge',
+      'g 1',
+      '# TYPE g_created gauge',
+      'g_created 1700000004',
+      '',
+    ].join('\n');
+    const r = parseExposition(text);
+    const byName = new Map(r.families.map((f) => [f.name, f]));
+    expect([...byName.keys()]).toEqual(['a_total', 'h', 's', 'lonely_created', 'g', 'g_created']);
+    expect(byName.get('a_total')?.samples.at(-1)).toEqual({
+      name: 'a_created',
+      labels: { k: '1' },
+      value: 1700000000,
+    });
+    expect(byName.get('h')?.samples.at(-1)).toEqual({ name: 'h_created', labels: {}, value: 1700000001 });
+    expect(byName.get('s')?.samples.at(-1)).toEqual({ name: 's_created', labels: {}, value: 1700000002 });
+    // No counter or histogram to belong to: a gauge like any other.
+    expect(byName.get('lonely_created')?.type).toBe('gauge');
+    expect(byName.get('g_created')?.type).toBe('gauge');
   });
 
   it('parses TGI text (counters without _total, no HELP)', () => {

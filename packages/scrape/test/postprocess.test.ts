@@ -1,13 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   analyze,
   compareAnalyses,
   histogramQuantile,
+  parseExposition,
   type RecordedSample,
   renderComparisonMarkdown,
   renderCsv,
   renderJson,
   renderMarkdown,
+  resultRows,
 } from '../src/index.js';
 
 const T0 = 1_700_000_000_000;
@@ -190,5 +193,32 @@ describe('analyze', () => {
     expect(renderComparisonMarkdown(a, b, 'A.sqlite', 'B.sqlite')).toContain(
       '| req_total |  | rate/s | 5 | 6 | +20.0% |',
     );
+  });
+});
+
+describe('analyze on a real exposition', () => {
+  it('reports no `_created` series: the Python client’s creation times are start times, not gauges', () => {
+    const text = readFileSync(new URL('fixtures/vllm.prom', import.meta.url), 'utf8');
+    const rows = [0, 10_000].flatMap((dt) =>
+      resultRows({
+        target: 'vllm',
+        url: 'http://vllm:8000/metrics',
+        timestampMs: T0 + dt,
+        durationSeconds: 0.01,
+        up: true,
+        families: parseExposition(text).families,
+        samples: 0,
+        malformed: 0,
+        diagnostics: [],
+        attempts: 1,
+        bytes: text.length,
+      }),
+    );
+    const a = analyze(rows);
+    expect(a.series.length).toBeGreaterThan(0);
+    expect(a.series.filter((s) => /_created/.test(JSON.stringify(s)))).toEqual([]);
+    const md = renderMarkdown(a);
+    expect(md).toContain('vllm:generation_tokens');
+    expect(md).not.toContain('_created');
   });
 });
