@@ -228,6 +228,10 @@ const EXPECT: Record<string, Expectation> = {
     servedWhen: (body) => body.includes('tokenmeter_scrape_up'),
     check: (r) => expect(r.served?.body).toMatch(/^tokenmeter_scrape_up\{/m),
   },
+  'packages/exposition/README.md#@tokenmeter/exposition': {
+    check: (r) =>
+      expect(r.stdout).toBe('requests_total{route="/a"} 3\nrequests_total{route="/\\"b\\""} 5\n\n'),
+  },
   'packages/testkit/README.md#OpenAI-compatible simulator': {},
   'packages/testkit/README.md#createTestMeterProvider()': {},
 };
@@ -238,6 +242,7 @@ let receiver: OtlpReceiver;
 
 beforeAll(async () => {
   requireBuilt(
+    'exposition',
     'setup',
     'llm',
     'host',
