@@ -4,25 +4,16 @@
 // mix of streamed and plain requests, failures, aborts and server requests.
 import { type Attributes, DiagLogLevel, diag } from '@opentelemetry/api';
 import {
-  AggregationTemporality,
   DataPointType,
   type Histogram,
   MeterProvider,
-  MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
 import { registerMetrics } from '@tokenmeter/setup';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-
-class CollectOnly extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 function normalize(rm: ResourceMetrics): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -150,7 +141,7 @@ describe('@tokenmeter/llm on the bound-series path and on the stock SDK', () => 
     diag.setLogger({ error() {}, warn() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.NONE);
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
-        const reader = new CollectOnly();
+        const reader = new TestMetricReader();
         const stock = new MeterProvider({ readers: [reader] });
         const handle = registerMetrics({
           exporters: [],

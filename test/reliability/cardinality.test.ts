@@ -5,9 +5,10 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
 import { registerMetrics } from '@tokenmeter/setup';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { describe, expect, it } from 'vitest';
 import { seriesOf, sumSamples } from './helpers.js';
 
@@ -59,17 +60,7 @@ describe('cardinality attack', () => {
   }, 60_000);
 
   it('without the guard, the SDK limit alone does not bound cumulative state (why the guard exists)', async () => {
-    class Reader extends MetricReader {
-      constructor() {
-        super({
-          aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-          cardinalitySelector: () => 50,
-        });
-      }
-      protected override async onForceFlush(): Promise<void> {}
-      protected override async onShutdown(): Promise<void> {}
-    }
-    const reader = new Reader();
+    const reader = new TestMetricReader({ cardinalityLimit: 50 });
     const c = new MeterProvider({ readers: [reader] }).getMeter('raw').createCounter('raw.requests');
     let points = 0;
     for (let k = 0; k < 5; k++) {

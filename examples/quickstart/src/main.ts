@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createDashboard } from '@tokenmeter/dashboard';
+import { mountDashboard } from '@tokenmeter/dashboard';
 import { registerHostMetrics } from '@tokenmeter/host';
 import { createLlmMetrics, type LatencySummary, type LlmSnapshot, type WindowLatency } from '@tokenmeter/llm';
 import { instrumentOpenAI } from '@tokenmeter/openai';
@@ -80,11 +80,9 @@ function script(req: SimRequest): SimScript {
 const openaiSim = await startOpenAiSimulator({ script });
 const ollamaSim = await startOllamaSimulator({ script });
 
-// The live dashboard at / and its JSON at /dashboard.json, with the same bind address and auth as /metrics.
-const dashboard = createDashboard({ llm: () => llm, collect: () => metrics.collect() });
 const metrics = registerMetrics({
   serviceName: 'tokenmeter-quickstart',
-  prometheus: { port, routes: dashboard.routes },
+  prometheus: { port },
   // The demo stops itself on SIGINT/SIGTERM (finishing requests, then metrics.shutdown()).
   shutdownOnSignals: false,
   // The live summary reads snapshot() even when OTEL_METRICS_EXPORTER=otlp leaves no Prometheus reader.
@@ -100,6 +98,8 @@ try {
 const host = registerHostMetrics({ meterProvider: metrics.meterProvider });
 
 const llm = createLlmMetrics({ meterProvider: metrics.meterProvider, collect: () => metrics.collect() });
+// The live dashboard at / and its JSON at /dashboard.json, with the same bind address and auth as /metrics.
+const dashboard = mountDashboard(metrics, { llm });
 const openai = instrumentOpenAI(
   new OpenAI({ apiKey: 'sk-demo', baseURL: openaiSim.baseURL, maxRetries: 0 }),
   {
@@ -354,7 +354,8 @@ function stop(): Promise<void> {
     await printSummary(true);
     dashboard.close();
     await host.stop().catch(() => undefined);
-    await metrics.shutdown().catch((e: unknown) => console.error(String(e)));
+    const { error } = await metrics.shutdown(); // a failed last export is also one diag line
+    if (error) console.error(String(error));
     await Promise.all([openaiSim.close(), ollamaSim.close()]);
   })();
   return stopping;

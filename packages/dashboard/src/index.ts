@@ -18,6 +18,12 @@ export {
 } from './data.js';
 export { HISTORY_LIMITS, type HistoryData } from './history.js';
 export {
+  type DashboardHost,
+  type MountDashboardOptions,
+  type MountedDashboard,
+  mountDashboard,
+} from './mount.js';
+export {
   createDashboard,
   type Dashboard,
   type DashboardDataWithHistory,

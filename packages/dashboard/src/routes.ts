@@ -15,9 +15,10 @@ export type SnapshotReader = Pick<LlmMetrics, 'snapshot'>;
 
 export interface DashboardOptions {
   /**
-   * The `LlmMetrics` whose `snapshot()` is read, or a function returning it — for the usual
-   * order where `createLlmMetrics({ meterProvider })` runs after `registerMetrics()` (whose
-   * `routes` need the handlers first). While the function returns undefined the JSON answers 503.
+   * The `LlmMetrics` whose `snapshot()` is read, or a function returning it — for routes
+   * passed to `registerMetrics({ prometheus: { routes } })`, which exist before
+   * `createLlmMetrics({ meterProvider })` can run (`mountDashboard()` needs no function).
+   * While the function returns undefined the JSON answers 503.
    */
   llm: SnapshotReader | (() => SnapshotReader | undefined);
   /**

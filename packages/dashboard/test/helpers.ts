@@ -54,7 +54,7 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
     base: new URL('/', url).href,
     stop: () => {
       dashboard.close();
-      return handle.shutdown();
+      return handle.shutdown().then(() => {});
     },
   };
 }

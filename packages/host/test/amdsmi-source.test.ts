@@ -1,5 +1,6 @@
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AmdSmiLoadError } from '../src/amdsmi-bindings.js';
 import { AmdSmiError } from '../src/amdsmi-errors.js';
@@ -22,7 +23,6 @@ import {
   fakeAmdSmiPath,
   fakeNvmlPath,
   nvmlHooks,
-  TestReader,
 } from './helpers.js';
 
 const GIB = 1024 ** 3;
@@ -68,8 +68,8 @@ afterEach(async () => {
 });
 
 function register(gpu: GpuMetricsOptions) {
-  const reader = new TestReader(AggregationTemporality.DELTA);
-  const cumulative = new TestReader(AggregationTemporality.CUMULATIVE);
+  const reader = new TestMetricReader({ temporality: AggregationTemporality.DELTA });
+  const cumulative = new TestMetricReader({ temporality: AggregationTemporality.CUMULATIVE });
   handle = registerHostMetrics({
     meterProvider: new MeterProvider({ readers: [reader, cumulative] }),
     host: false,
@@ -366,7 +366,7 @@ describe('source selection', () => {
   });
 
   it('rejects an unknown or repeated source at registration with a typed error, registering nothing', async () => {
-    const reader = new TestReader();
+    const reader = new TestMetricReader();
     const meterProvider = new MeterProvider({ readers: [reader] });
     const bad = (sources: unknown) => () =>
       registerHostMetrics({ meterProvider, gpu: { sources: sources as GpuMetricsOptions['sources'] } });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type HostMetricsHandle, registerHostMetrics } from '../src/index.js';
 import {
@@ -12,7 +13,6 @@ import {
   fakeSmiDir,
   nvmlHooks,
   PKG_ROOT,
-  TestReader,
   testProvider,
 } from './helpers.js';
 
@@ -62,8 +62,8 @@ afterEach(async () => {
  * their changes).
  */
 function gpuOnly(gpu: Record<string, unknown> = {}) {
-  const reader = new TestReader(AggregationTemporality.DELTA);
-  const cumulative = new TestReader(AggregationTemporality.CUMULATIVE);
+  const reader = new TestMetricReader({ temporality: AggregationTemporality.DELTA });
+  const cumulative = new TestMetricReader({ temporality: AggregationTemporality.CUMULATIVE });
   const provider = new MeterProvider({ readers: [reader, cumulative] });
   handle = registerHostMetrics({
     meterProvider: provider,

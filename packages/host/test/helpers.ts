@@ -4,12 +4,13 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSyn
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AggregationTemporality,
+  type AggregationTemporality,
   type DataPoint,
   MeterProvider,
-  MetricReader,
+  type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import koffi from 'koffi';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -136,15 +137,6 @@ export function clearFakeEnv(): void {
   for (const k of FAKE_ENV) delete process.env[k];
 }
 
-/** The deterministic test reader: collect() on demand, nothing exported. */
-export class TestReader extends MetricReader {
-  constructor(temporality: AggregationTemporality = AggregationTemporality.CUMULATIVE) {
-    super({ aggregationTemporalitySelector: () => temporality });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
 /**
  * DELTA where a test needs a series to disappear: with CUMULATIVE the SDK
  * (3.1 TemporalMetricProcessor.merge) re-exports the last value of an
@@ -152,9 +144,9 @@ export class TestReader extends MetricReader {
  */
 export function testProvider(temporality?: AggregationTemporality): {
   provider: MeterProvider;
-  reader: TestReader;
+  reader: TestMetricReader;
 } {
-  const reader = new TestReader(temporality);
+  const reader = new TestMetricReader({ temporality });
   return { provider: new MeterProvider({ readers: [reader] }), reader };
 }
 

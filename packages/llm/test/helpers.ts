@@ -5,16 +5,10 @@ import {
   type Histogram,
   MeterProvider,
   type MetricData,
-  MetricReader,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { createLlmMetrics, type LlmMetrics, type LlmMetricsOptions } from '../src/index.js';
-
-/** Deterministic reader: cumulative, collects only when asked. */
-export class TestReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 /** A clock the test moves by hand (milliseconds). */
 export class FakeClock {
@@ -27,7 +21,7 @@ export class FakeClock {
 
 export interface Rig {
   llm: LlmMetrics;
-  reader: TestReader;
+  reader: TestMetricReader;
   provider: MeterProvider;
   clock: FakeClock;
   collect(): Promise<CollectionResult>;
@@ -36,7 +30,7 @@ export interface Rig {
 }
 
 export function rig(options: Partial<LlmMetricsOptions> = {}, views: ViewOptions[] = []): Rig {
-  const reader = new TestReader();
+  const reader = new TestMetricReader();
   const provider = new MeterProvider({ readers: [reader], views });
   const clock = new FakeClock();
   const llm = createLlmMetrics({

@@ -1,7 +1,8 @@
 import { AggregationType } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { describe, expect, it } from 'vitest';
 import { type CollectionLike, histogramQuantile, type SnapshotSource } from '../src/index.js';
-import { rig, TestReader } from './helpers.js';
+import { rig } from './helpers.js';
 
 describe('histogramQuantile', () => {
   it('interpolates inside the bucket like PromQL histogram_quantile', () => {
@@ -254,7 +255,7 @@ describe('snapshot()', () => {
   });
 
   it('the SDK reader type satisfies the structural source type', () => {
-    const reader = new TestReader();
+    const reader = new TestMetricReader();
     const src: SnapshotSource = reader;
     expect(src).toBe(reader);
   });

@@ -156,11 +156,14 @@ export class Scraper {
       if (!this.running) return;
       const elapsed = Date.now() - started;
       const next = Math.ceil((elapsed + 1) / this.intervalMillis) * this.intervalMillis;
-      this.timer = setTimeout(tick, next - elapsed);
+      this.timer = setTimeout(() => {
+        this.loop = tick();
+      }, next - elapsed);
     };
     this.loop = tick();
   }
 
+  /** The latest round with its listener call: what `stop()` waits for (a sink may still be writing). */
   private loop: Promise<void> | undefined;
 
   /**

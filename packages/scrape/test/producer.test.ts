@@ -1,30 +1,18 @@
 import { readFileSync } from 'node:fs';
 import {
-  AggregationTemporality,
   DataPointType,
   type HistogramMetricData,
   MeterProvider,
   type MetricData,
   type MetricProducer,
-  MetricReader,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
 import { registerMetrics } from '@tokenmeter/setup';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PRESETS, parseExposition, presetTransform, ScrapeMetricProducer, Scraper } from '../src/index.js';
 import { exposition, type FakeServer, startServer } from './helpers/fake-server.js';
 import { vllmExposition } from './helpers/server-fixtures.js';
-
-class TestReader extends MetricReader {
-  constructor(producers: MetricProducer[]) {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-      metricProducers: producers,
-    });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
 
 let servers: FakeServer[] = [];
 afterEach(async () => {
@@ -33,7 +21,7 @@ afterEach(async () => {
 });
 
 async function collect(producer: MetricProducer): Promise<Map<string, MetricData>> {
-  const reader = new TestReader([producer]);
+  const reader = new TestMetricReader({ metricProducers: [producer] });
   const provider = new MeterProvider({ readers: [reader] });
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();

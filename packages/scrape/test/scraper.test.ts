@@ -144,17 +144,39 @@ describe('Scraper against loopback servers', () => {
   });
 
   it('runs on an interval and stop() waits for the round in flight', async () => {
+    // The server holds the fourth request until stop() has been called, so a
+    // round is in flight at that moment on every run, however loaded the machine.
     let step = 0;
-    const srv = await serve(exposition(() => vllmExposition(++step)));
+    const body = exposition(() => vllmExposition(++step));
+    let onFourth = () => {};
+    const fourthArrived = new Promise<void>((resolve) => {
+      onFourth = resolve;
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const srv = await serve((req, res, hit) => {
+      if (hit !== 4) return body(req, res, hit);
+      onFourth();
+      void held.then(() => body(req, res, hit));
+    });
     const rounds: number[] = [];
-    const s = scraper({ targets: [srv.url], intervalMillis: 100 });
-    s.start((results) => {
+    const s = scraper({ targets: [srv.url], intervalMillis: 200 });
+    s.start(async (results) => {
+      // An asynchronous listener (a sink writing a file): stop() must wait for it too.
+      await new Promise((resolve) => setImmediate(resolve));
       rounds.push(results[0]?.samples ?? 0);
     });
-    await new Promise((r) => setTimeout(r, 450));
-    await s.stop();
-    expect(rounds.length).toBeGreaterThanOrEqual(4);
-    expect(rounds.length).toBe(s.rounds);
+    await fourthArrived;
+    expect(rounds).toHaveLength(3); // each round reaches the listener before the next starts
+    const stopped = s.stop();
+    release();
+    await stopped;
+    expect(rounds).toHaveLength(4); // the round in flight was finished and handed over
+    expect(rounds.every((samples) => samples > 0)).toBe(true);
+    expect(s.rounds).toBe(4);
+    expect(srv.hits()).toBe(4); // and none started after stop()
   });
 
   it('negotiates OpenMetrics via Accept', async () => {

@@ -131,12 +131,19 @@ describe('file sink edge cases', () => {
   it('Recorder writes each round to every sink and stop() closes them', async () => {
     const dir = tempDir();
     const scraper = new Scraper({ targets: [server.url], intervalMillis: 50 });
+    let threeRounds = () => {};
+    const threeWritten = new Promise<void>((resolve) => {
+      threeRounds = resolve;
+    });
     const recorder = new Recorder({
       scraper,
       sinks: [new JsonlSink({ path: join(dir, 'a.jsonl') }), await SqliteSink.open(join(dir, 'a.sqlite'))],
+      onRound: () => {
+        if (recorder.rounds === 3) threeRounds();
+      },
     });
     recorder.start();
-    await new Promise((r) => setTimeout(r, 300));
+    await threeWritten;
     await recorder.stop();
     const a = await readRecording(join(dir, 'a.jsonl'));
     const b = await readRecording(join(dir, 'a.sqlite'));

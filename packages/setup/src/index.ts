@@ -25,6 +25,7 @@ export type {
   RegisterMetricsOptions,
   TemporalityPreference,
 } from './options.js';
+export type { PrometheusEndpoint } from './prometheus-endpoint.js';
 export {
   type PrometheusMetricKind,
   type PrometheusNameOptions,
@@ -39,6 +40,6 @@ export {
   PrometheusSerializer,
   type PrometheusSerializerOptions,
 } from './prometheus-serializer.js';
-export type { FlushOptions, MetricsHandle, PrometheusEndpoint } from './register-metrics.js';
+export type { FlushOptions, MetricsHandle, ShutdownResult } from './register-metrics.js';
 export { registerMetrics } from './register-metrics.js';
 export type { ResolvedConfig } from './resolve-config.js';

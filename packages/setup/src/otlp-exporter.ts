@@ -56,6 +56,15 @@ export class LazyOtlpExporter implements PushMetricExporter {
     return temporalityFor(this.otlp.temporality, type);
   }
 
+  /**
+   * Loads the exporter now rather than on the first export: `shutdown()` does
+   * this before it shuts the provider down, so the exporter can still get the
+   * meter for its self-metrics from it.
+   */
+  async preload(): Promise<void> {
+    await this.load();
+  }
+
   private load(): Promise<PushMetricExporter> {
     this.loading ??= import('./otlp-exporter-load.js').then(({ createOtlpExporter }) => {
       const exporter = createOtlpExporter(this.otlp);

@@ -1,57 +1,34 @@
 import { diag, metrics as metricsApi } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import {
-  AggregationTemporality,
-  type CollectionResult,
-  ConsoleMetricExporter,
-  type IMetricReader,
-  MeterProvider,
-  type MetricProducer,
-  MetricReader,
-  PeriodicExportingMetricReader,
-  TimeoutError,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { type CollectionResult, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BoundMeterProvider } from './bound/bound-meter-provider.js';
-import { BoundRegistry } from './bound/bound-registry.js';
-import { DeadlineError, ExportError } from './errors.js';
-import { FileMetricExporter } from './file-metric-exporter.js';
-import {
-  createHealthHandler,
-  createRouter,
-  createScrapeHandler,
-  type MetricsAuth,
-  type RequestHandler,
-  withAuth,
-} from './metrics-handler.js';
-import { type MetricsServer, startMetricsServer } from './metrics-server.js';
+import { flushAndReport } from './flush-report.js';
+import type { MetricsAuth, RequestHandler } from './metrics-handler.js';
 import type { ExporterName, RegisterMetricsOptions } from './options.js';
-import { LazyOtlpExporter } from './otlp-exporter.js';
-import { PrometheusReader, type Scrape } from './prometheus-reader.js';
+import {
+  createPrometheusEndpoint,
+  type PrometheusEndpoint,
+  type PrometheusEndpointControl,
+} from './prometheus-endpoint.js';
+import { createReaders, type Readers } from './readers.js';
 import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
 import { buildResource } from './resource.js';
+import { checkRoute } from './route-path.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
-import { TrackedExporter } from './tracked-exporter.js';
-
-/** The Prometheus side of a handle. */
-export interface PrometheusEndpoint {
-  /** `http://127.0.0.1:9464/metrics` once listening; undefined before, on failure, or with `server: false`. */
-  readonly url: string | undefined;
-  /** Resolves with `url` once listening (immediately with `server: false`); rejects with `MetricsServerError`. */
-  readonly ready: Promise<string | undefined>;
-  /** Serves the scrape on whatever path you mount it (`app.get('/metrics', handler)`). */
-  readonly handler: RequestHandler;
-  /** Answers 200 `ok`. */
-  readonly healthHandler: RequestHandler;
-  /** The reader, for adding routes of your own next to the scrape. */
-  readonly reader: PrometheusReader;
-  /** Renders the exposition text once, as a scrape would. */
-  scrape(): Promise<string>;
-}
 
 export interface FlushOptions {
-  /** Deadline; rejects with `DeadlineError` past it. @default shutdownTimeoutMillis (5000) */
+  /** Deadline. @default shutdownTimeoutMillis (5000) */
   timeoutMillis?: number;
+}
+
+/** How the final export of `shutdown()` went. */
+export interface ShutdownResult {
+  /**
+   * Undefined when every exporter got its data out. Otherwise an `ExportError`
+   * (which exporters failed), a `DeadlineError` (the deadline passed first), or
+   * what the SDK threw. Also logged once through `diag`: `shutdown()` never rejects.
+   */
+  readonly error: Error | undefined;
 }
 
 export interface MetricsHandle {
@@ -74,23 +51,27 @@ export interface MetricsHandle {
    * aggregation (what `snapshot()` helpers read). Has no effect on exports.
    */
   collect(): Promise<CollectionResult>;
+  /**
+   * Serves `handler` at `path` on the metrics server, next to `/metrics`, with
+   * the same bind address and `auth` — what `prometheus.routes` does, for a
+   * handler that can only be made once the provider exists (a dashboard over
+   * `createLlmMetrics()`). Works before and after the server listens. Returns
+   * true when the route is served; false, with a diagnostic, when this
+   * registration runs no metrics server (Prometheus exporter off,
+   * `prometheus.server: false`, disabled, shut down). Throws `ConfigurationError`
+   * for a path that does not start with `/`, contains `?`, `#` or spaces, or is
+   * already served (the scrape path, the health path, an earlier route).
+   */
+  addRoute(path: string, handler: RequestHandler): boolean;
   /** Collects and pushes now on every push exporter. Rejects with `ExportError` / `DeadlineError`. */
   forceFlush(options?: FlushOptions): Promise<void>;
-  /** Final collect-and-export, then stops everything. Idempotent: later calls return the same promise. */
-  shutdown(options?: FlushOptions): Promise<void>;
-}
-
-/** Test-and-snapshot reader: cumulative, never exports, only answers `collect()`. */
-class SnapshotReader extends MetricReader {
-  constructor(limit: number, metricProducers: MetricProducer[]) {
-    super({
-      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
-      cardinalitySelector: () => limit,
-      metricProducers,
-    });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
+  /**
+   * Final collect-and-export (bounded by the deadline), then closes the server
+   * and releases the global provider. Never rejects: a failed final export is
+   * logged once through `diag` and returned as `error`. Idempotent: later calls
+   * return the same promise.
+   */
+  shutdown(options?: FlushOptions): Promise<ShutdownResult>;
 }
 
 let activeGlobal: MetricsHandle | undefined;
@@ -117,6 +98,19 @@ export function registerMetrics(options: RegisterMetricsOptions = {}): MetricsHa
   return handle;
 }
 
+/** One registration, step by step; each step is a function below. */
+function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth | undefined): MetricsHandle {
+  const resource = buildResource(config, env);
+  const exporters: ExporterName[] = config.disabled ? [] : config.exporters;
+  const readers = createReaders(config, exporters);
+  const meterProvider = createMeterProvider(config, resource, readers);
+  const endpoint = readers.prometheus
+    ? createPrometheusEndpoint(readers.prometheus, config.prometheus, auth)
+    : undefined;
+  const globalSet = setGlobalProvider(config, meterProvider);
+  return createHandle({ config, resource, exporters, readers, meterProvider, endpoint, globalSet });
+}
+
 function withCardinality(views: ViewOptions[], limit: number): ViewOptions[] {
   // A view without its own limit ignores the reader's and falls back to 2000.
   return views.map((v) =>
@@ -124,226 +118,123 @@ function withCardinality(views: ViewOptions[], limit: number): ViewOptions[] {
   );
 }
 
-function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth | undefined): MetricsHandle {
-  const resource = buildResource(config, env);
-  const exporters: ExporterName[] = config.disabled ? [] : config.exporters;
-  const readers: IMetricReader[] = [];
-  const tracked: TrackedExporter[] = [];
-  const limit = config.cardinalityLimit;
-  const bound =
-    config.boundSeries && !config.disabled
-      ? new BoundRegistry({ cardinalityLimit: limit, views: config.views })
-      : undefined;
-  /** Builds a reader with `producers` plus, on the bound-series path, that reader's own producer. */
-  const withBound = <R extends MetricReader>(
-    producers: MetricProducer[],
-    make: (p: MetricProducer[]) => R,
-  ): R => {
-    const own = bound?.producer();
-    const reader = make(own ? [...producers, own] : producers);
-    own?.attach(reader);
-    return reader;
+function createMeterProvider(config: ResolvedConfig, resource: Resource, readers: Readers): MeterProvider {
+  const options = {
+    resource,
+    readers: [...readers.all],
+    views: withCardinality(config.views, config.cardinalityLimit),
   };
+  const meterProvider = readers.bound
+    ? new BoundMeterProvider(options, readers.bound)
+    : new MeterProvider(options);
+  if (readers.otlp && config.selfMetrics) readers.otlp.setSelfObsMeterProvider(meterProvider);
+  return meterProvider;
+}
 
-  let prometheusReader: PrometheusReader | undefined;
-  if (exporters.includes('prometheus')) {
-    const p = config.prometheus;
-    prometheusReader = withBound(
-      [...config.metricProducers, ...p.metricProducers],
-      (metricProducers) =>
-        new PrometheusReader({
-          naming: p.naming,
-          withoutScopeInfo: p.withoutScopeInfo,
-          withoutTargetInfo: p.withoutTargetInfo,
-          scrapeTimeoutMillis: p.scrapeTimeoutMillis,
-          cardinalityLimit: limit,
-          metricProducers,
-        }),
-    );
-    readers.push(prometheusReader);
-  }
-  const push = (
-    name: string,
-    exporter: ConstructorParameters<typeof TrackedExporter>[1],
-    interval: number,
-    timeout: number,
-  ) => {
-    const t = new TrackedExporter(name, exporter);
-    tracked.push(t);
-    readers.push(
-      withBound(
-        config.metricProducers,
-        (metricProducers) =>
-          new PeriodicExportingMetricReader({
-            exporter: t,
-            exportIntervalMillis: interval,
-            // The SDK requires timeout <= interval.
-            exportTimeoutMillis: Math.min(timeout, interval),
-            cardinalityLimits: { default: limit },
-            metricProducers,
-          }),
-      ),
-    );
-  };
-  let otlpExporter: LazyOtlpExporter | undefined;
-  if (exporters.includes('otlp')) {
-    otlpExporter = new LazyOtlpExporter(config.otlp);
-    push('otlp', otlpExporter, config.otlp.intervalMillis, config.otlp.exportTimeoutMillis);
-  }
-  if (exporters.includes('console')) {
-    push(
-      'console',
-      new ConsoleMetricExporter(),
-      config.consoleIntervalMillis,
-      config.otlp.exportTimeoutMillis,
-    );
-  }
-  if (exporters.includes('file')) {
-    const f = config.file;
-    push(
-      'file',
-      new FileMetricExporter({ path: f.path, format: f.format, maxBytes: f.maxBytes, maxFiles: f.maxFiles }),
-      f.intervalMillis,
-      config.otlp.exportTimeoutMillis,
-    );
-  }
-  if (!config.disabled) {
-    for (const extra of config.extraExporters) {
-      push(extra.name, extra.exporter, extra.intervalMillis, config.otlp.exportTimeoutMillis);
-    }
-  }
-  const snapshotReader =
-    prometheusReader || config.disabled || !config.snapshot
-      ? undefined
-      : withBound(config.metricProducers, (metricProducers) => new SnapshotReader(limit, metricProducers));
-  if (snapshotReader) readers.push(snapshotReader);
+function setGlobalProvider(config: ResolvedConfig, meterProvider: MeterProvider): boolean {
+  if (!config.setGlobal || config.disabled) return false;
+  const set = metricsApi.setGlobalMeterProvider(meterProvider);
+  if (!set)
+    diag.warn('tokenmeter: a global MeterProvider was already set by someone else; ours is not global');
+  return set;
+}
 
-  const providerOptions = { resource, readers, views: withCardinality(config.views, limit) };
-  const meterProvider = bound
-    ? new BoundMeterProvider(providerOptions, bound)
-    : new MeterProvider(providerOptions);
-  if (otlpExporter && config.selfMetrics) otlpExporter.setSelfObsMeterProvider(meterProvider);
+interface HandleParts {
+  config: ResolvedConfig;
+  resource: Resource;
+  exporters: ExporterName[];
+  readers: Readers;
+  meterProvider: MeterProvider;
+  endpoint: PrometheusEndpointControl | undefined;
+  globalSet: boolean;
+}
 
-  let server: MetricsServer | undefined;
-  let prometheus: PrometheusEndpoint | undefined;
-  if (prometheusReader) {
-    const reader = prometheusReader;
-    const p = config.prometheus;
-    const scrape = (): Promise<Scrape> => reader.scrape();
-    const handler = createScrapeHandler(scrape, auth);
-    const healthHandler = createHealthHandler(auth);
-    let url: string | undefined;
-    let ready: Promise<string | undefined> = Promise.resolve(undefined);
-    if (p.server) {
-      const routes = new Map<string, RequestHandler>([[p.path, handler]]);
-      if (p.healthPath) routes.set(p.healthPath, healthHandler);
-      for (const [route, extra] of Object.entries(p.routes)) routes.set(route, withAuth(auth, extra));
-      server = startMetricsServer(p.host, p.port, createRouter(routes));
-      ready = server.listening.then((base) => {
-        url = `${base}${p.path}`;
-        return url;
-      });
-      ready.catch(() => {});
-    }
-    prometheus = {
-      get url() {
-        return url;
-      },
-      ready,
-      handler,
-      healthHandler,
-      reader,
-      scrape: async () => Buffer.concat((await scrape()).chunks).toString('utf8'),
-    };
-  }
-
-  let globalSet = false;
-  if (config.setGlobal && !config.disabled) {
-    globalSet = metricsApi.setGlobalMeterProvider(meterProvider);
-    if (!globalSet)
-      diag.warn('tokenmeter: a global MeterProvider was already set by someone else; ours is not global');
-  }
-
-  let shutdownPromise: Promise<void> | undefined;
-  let removeHooks: (() => void) | undefined;
-
-  async function withDeadline<T>(operation: string, timeoutMillis: number, work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(operation, timeoutMillis)), timeoutMillis);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } catch (error) {
-      // The SDK enforces the same deadline internally and may get there first.
-      if (error instanceof TimeoutError) throw new DeadlineError(operation, timeoutMillis);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Runs `work`, then reports exporters whose exports during it failed. */
-  async function tracking(
-    operation: string,
-    timeoutMillis: number,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    const before = tracked.map((t) => t.exports);
-    await withDeadline(operation, timeoutMillis, work());
-    const failures = tracked
-      .filter((t, i) => t.exports > (before[i] ?? 0) && t.lastError !== undefined)
-      .map((t) => ({ exporter: t.name, error: t.lastError as Error }));
-    if (failures.length > 0) throw new ExportError(operation, failures);
-  }
+function createHandle(parts: HandleParts): MetricsHandle {
+  const { config, resource, readers, meterProvider, endpoint } = parts;
+  let shutdownPromise: Promise<ShutdownResult> | undefined;
 
   const handle: MetricsHandle = {
     meterProvider,
     resource,
-    exporters,
-    prometheus,
-    ready: (prometheus?.ready ?? Promise.resolve()).then(() => undefined),
+    exporters: parts.exporters,
+    prometheus: endpoint?.endpoint,
+    ready: (endpoint?.endpoint.ready ?? Promise.resolve()).then(() => undefined),
     disabled: config.disabled,
     get isShutdown() {
       return shutdownPromise !== undefined;
     },
     config,
-    collect: () => {
-      if (prometheusReader) return prometheusReader.collectNow();
-      if (snapshotReader) return snapshotReader.collect();
-      if (!config.disabled) {
-        diag.warn(
-          'tokenmeter: collect() has no reader to read (no prometheus exporter); pass registerMetrics({ snapshot: true })',
-        );
-      }
-      return Promise.resolve({ resourceMetrics: { resource, scopeMetrics: [] }, errors: [] });
+    collect: () => collectFrom(config, resource, readers),
+    addRoute: (path, handler) => {
+      if (endpoint) return endpoint.addRoute(path, handler);
+      checkRoute(`addRoute("${String(path)}")`, path, handler, []);
+      diag.warn(`tokenmeter: addRoute("${path}") serves nothing: the prometheus exporter is off`);
+      return false;
     },
     forceFlush: (opts = {}) => {
       if (shutdownPromise) return Promise.resolve();
       const timeout = opts.timeoutMillis ?? config.shutdownTimeoutMillis;
-      return tracking('forceFlush', timeout, () => meterProvider.forceFlush({ timeoutMillis: timeout }));
+      return flushAndReport('forceFlush', timeout, readers.pushed, () =>
+        meterProvider.forceFlush({ timeoutMillis: timeout }),
+      );
     },
     shutdown: (opts = {}) => {
-      if (shutdownPromise) return shutdownPromise;
-      const timeout = opts.timeoutMillis ?? config.shutdownTimeoutMillis;
       removeHooks?.();
-      shutdownPromise = tracking('shutdown', timeout, async () => {
-        try {
-          await meterProvider.shutdown({ timeoutMillis: timeout });
-        } finally {
-          await server?.close();
-          if (globalSet) metricsApi.disable();
-          if (activeGlobal === handle) activeGlobal = undefined;
-        }
+      shutdownPromise ??= finalShutdown(parts, opts.timeoutMillis ?? config.shutdownTimeoutMillis, () => {
+        if (activeGlobal === handle) activeGlobal = undefined;
       });
       return shutdownPromise;
     },
   };
   handle.ready.catch(() => {});
-
-  if (config.shutdownOnSignals && !config.disabled && readers.length > 0) {
-    removeHooks = installShutdownHooks(() => handle.shutdown());
-  }
+  const removeHooks =
+    config.shutdownOnSignals && !config.disabled && readers.all.length > 0
+      ? installShutdownHooks(() => handle.shutdown())
+      : undefined;
   return handle;
+}
+
+function collectFrom(
+  config: ResolvedConfig,
+  resource: Resource,
+  readers: Readers,
+): Promise<CollectionResult> {
+  if (readers.prometheus) return readers.prometheus.collectNow();
+  if (readers.snapshot) return readers.snapshot.collect();
+  if (!config.disabled) {
+    diag.warn(
+      'tokenmeter: collect() has no reader to read (no prometheus exporter); pass registerMetrics({ snapshot: true })',
+    );
+  }
+  return Promise.resolve({ resourceMetrics: { resource, scopeMetrics: [] }, errors: [] });
+}
+
+/**
+ * The last collect-and-export within `timeoutMillis`, then the server closes
+ * and the global provider is released — at the deadline at the latest, even
+ * if an exporter is still retrying. A failure is one diagnostic and the
+ * result's `error`, never a rejection: the process is stopping, and an
+ * unhandled rejection there would only turn a lost interval into a crash.
+ */
+async function finalShutdown(
+  parts: HandleParts,
+  timeoutMillis: number,
+  releaseRegistration: () => void,
+): Promise<ShutdownResult> {
+  const { readers, meterProvider } = parts;
+  for (const exporter of readers.pushed) exporter.quiet = true;
+  let error: Error | undefined;
+  try {
+    await flushAndReport('shutdown', timeoutMillis, readers.pushed, async () => {
+      await readers.otlp?.preload().catch(() => {}); // a failed load fails the export, reported below
+      await meterProvider.shutdown({ timeoutMillis });
+    });
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+  }
+  await parts.endpoint?.close();
+  if (parts.globalSet) metricsApi.disable();
+  releaseRegistration();
+  if (error) diag.error(`${error.message}; the measurements since the last export may be lost`);
+  return { error };
 }

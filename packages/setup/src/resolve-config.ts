@@ -9,6 +9,7 @@ import type {
   RegisterMetricsOptions,
   TemporalityPreference,
 } from './options.js';
+import { checkRoute } from './route-path.js';
 
 export interface ResolvedPrometheus
   extends Required<Omit<PrometheusOptions, 'metricProducers' | 'auth' | 'routes'>> {
@@ -120,21 +121,9 @@ function resolveRoutes(
   path: string,
   healthPath: string | false,
 ): NonNullable<PrometheusOptions['routes']> {
+  const served = healthPath === false ? [path] : [path, healthPath];
   for (const [route, handler] of Object.entries(routes ?? {})) {
-    if (!route.startsWith('/') || route === path || route === healthPath) {
-      throw new ConfigurationError(
-        `prometheus.routes["${route}"]`,
-        route,
-        'a path starting with "/" other than the scrape and health paths',
-      );
-    }
-    if (typeof handler !== 'function') {
-      throw new ConfigurationError(
-        `prometheus.routes["${route}"]`,
-        typeof handler,
-        'a (req, res) => void handler',
-      );
-    }
+    checkRoute(`prometheus.routes["${route}"]`, route, handler, served);
   }
   return routes ?? {};
 }

@@ -18,6 +18,13 @@ export class TrackedExporter implements PushMetricExporter {
   /** Exports attempted / failed since start: surfaced for diagnostics and tests. */
   exports = 0;
   failures = 0;
+  /**
+   * While true, a failed export is remembered here but answered to the SDK as
+   * a success. `shutdown()` sets it for the final export, whose failure it
+   * reports itself in one line: the SDK's reader would log the same failure
+   * again as a stack trace, often after `shutdown()` has already resolved.
+   */
+  quiet = false;
   readonly selectAggregationTemporality?: (instrumentType: InstrumentType) => AggregationTemporality;
   readonly selectAggregation?: PushMetricExporter['selectAggregation'];
 
@@ -43,7 +50,7 @@ export class TrackedExporter implements PushMetricExporter {
         this.failures++;
         this.lastError = result.error ?? new Error('export failed');
       }
-      resultCallback(result);
+      resultCallback(this.quiet ? { code: ExportResultCode.SUCCESS } : result);
     };
     try {
       this.inner.export(metrics, done);

@@ -7,36 +7,29 @@ import {
   MeterProvider,
   type MetricData,
   type MetricProducer,
-  MetricReader,
+  type MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundMeterProvider } from '../src/bound/bound-meter-provider.js';
 import { BoundRegistry } from '../src/bound/bound-registry.js';
 import { registerMetrics } from '../src/index.js';
 
-class TestReader extends MetricReader {
-  constructor(temporality: AggregationTemporality, metricProducers: MetricProducer[] = []) {
-    super({ aggregationTemporalitySelector: () => temporality, metricProducers });
-  }
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
 /** A bound-series provider and a stock SDK provider, each with one cumulative and one delta reader. */
 function pair(cardinalityLimit = 2000) {
   const registry = new BoundRegistry({ cardinalityLimit, views: [] });
   const boundReaders = [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA].map((t) => {
     const producer = registry.producer();
-    const reader = new TestReader(t, [producer]);
+    const reader = new TestMetricReader({ temporality: t, metricProducers: [producer] });
     producer.attach(reader);
     return reader;
   });
   const bound = new BoundMeterProvider({ readers: boundReaders }, registry);
   const sdkReaders = [
-    new TestReader(AggregationTemporality.CUMULATIVE),
-    new TestReader(AggregationTemporality.DELTA),
+    new TestMetricReader({ temporality: AggregationTemporality.CUMULATIVE }),
+    new TestMetricReader({ temporality: AggregationTemporality.DELTA }),
   ];
   const sdk = new MeterProvider({ readers: sdkReaders });
   return { bound, boundReaders, sdk, sdkReaders };
@@ -247,9 +240,9 @@ describe('bound series: what stays on the SDK path', () => {
   });
 
   it('a reader that asks for exponential histograms gets them from the SDK', async () => {
-    class ExponentialReader extends TestReader {
+    class ExponentialReader extends TestMetricReader {
       constructor(producers: MetricProducer[]) {
-        super(AggregationTemporality.CUMULATIVE, producers);
+        super({ metricProducers: producers });
       }
       override selectAggregation() {
         return { type: AggregationType.EXPONENTIAL_HISTOGRAM } as never;

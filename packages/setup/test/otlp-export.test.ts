@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ValueType } from '@opentelemetry/api';
+import { DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
@@ -20,6 +20,7 @@ import {
   resourceOf,
   startOtlpReceiver,
 } from './helpers/otlp-receiver.js';
+import { closedPort } from './helpers/ports.js';
 
 const D = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -38,6 +39,22 @@ function register(options: Parameters<typeof registerMetrics>[0]): MetricsHandle
   cleanup.push(() => h.shutdown({ timeoutMillis: 1000 }));
   return h;
 }
+/** Every diagnostic at WARN and above from now until the test ends, as `level: message`. */
+function captureDiag(): string[] {
+  const lines: string[] = [];
+  const at =
+    (level: string) =>
+    (message: string): void => {
+      lines.push(`${level}: ${message}`);
+    };
+  diag.setLogger(
+    { error: at('error'), warn: at('warn'), info: () => {}, debug: () => {}, verbose: () => {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  cleanup.push(async () => diag.disable());
+  return lines;
+}
+
 function record(h: MetricsHandle): void {
   const meter = h.meterProvider.getMeter('tokenmeter-test', '0.1.0');
   meter
@@ -134,10 +151,7 @@ describe('OTLP settings from the environment', () => {
 
 describe('flush and shutdown report failure instead of pretending', () => {
   it('collector down: forceFlush rejects with ExportError naming the exporter', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     const h = register({
       exporters: ['otlp'],
       otlp: { endpoint: `http://127.0.0.1:${port}`, timeoutMillis: 300, intervalMillis: 3_600_000 },
@@ -152,10 +166,7 @@ describe('flush and shutdown report failure instead of pretending', () => {
   });
 
   it('a failing push is visible on the Prometheus endpoint (otel.sdk.exporter.* self-metrics)', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await closedPort();
     const h = register({
       exporters: ['prometheus', 'otlp'],
       prometheus: { port: 0 },
@@ -175,6 +186,23 @@ describe('flush and shutdown report failure instead of pretending', () => {
     expect(Number(failed?.split(' ').pop())).toBeGreaterThan(0);
   });
 
+  it('collector down: shutdown resolves, returns the ExportError and logs it once (no SDK stack trace, no meter warning)', async () => {
+    const port = await closedPort();
+    const logged = captureDiag();
+    const h = register({
+      exporters: ['otlp'],
+      otlp: { endpoint: `http://127.0.0.1:${port}`, timeoutMillis: 300, intervalMillis: 3_600_000 },
+    });
+    h.meterProvider.getMeter('m').createCounter('c').add(1);
+    const { error } = await h.shutdown({ timeoutMillis: 5000 });
+    expect(error).toBeInstanceOf(ExportError);
+    expect((error as ExportError).failures.map((f) => f.exporter)).toEqual(['otlp']);
+    expect(logged).toEqual([
+      expect.stringMatching(/^error: tokenmeter shutdown failed for otlp \(.*ECONNREFUSED/),
+    ]);
+    expect(await h.shutdown()).toEqual({ error }); // idempotent: the same result
+  });
+
   it('collector hangs: shutdown respects its deadline and says so', async () => {
     const hanging = createServer(() => {});
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
@@ -192,11 +220,12 @@ describe('flush and shutdown report failure instead of pretending', () => {
     });
     h.meterProvider.getMeter('m').createCounter('c').add(1);
     const started = performance.now();
-    const error = await h.shutdown({ timeoutMillis: 400 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const logged = captureDiag();
+    const { error } = await h.shutdown({ timeoutMillis: 400 });
     expect(error).toBeInstanceOf(DeadlineError);
+    expect(logged).toEqual([
+      expect.stringMatching(/^error: tokenmeter shutdown did not finish within 400 ms/),
+    ]);
     // Generous upper bound: the point is "about the deadline", not the SDK's ~10 s.
     expect(performance.now() - started).toBeLessThan(3000);
   });

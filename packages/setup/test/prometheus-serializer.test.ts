@@ -5,9 +5,9 @@ import {
   AggregationType,
   DataPointType,
   MeterProvider,
-  MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader as TestReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,11 +18,6 @@ import {
 import { PrometheusSerializer } from '../src/prometheus-serializer.js';
 import { parseExposition, type Sample, sampleMap, seriesKey } from './helpers/prom-text.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
-
-class TestReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 async function collect(reader: TestReader): Promise<ResourceMetrics> {
   const { resourceMetrics, errors } = await reader.collect();

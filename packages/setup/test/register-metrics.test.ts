@@ -186,6 +186,55 @@ describe('extra routes on the metrics server', () => {
   });
 });
 
+describe('addRoute() after registration', () => {
+  const hello: Parameters<MetricsHandle['addRoute']>[1] = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('late');
+  };
+
+  it('serves a route added after the server listens, with the same auth', async () => {
+    const h = register({ prometheus: { auth: { username: 'u', password: 'p' } } });
+    const base = String(await h.prometheus?.ready).replace(/\/metrics$/, '');
+    const basic = { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` };
+    expect((await get(`${base}/late`, basic)).status).toBe(404);
+    expect(h.addRoute('/late', hello)).toBe(true);
+    expect((await get(`${base}/late`)).status).toBe(401);
+    const ok = await get(`${base}/late?x=1`, basic);
+    expect(ok.status).toBe(200);
+    expect(ok.body.toString()).toBe('late');
+  });
+
+  it('a route added before the server listens is served once it does', async () => {
+    const h = register();
+    expect(h.addRoute('/early', hello)).toBe(true);
+    const base = String(await h.prometheus?.ready).replace(/\/metrics$/, '');
+    expect((await get(`${base}/early`)).body.toString()).toBe('late');
+  });
+
+  it('throws a ConfigurationError for a path that is taken or could never match', () => {
+    const h = register({ prometheus: { healthPath: '/live', routes: { '/x': hello } } });
+    h.addRoute('/y', hello);
+    for (const path of ['/metrics', '/live', '/x', '/y', 'no-slash', '/a?b=1', '/a#b', '/a b', '']) {
+      expect(() => h.addRoute(path, hello), path).toThrowError(
+        expect.objectContaining({ name: 'ConfigurationError', setting: `addRoute("${path}")` }),
+      );
+    }
+    expect(() => h.addRoute('/z', 'not a handler' as never)).toThrowError(
+      expect.objectContaining({ name: 'ConfigurationError' }),
+    );
+  });
+
+  it('returns false when no metrics server runs: server: false, prometheus off, after shutdown', async () => {
+    expect(register({ prometheus: { server: false } }).addRoute('/a', hello)).toBe(false);
+    expect(register({ exporters: ['none'] }).addRoute('/a', hello)).toBe(false);
+    const h = register();
+    const base = String(await h.prometheus?.ready).replace(/\/metrics$/, '');
+    await h.shutdown();
+    expect(h.addRoute('/a', hello)).toBe(false);
+    await expect(get(`${base}/a`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe('Prometheus handler mounted on an existing server', () => {
   it('serves the scrape from the application server, no own server started', async () => {
     const h = register({ prometheus: { server: false } });

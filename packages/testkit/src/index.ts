@@ -5,6 +5,7 @@ export {
   type NumberPoint,
   type TestMeterProvider,
   TestMetricReader,
+  type TestMetricReaderOptions,
 } from './meter.js';
 export { CACHED, DURATION, MISSING, REASONING, TOKENS, TPOC, TTFC } from './names.js';
 export { type OllamaSimulator, type OllamaSimulatorOptions, startOllamaSimulator } from './ollama-sim.js';

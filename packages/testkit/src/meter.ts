@@ -1,16 +1,38 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
+  AggregationTemporality,
   type DataPoint,
   DataPointType,
   type Histogram,
   MeterProvider,
   type MetricData,
+  type MetricProducer,
   MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 
-/** A reader that only answers `collect()`: cumulative, never exports. */
+export interface TestMetricReaderOptions {
+  /** @default AggregationTemporality.CUMULATIVE (DELTA where a test needs a series to disappear) */
+  temporality?: AggregationTemporality;
+  /** Attribute sets per metric and collection. @default the SDK's 2000 */
+  cardinalityLimit?: number;
+  /** External producers added to every collection (e.g. a scrape bridge). @default none */
+  metricProducers?: MetricProducer[];
+}
+
+/**
+ * A reader that only answers `collect()`: it never exports, so a test decides
+ * exactly when a collection happens. The one collect-only reader of the tests.
+ */
 export class TestMetricReader extends MetricReader {
+  constructor(options: TestMetricReaderOptions = {}) {
+    const { temporality = AggregationTemporality.CUMULATIVE, cardinalityLimit, metricProducers } = options;
+    super({
+      aggregationTemporalitySelector: () => temporality,
+      ...(cardinalityLimit === undefined ? {} : { cardinalitySelector: () => cardinalityLimit }),
+      ...(metricProducers === undefined ? {} : { metricProducers }),
+    });
+  }
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
   }

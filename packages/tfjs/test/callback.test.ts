@@ -132,6 +132,176 @@ describe('model.fit()', () => {
   });
 });
 
+describe('model.fit(): what fit() reported is what was recorded', () => {
+  it('per-batch losses average to the History loss of each epoch; steps, samples and step time add up', async () => {
+    const { model, xs, ys } = tiny(0.05);
+    const batchLosses: { epoch: number; loss: number; size: number }[] = [];
+    let epoch = 0;
+    const started = performance.now();
+    const history = await model.fit(xs, ys, {
+      epochs: 3,
+      batchSize: 24, // 64 samples: batches of 24, 24 and 16
+      shuffle: false,
+      callbacks: [
+        tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, model }),
+        {
+          onEpochBegin: async (e: number) => {
+            epoch = e;
+          },
+          onBatchEnd: async (_b: number, logs?: Logs) => {
+            const [recorded] = await t.points(LOSS, { 'tokenmeter.training.split': 'train' });
+            batchLosses.push({ epoch, loss: recorded!.value, size: logs!.size! });
+          },
+        },
+      ],
+    });
+    const wallS = (performance.now() - started) / 1000;
+    // tfjs's epoch loss is the size-weighted mean of its batch losses: the
+    // values we recorded must reproduce the History fit() returned.
+    for (const [e, reported] of (history.history.loss as number[]).entries()) {
+      const batches = batchLosses.filter((b) => b.epoch === e);
+      const weighted = batches.reduce((a, b) => a + b.loss * b.size, 0);
+      const samples = batches.reduce((a, b) => a + b.size, 0);
+      expect(batches.map((b) => b.size)).toEqual([24, 24, 16]);
+      expect(weighted / samples).toBeCloseTo(reported, 5);
+    }
+    expect(history.epoch).toEqual([0, 1, 2]);
+    expect(await t.sum(STEPS)).toBe(9);
+    expect(await t.sum(SAMPLES, { 'tokenmeter.training.split': 'train' })).toBe(3 * 64);
+    const steps = await t.histogramTotal(STEP_DURATION);
+    expect(steps.count).toBe(9);
+    // Measured, not estimated: every step took time, and all of them fit inside fit()'s own wall time.
+    expect(steps.min).toBeGreaterThan(0);
+    expect(steps.sum).toBeLessThan(wallS);
+    expect((await t.points(BATCH_SIZE))[0]!.value).toBe(16); // the last, smaller batch
+    expect((await t.points(EPOCH))[0]!.value).toBe(3);
+    xs.dispose();
+    ys.dispose();
+  });
+
+  it('early stopping: the steps recorded are those of the epochs that ran', async () => {
+    const { model, xs, ys } = tiny(0.05);
+    const cb = tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, runName: 'early', model });
+    const history = await model.fit(xs, ys, {
+      epochs: 20,
+      batchSize: 16,
+      validationSplit: 0.25, // 48 training samples: 3 steps per epoch
+      // A plain callback object mixed with a tf.Callback instance must be wrapped (see README).
+      // minDelta larger than any loss: no epoch after the first counts as an improvement.
+      callbacks: [
+        new tf.CustomCallback(cb),
+        tf.callbacks.earlyStopping({ monitor: 'val_loss', minDelta: 1e9, patience: 1 }),
+      ],
+    });
+    const epochs = history.epoch.length;
+    expect(epochs).toBe(2); // stopped long before 20
+    expect(await t.sum(STEPS)).toBe(epochs * 3);
+    expect(await t.sum(SAMPLES, { 'tokenmeter.training.split': 'train' })).toBe(epochs * 48);
+    expect((await t.points(EPOCH))[0]!.value).toBe(epochs);
+    const valLoss = history.history.val_loss as number[];
+    expect((await t.points(LOSS, { 'tokenmeter.training.split': 'eval' }))[0]!.value).toBe(valLoss.at(-1));
+    xs.dispose();
+    ys.dispose();
+  });
+
+  it('follows the optimizer when a schedule changes the learning rate during fit()', async () => {
+    const { model, xs, ys } = tiny(0.1);
+    const recorded: number[] = [];
+    await model.fit(xs, ys, {
+      epochs: 2,
+      batchSize: 32,
+      callbacks: [
+        {
+          onEpochBegin: async (e: number) => {
+            if (e === 1) (model.optimizer as tf.SGDOptimizer).setLearningRate(0.01);
+          },
+        },
+        tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, model }),
+        {
+          onBatchEnd: async () => {
+            recorded.push((await t.points(LR))[0]!.value);
+          },
+        },
+      ],
+    });
+    expect(recorded).toEqual([0.1, 0.1, 0.01, 0.01]);
+    xs.dispose();
+    ys.dispose();
+  });
+
+  it('one callback across two fit() calls records into one run', async () => {
+    const { model, xs, ys } = tiny();
+    const cb = tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, runName: 'resumed' });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 32, callbacks: cb });
+    await model.fit(xs, ys, { epochs: 2, batchSize: 32, callbacks: cb });
+    const points = await t.points(STEPS);
+    expect(points).toHaveLength(1);
+    expect(points[0]!.value).toBe(6);
+    expect(points[0]!.attributes).toEqual({ 'tokenmeter.training.run': 'resumed' });
+    expect(await t.sum(SAMPLES)).toBe(3 * 64);
+    xs.dispose();
+    ys.dispose();
+  });
+});
+
+describe('batch logs', () => {
+  it('every other numeric key of the batch logs becomes a metric; none without compiled metrics or with metrics: false', async () => {
+    const compiled = tiny();
+    compiled.model.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['mae', 'mse'] });
+    await compiled.model.fit(compiled.xs, compiled.ys, {
+      epochs: 1,
+      batchSize: 64,
+      callbacks: tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, runName: 'with' }),
+    });
+    const names = (await t.points(METRIC_VALUE, { 'tokenmeter.training.run': 'with' }))
+      .map((p) => p.attributes['tokenmeter.training.metric.name'])
+      .sort();
+    expect(names).toEqual(['mae', 'mse']);
+
+    const bare = tiny();
+    bare.model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }); // batch logs: batch, size, loss
+    await bare.model.fit(bare.xs, bare.ys, {
+      epochs: 1,
+      batchSize: 64,
+      callbacks: tfjsTrainingCallback({ llm, meterProvider: t.meterProvider, runName: 'bare' }),
+    });
+    await compiled.model.fit(compiled.xs, compiled.ys, {
+      epochs: 1,
+      batchSize: 64,
+      callbacks: tfjsTrainingCallback({
+        llm,
+        meterProvider: t.meterProvider,
+        runName: 'off',
+        metrics: false,
+      }),
+    });
+    expect(await t.points(METRIC_VALUE, { 'tokenmeter.training.run': 'bare' })).toEqual([]);
+    expect(await t.points(METRIC_VALUE, { 'tokenmeter.training.run': 'off' })).toEqual([]);
+    // The loss is recorded either way.
+    expect(await t.points(LOSS, { 'tokenmeter.training.run': 'bare' })).toHaveLength(1);
+    expect(await t.points(LOSS, { 'tokenmeter.training.run': 'off' })).toHaveLength(1);
+    for (const m of [compiled, bare]) {
+      m.xs.dispose();
+      m.ys.dispose();
+    }
+  });
+
+  it('without logs (a caller that passes none) a step still counts, with its time and nothing invented', async () => {
+    const cb = tfjsTrainingCallback({ llm, meterProvider: t.meterProvider });
+    cb.onTrainBegin();
+    cb.onEpochBegin(0);
+    cb.onBatchBegin(0);
+    cb.onBatchEnd(0);
+    cb.onEpochEnd(0);
+    expect(await t.sum(STEPS)).toBe(1);
+    expect((await t.histogramTotal(STEP_DURATION)).count).toBe(1);
+    expect(await t.points(LOSS)).toEqual([]);
+    expect(await t.points(SAMPLES)).toEqual([]);
+    expect(await t.points(BATCH_SIZE)).toEqual([]);
+    expect(await t.points(METRIC_VALUE)).toEqual([]);
+  });
+});
+
 describe('model.fitDataset()', () => {
   it('records one step per dataset batch', async () => {
     const { model } = tiny();

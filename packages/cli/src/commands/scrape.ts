@@ -220,11 +220,8 @@ export async function scrapeCommand(argv: string[]): Promise<number> {
   clearTimeout(timer);
   await recorder.stop();
   if (telemetry) {
-    await telemetry
-      .shutdown({ timeoutMillis: 5000 })
-      .catch((error: unknown) =>
-        process.stderr.write(`tokenmeter: final OTLP export failed: ${String(error)}\n`),
-      );
+    const { error } = await telemetry.shutdown({ timeoutMillis: 5000 });
+    if (error) process.stderr.write(`tokenmeter: final OTLP export failed: ${String(error)}\n`);
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

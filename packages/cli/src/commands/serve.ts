@@ -59,7 +59,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   try {
     await handle.ready;
   } catch (error) {
-    await handle.shutdown().catch(() => {});
+    await handle.shutdown();
     throw new CliError(
       `cannot listen on ${host}:${port}: ${(error as Error).message}. Pick another --port (or stop the process using it).`,
       EXIT.LISTEN,
@@ -88,6 +88,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   await scraper?.close();
   await hostMetrics.shutdown();
-  await handle.shutdown({ timeoutMillis: 5000 }).catch(() => {});
+  await handle.shutdown({ timeoutMillis: 5000 });
   return EXIT.OK;
 }
