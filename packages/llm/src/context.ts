@@ -34,7 +34,8 @@ export interface Finalizable {
 
 export interface LlmContext {
   readonly shape: SemconvShape;
-  readonly i: InstrumentSet;
+  /** Replaced once when llm moves from the no-op global provider to the one registered later. */
+  i: InstrumentSet;
   readonly d: Diagnostics;
   /** Monotonic milliseconds. */
   readonly now: () => number;

@@ -21,6 +21,7 @@ export type DiagKind =
   | 'callback-error'
   | 'normalizer-error'
   | 'snapshot'
+  | 'no-provider'
   | 'internal-error';
 
 export class Diagnostics {

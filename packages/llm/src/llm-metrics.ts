@@ -3,7 +3,7 @@
  * chosen semconv shape on the given (or global) MeterProvider and hands out
  * lifecycle handles that share one context.
  */
-import { type MeterProvider, metrics } from '@opentelemetry/api';
+import type { MeterProvider } from '@opentelemetry/api';
 import { createAbandonTracker } from './abandon-tracker.js';
 import { AttrBudget, AttrNode } from './attributes.js';
 import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
@@ -16,13 +16,13 @@ import { createInstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
 import { measureFn } from './measure.js';
 import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
+import { ProviderBinding } from './provider-binding.js';
 import { IdentityResolver } from './request-identity.js';
-import { ERROR_TYPE_OTHER, METER_NAME } from './semconv.js';
+import { ERROR_TYPE_OTHER } from './semconv.js';
 import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
 import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
 import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
-import { VERSION } from './version.js';
 
 // Node defines the `performance` global as a lazy accessor: reading it on
 // every clock read (once per chunk) costs a getter call. Resolve it once.
@@ -32,7 +32,11 @@ const clock = globalThis.performance;
 export const SEMCONV_OPT_IN_LATEST = 'gen_ai_latest_experimental';
 
 export interface LlmMetricsOptions {
-  /** Provider to create instruments on. @default the global MeterProvider (`metrics.getMeterProvider()`) */
+  /**
+   * Provider to create instruments on. @default the global MeterProvider; when none is
+   * registered yet, llm moves to it as soon as one is (records before that are dropped,
+   * with one diagnostic)
+   */
   meterProvider?: MeterProvider;
   /**
    * Default source for snapshot(): a function returning a cumulative
@@ -132,11 +136,16 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   const o: LlmMetricsOptions = options !== null && typeof options === 'object' ? options : {};
   const env = o.env ?? (typeof process !== 'undefined' ? process.env : undefined);
   const shape = resolveShape(o.semconv, env, d);
-  let provider: MeterProvider = metrics.getMeterProvider();
-  if (o.meterProvider && typeof o.meterProvider.getMeter === 'function') provider = o.meterProvider;
+  let given: MeterProvider | undefined;
+  if (o.meterProvider && typeof o.meterProvider.getMeter === 'function') given = o.meterProvider;
   else if (o.meterProvider !== undefined)
     d.warn('invalid-option', 'meterProvider has no getMeter(); using the global one');
-  const meter = provider.getMeter(METER_NAME, VERSION);
+  // Rebinding swaps the instrument set: handles started before keep theirs.
+  const binding = new ProviderBinding(given, d, (meter) => {
+    ctx.i = createInstrumentSet(meter, shape);
+    gauges.rebind(meter);
+  });
+  const meter = binding.meter;
   const now = typeof o.now === 'function' ? o.now : () => clock.now();
   const maxLength = o.maxValueLength;
   const distinct = o.maxDistinctValues;
@@ -166,11 +175,29 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   const gauges = new ServerGauges(ctx, meter);
   const defaultSource = o.collect;
 
+  const check = () => binding.check();
+  /** `fn` behind the provider check (the extras: not on a per-chunk path). */
+  const checked =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      check();
+      return fn(...args);
+    };
+
   return {
     semconv: shape,
-    startRequest: (opts) => startClientRequest(ctx, opts),
-    startServerRequest: (opts) => startServerRequest(ctx, opts),
-    training: (opts) => startTraining(ctx, opts),
+    startRequest: (opts) => {
+      check();
+      return startClientRequest(ctx, opts);
+    },
+    startServerRequest: (opts) => {
+      check();
+      return startServerRequest(ctx, opts);
+    },
+    training: (opts) => {
+      check();
+      return startTraining(ctx, opts);
+    },
     snapshot: (opts) => snapshotter.snapshot(opts?.from ?? defaultSource),
     errorType: (err) => ctx.g.errorType.bound(errorType(err)) ?? ERROR_TYPE_OTHER,
     trackOperation<T>(opts: TrackOperationOptions, fn: () => T): T {
@@ -185,19 +212,26 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
         );
         options = { stream: false } as StartRequestOptions;
       }
+      check();
       const req = startClientRequest(ctx, options);
       return measureFn(ctx, fn, (_s, error, failed) => (failed ? req.fail(error) : req.end()), undefined);
     },
-    measure: (name, fn, opts) => extras.measure(ctx, name, fn, opts),
-    cacheLookup: (info) => extras.cacheLookup(ctx, info),
-    rateLimitWait: (s, info) => extras.rateLimitWait(ctx, s, info),
-    retry: (info) => extras.retry(ctx, info),
-    modelLoad: (info) => extras.modelLoad(ctx, info),
-    circuitBreaker: (name, state, info) => extras.circuitBreaker(ctx, name, state, info),
-    queueWait: (s, info) => extras.queueWait(ctx, s, info),
-    queueRejected: (info) => extras.queueRejected(ctx, info),
-    batch: (info) => extras.batch(ctx, info),
-    observeServer: (cb, opts) => gauges.observe(cb, opts),
+    measure: (name, fn, opts) => {
+      check();
+      return extras.measure(ctx, name, fn, opts);
+    },
+    cacheLookup: checked((info) => extras.cacheLookup(ctx, info)),
+    rateLimitWait: checked((s, info) => extras.rateLimitWait(ctx, s, info)),
+    retry: checked((info) => extras.retry(ctx, info)),
+    modelLoad: checked((info) => extras.modelLoad(ctx, info)),
+    circuitBreaker: checked((name, state, info) => extras.circuitBreaker(ctx, name, state, info)),
+    queueWait: checked((s, info) => extras.queueWait(ctx, s, info)),
+    queueRejected: checked((info) => extras.queueRejected(ctx, info)),
+    batch: checked((info) => extras.batch(ctx, info)),
+    observeServer: (cb, opts) => {
+      check();
+      return gauges.observe(cb, opts);
+    },
   };
 }
 

@@ -42,8 +42,16 @@ export class ServerGauges {
 
   constructor(
     private readonly ctx: LlmContext,
-    private readonly meter: Meter,
+    private meter: Meter,
   ) {}
+
+  /** Moves the callback to `meter` (whose instruments are now in `ctx.i`). */
+  rebind(meter: Meter): void {
+    this.meter = meter;
+    if (!this.registered) return;
+    this.registered = false;
+    this.register();
+  }
 
   observe(cb: ServerGaugeCallback, options?: ObserveServerOptions): () => void {
     const { ctx } = this;
