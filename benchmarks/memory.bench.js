@@ -1,7 +1,9 @@
-// 4. Heap per active histogram series (semconv duration buckets, 4 labels):
-// the OTel SDK behind registerMetrics() (cumulative, after a scrape, so our
-// label-string cache is included) vs prom-client. Each variant runs in its own
-// child process (`--expose-gc`) and reports heapUsed deltas; median of repeats.
+// 4. Memory per active histogram series (semconv duration buckets, 4 labels):
+// registerMetrics() on the bound-series path and on the SDK's path, with one
+// reader and with two, after scrapes (so our cached label bytes are included)
+// vs the stock exporter and prom-client. Each variant runs in its own child
+// process (`--expose-gc`) and reports heapUsed + arrayBuffers deltas (the
+// serializer caches label sets as Buffers, outside the V8 heap); median of repeats.
 import { childResult, emit, fmtBytes, fmtX, inChild, median, QUICK } from './lib/harness.js';
 
 const N = QUICK ? 5000 : 20_000;
@@ -70,6 +72,12 @@ async function child(variant) {
     keep = provider;
   } else {
     const { registerMetrics } = await import('@tokenmeter/setup');
+    const [path, readers] = variant.split('-');
+    const idle = {
+      export: (_m, done) => done({ code: 0 }),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
     const handle = registerMetrics({
       serviceName: 'bench',
       exporters: ['prometheus'],
@@ -77,6 +85,8 @@ async function child(variant) {
       cardinalityLimit: N + 10,
       setGlobal: false,
       shutdownOnSignals: false,
+      boundSeries: path === 'bound',
+      extraExporters: readers === '2' ? [{ name: 'idle', exporter: idle, intervalMillis: 2 ** 31 - 1 }] : [],
     });
     const h = handle.meterProvider.getMeter('bench').createHistogram('gen_ai.client.operation.duration', {
       unit: 's',
@@ -84,25 +94,31 @@ async function child(variant) {
     });
     record = (i, v) => h.record(v, attrs(i));
     scrape = () => handle.prometheus.scrape();
+    // A second reader keeps its own state only once it has collected.
+    if (readers === '2') scrape = async () => Promise.all([handle.prometheus.scrape(), handle.forceFlush()]);
     keep = handle;
   }
+  const used = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
   // Warm the code paths on a few series first, so code and first-use caches are not counted.
   for (let i = 0; i < 10; i++) record(N + i, 0.1);
   await scrape();
   await gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   for (let i = 0; i < N; i++) {
     record(i, 0.05);
     record(i, 0.7);
   }
   await gc();
-  const afterRecord = process.memoryUsage().heapUsed;
+  const afterRecord = used();
   await scrape();
   await gc();
-  const afterScrape = process.memoryUsage().heapUsed;
+  const afterScrape = used();
   await scrape();
   await gc();
-  const afterSecond = process.memoryUsage().heapUsed;
+  const afterSecond = used();
   childResult({
     variant,
     recorded: (afterRecord - before) / N,
@@ -116,7 +132,7 @@ if (process.env.TOKENMETER_MEMORY_VARIANT) {
   await child(process.env.TOKENMETER_MEMORY_VARIANT);
 } else {
   const reps = QUICK ? 1 : 5;
-  const res = { otel: [], 'otel-stock': [], 'prom-client': [] };
+  const res = { 'bound-1': [], 'bound-2': [], 'sdk-1': [], 'sdk-2': [], 'otel-stock': [], 'prom-client': [] };
   for (let r = 0; r < reps; r++) {
     for (const v of Object.keys(res)) {
       res[v].push(inChild(import.meta.url, { TOKENMETER_MEMORY_VARIANT: v }));
@@ -124,7 +140,10 @@ if (process.env.TOKENMETER_MEMORY_VARIANT) {
   }
   const m = (v, k) => median(res[v].map((x) => x[k]));
   const rows = [
-    ['OTel SDK via `registerMetrics()` (tokenmeter reader)', 'otel'],
+    ['`registerMetrics()`, bound series, 1 reader (Prometheus)', 'bound-1'],
+    ['`registerMetrics()`, bound series, 2 readers (Prometheus + a push reader)', 'bound-2'],
+    ['`registerMetrics({ boundSeries: false })` (SDK path), 1 reader', 'sdk-1'],
+    ['`registerMetrics({ boundSeries: false })` (SDK path), 2 readers', 'sdk-2'],
     ['OTel SDK via the stock `@opentelemetry/exporter-prometheus` (no label cache)', 'otel-stock'],
     ['prom-client 15', 'prom-client'],
   ].map(([label, v]) => [
@@ -133,11 +152,11 @@ if (process.env.TOKENMETER_MEMORY_VARIANT) {
     fmtBytes(m(v, 'scraped')),
     fmtBytes(m(v, 'steady')),
   ]);
-  const ratio = m('otel', 'steady') / m('prom-client', 'steady');
+  const ratio = m('bound-1', 'steady') / m('prom-client', 'steady');
   emit({
     id: 'memory',
     title: '4. Memory per active series',
-    intro: `${N.toLocaleString('en')} histogram series (4 labels, 14 semconv duration buckets, 2 values each) in a fresh child process per variant (\`--expose-gc\`); heapUsed growth divided by the series count, median of ${reps} processes. "After scrapes" includes the SDK's cumulative state and our serializer's cached label strings.`,
+    intro: `${N.toLocaleString('en')} histogram series (4 labels, 14 semconv duration buckets, 2 values each, attribute objects built per record) in a fresh child process per variant (\`--expose-gc\`); growth of heapUsed + arrayBuffers divided by the series count, median of ${reps} processes. "After scrapes" includes each reader's state and our serializer's cached label bytes.`,
     tables: [
       {
         columns: ['variant', 'after recording', 'after 1st scrape', 'after 2nd scrape (steady)'],
@@ -145,10 +164,13 @@ if (process.env.TOKENMETER_MEMORY_VARIANT) {
       },
     ],
     notes: [
-      `OTel via tokenmeter / prom-client (steady): ${fmtX(ratio)}. The difference between the first two rows is our serializer's per-series label-string cache (${fmtBytes(m('otel', 'steady') - m('otel-stock', 'steady'))} per series); the rest is the SDK's own state (delta accumulation + cumulative memo per series, per reader).`,
+      `tokenmeter (bound series, 1 reader) / prom-client (steady): ${fmtX(ratio)}. On the bound-series path a series is one cell (count, sum, min, max, bucket counts) shared by every reader, plus its key strings and our serializer's cached label bytes; on the SDK's path each reader keeps its own accumulation and cumulative memo per series (compare the 1- and 2-reader rows).`,
     ],
     raw: {
-      otel: m('otel', 'steady'),
+      bound1: m('bound-1', 'steady'),
+      bound2: m('bound-2', 'steady'),
+      sdk1: m('sdk-1', 'steady'),
+      sdk2: m('sdk-2', 'steady'),
       otelStock: m('otel-stock', 'steady'),
       promClient: m('prom-client', 'steady'),
     },
