@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { type ClientRequest, telemetryGuard } from '../src/index.js';
@@ -365,6 +367,44 @@ describe('runCall, observeResult and wrapCall', () => {
       diag.restore();
     }
     expect(diag.warnings.some((w) => w.includes('start'))).toBe(true);
+  });
+});
+
+describe('a call nothing ends', () => {
+  it('is not kept alive by the core: when its unread stream is collected, llm counts it abandoned', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const r = realRig();
+    class Streaming extends Call {
+      override resolved(value: unknown): unknown {
+        return observeAsyncIterable(value as AsyncIterable<unknown>, this);
+      }
+    }
+    const sdk = { stream: async () => generate([1, 2, 3]) };
+    const patches = new PatchRegistry(Symbol('test.abandon'));
+    patches.patch(
+      sdk,
+      (p) =>
+        p.method(sdk, 'stream', (original) =>
+          wrapCall(original, () => new Streaming(start(r), telemetry), telemetry),
+        ),
+      telemetry,
+    );
+    await (async () => {
+      const stream = await sdk.stream();
+      expect(isAsyncIterable(stream)).toBe(true); // returned, never read
+    })();
+    const abandoned = async () =>
+      points(await r.metric('tokenmeter.gen_ai.client.errors')).find(
+        (p) => p.attributes['error.type'] === 'abandoned',
+      )?.value;
+    // Handles wait in llm's nursery for up to a second before the finalization registry sees them.
+    for (let i = 0; i < 100 && (await abandoned()) === undefined; i++) {
+      gc();
+      await new Promise((res) => setTimeout(res, 40));
+    }
+    expect(await abandoned()).toBe(1);
+    expect(await outcomes(r)).toEqual({});
   });
 });
 
