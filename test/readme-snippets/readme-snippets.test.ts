@@ -160,7 +160,7 @@ const EXPECT: Record<string, Expectation> = {
   'packages/llm/README.md#snapshot()': {
     check: (r) => expect(r.stdout).toBe('1 request(s), 80 output tokens\n'),
   },
-  'packages/llm/README.md#Writing an integration': {
+  'packages/llm/README.md#Server attributes and error types': {
     check: (r) => {
       expect(r.stdout).toContain("{ serverAddress: 'api.example.com', serverPort: 443 }");
       expect(r.stdout).toContain("{ serverAddress: '::1', serverPort: 8000 }");

@@ -2,20 +2,38 @@
  * `error.type` for failed AI SDK model calls, low cardinality by construction.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
+import { isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
 /** Only error statuses: an `APICallError` for a stream that broke after a 200 carries `statusCode: 200`. */
 const httpStatus = (v: unknown) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599 ? String(v) : undefined;
 
 /** The first socket/system error code in an error's `cause` chain (3 levels). */
-function causeCode(err: Obj): string | undefined {
+function causeCode(err: UnknownRecord): string | undefined {
   let c: unknown = err.cause;
-  for (let i = 0; i < 3 && isObj(c); i++) {
+  for (let i = 0; i < 3 && isObject(c); i++) {
     if (typeof c.code === 'string' && CODE.test(c.code)) return c.code;
     c = c.cause;
+  }
+  return undefined;
+}
+
+/**
+ * What a model call's error says for sure (steps 1–4 of `aiSdkErrorType`),
+ * or undefined for anything else, which `@tokenmeter/llm` then maps itself.
+ */
+export function classifyAiSdkError(err: unknown): string | undefined {
+  if (!isObject(err)) return undefined;
+  if (err.name === 'AbortError') return 'aborted';
+  if (err.name === 'TimeoutError') return 'timeout';
+  const status = httpStatus(err.statusCode) ?? httpStatus(err.status);
+  if (status) return status;
+  const code = causeCode(err);
+  if (code) return code;
+  if (!(err instanceof Error)) {
+    if (typeof err.code === 'string' && CODE.test(err.code)) return err.code;
+    if (typeof err.type === 'string' && CODE.test(err.type)) return err.type;
   }
   return undefined;
 }
@@ -35,17 +53,5 @@ function causeCode(err: Obj): string | undefined {
  *    else the class name such as `AI_TypeValidationError`), else `_OTHER`.
  */
 export function aiSdkErrorType(err: unknown, fallback?: (err: unknown) => string): string {
-  if (isObj(err)) {
-    if (err.name === 'AbortError') return 'aborted';
-    if (err.name === 'TimeoutError') return 'timeout';
-    const status = httpStatus(err.statusCode) ?? httpStatus(err.status);
-    if (status) return status;
-    const code = causeCode(err);
-    if (code) return code;
-    if (!(err instanceof Error)) {
-      if (typeof err.code === 'string' && CODE.test(err.code)) return err.code;
-      if (typeof err.type === 'string' && CODE.test(err.type)) return err.type;
-    }
-  }
-  return errorTypeOr(err, fallback);
+  return classifyAiSdkError(err) ?? errorTypeOr(err, fallback);
 }

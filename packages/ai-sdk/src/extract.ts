@@ -4,54 +4,48 @@
  * LanguageModelV4/V3 shapes (nested usage, `finishReason.unified`) and the
  * flat V2 shapes; tolerates any input.
  */
-import type { TokenUsage } from '@tokenmeter/llm';
+import type { EndInfo, TokenUsage } from '@tokenmeter/llm';
+import {
+  isObject,
+  nonEmptyString,
+  readTokenUsage,
+  type UnknownRecord,
+  type UsageFields,
+} from '@tokenmeter/llm/integration';
 
-export interface Observed extends TokenUsage {
-  responseModel?: string;
-  finishReason?: string;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const str = (x: unknown): string | undefined => (typeof x === 'string' && x ? x : undefined);
+// LanguageModelV3/V4 nest the counts (`inputTokens: { total, cacheRead, cacheWrite }`,
+// `outputTokens: { total, reasoning }`); LanguageModelV2 has flat counts.
+const NESTED_INPUT: UsageFields = {
+  inputTokens: ['inputTokens', 'total'],
+  cachedInputTokens: ['inputTokens', 'cacheRead'],
+  cacheWriteInputTokens: ['inputTokens', 'cacheWrite'],
+};
+const FLAT_INPUT: UsageFields = { inputTokens: 'inputTokens', cachedInputTokens: 'cachedInputTokens' };
+const NESTED_OUTPUT: UsageFields = {
+  outputTokens: ['outputTokens', 'total'],
+  reasoningTokens: ['outputTokens', 'reasoning'],
+};
+const FLAT_OUTPUT: UsageFields = { outputTokens: 'outputTokens', reasoningTokens: 'reasoningTokens' };
 
 /** `usage` of a generate result or a `finish` part. */
-export function readUsage(usage: unknown, into: Observed): void {
-  if (!isObj(usage)) return;
-  const input = usage.inputTokens;
-  const output = usage.outputTokens;
-  if (isObj(input)) {
-    into.inputTokens = num(input.total);
-    into.cachedInputTokens = num(input.cacheRead);
-    into.cacheWriteInputTokens = num(input.cacheWrite);
-  } else {
-    into.inputTokens = num(input);
-    into.cachedInputTokens = num(usage.cachedInputTokens);
-  }
-  if (isObj(output)) {
-    into.outputTokens = num(output.total);
-    into.reasoningTokens = num(output.reasoning);
-  } else {
-    into.outputTokens = num(output);
-    into.reasoningTokens = num(usage.reasoningTokens);
-  }
+export function readUsage(usage: unknown, into: TokenUsage): void {
+  if (!isObject(usage)) return;
+  readTokenUsage(usage, isObject(usage.inputTokens) ? NESTED_INPUT : FLAT_INPUT, into);
+  readTokenUsage(usage, isObject(usage.outputTokens) ? NESTED_OUTPUT : FLAT_OUTPUT, into);
 }
 
 /** The unified finish reason (`stop`, `length`, `tool-calls`, `content-filter`, `error`, `other`…). */
 export function readFinishReason(fr: unknown): string | undefined {
-  return isObj(fr) ? str(fr.unified) : str(fr);
+  return isObject(fr) ? nonEmptyString(fr.unified) : nonEmptyString(fr);
 }
 
-/** Folds a `doGenerate` result. */
-export function readGenerateResult(result: unknown): Observed {
-  const o: Observed = {};
-  if (!isObj(result)) return o;
+/** Folds a `doGenerate` result into `o`. */
+export function readGenerateResult(result: unknown, o: EndInfo): void {
+  if (!isObject(result)) return;
   readUsage(result.usage, o);
   o.finishReason = readFinishReason(result.finishReason);
   const response = result.response;
-  if (isObj(response)) o.responseModel = str(response.modelId);
-  return o;
+  if (isObject(response)) o.responseModel = nonEmptyString(response.modelId);
 }
 
 /** Per-stream state for chunk detection. */
@@ -67,7 +61,7 @@ export interface ChunkState {
  * `stream-start`, `response-metadata`, `*-start`, `*-end`, `source`,
  * `tool-result`, `finish`, `raw`, `ping` and `error` are not chunks.
  */
-export function isOutputChunk(part: Obj, state: ChunkState): boolean {
+export function isOutputChunk(part: UnknownRecord, state: ChunkState): boolean {
   switch (part.type) {
     case 'text-delta':
     case 'reasoning-delta':

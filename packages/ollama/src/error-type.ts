@@ -4,15 +4,40 @@
  * or llm's generic mapping.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
+import { isObject } from '@tokenmeter/llm/integration';
 
 /** An `{"error": …}` object inside an NDJSON stream (the client throws a plain `Error`). */
 export const ERROR_TYPE_STREAM_ERROR = 'stream_error';
 /** The stream ended without the final `done: true` object. */
 export const ERROR_TYPE_INCOMPLETE_STREAM = 'incomplete_stream';
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
+
+/**
+ * What the `ollama` client's errors say for sure (steps 1–3 of
+ * `ollamaErrorType`), or undefined for anything else, which
+ * `@tokenmeter/llm` then maps itself.
+ */
+export function classifyOllamaError(err: unknown): string | undefined {
+  if (!isObject(err)) return undefined;
+  const name = err.name;
+  if (name === 'AbortError') return 'aborted';
+  if (name === 'TimeoutError') return 'timeout';
+  const status = err.status_code ?? err.status;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
+    return String(status);
+  }
+  const cause = err.cause;
+  if (
+    err instanceof TypeError &&
+    isObject(cause) &&
+    typeof cause.code === 'string' &&
+    CODE.test(cause.code)
+  ) {
+    return cause.code;
+  }
+  return undefined;
+}
 
 /**
  * Maps an error thrown by the `ollama` client:
@@ -28,18 +53,5 @@ const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
  * which sees the raw stream.
  */
 export function ollamaErrorType(err: unknown, fallback?: (err: unknown) => string): string {
-  if (isObj(err)) {
-    const name = err.name;
-    if (name === 'AbortError') return 'aborted';
-    if (name === 'TimeoutError') return 'timeout';
-    const status = err.status_code ?? err.status;
-    if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
-      return String(status);
-    }
-    const cause = err.cause;
-    if (err instanceof TypeError && isObj(cause) && typeof cause.code === 'string' && CODE.test(cause.code)) {
-      return cause.code;
-    }
-  }
-  return errorTypeOr(err, fallback);
+  return classifyOllamaError(err) ?? errorTypeOr(err, fallback);
 }

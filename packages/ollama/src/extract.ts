@@ -3,6 +3,14 @@
  * responses, and deciding what counts as an output chunk. Every function
  * tolerates any input shape.
  */
+import type { EndInfo } from '@tokenmeter/llm';
+import {
+  hasContent,
+  isObject,
+  nonEmptyString,
+  readTokenUsage,
+  type UsageFields,
+} from '@tokenmeter/llm/integration';
 
 export type Operation = 'chat' | 'text_completion' | 'embeddings';
 
@@ -18,34 +26,22 @@ export interface ServerTimings {
   evalS?: number;
 }
 
-export interface Observed {
-  responseModel?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  finishReason?: string;
-  timings?: ServerTimings;
-}
+const GENERATE_USAGE: UsageFields = { inputTokens: 'prompt_eval_count', outputTokens: 'eval_count' };
+const EMBED_USAGE: UsageFields = { inputTokens: 'prompt_eval_count' };
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-const str = (x: unknown): string | undefined => (typeof x === 'string' && x ? x : undefined);
-const count = (x: unknown): number | undefined =>
-  typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : undefined;
 const ns = (x: unknown): number | undefined =>
   typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x / 1e9 : undefined;
-const nonEmpty = (x: unknown) =>
-  typeof x === 'string' ? x.length > 0 : Array.isArray(x) ? x.length > 0 : false;
 
-/** Folds a final object (non-streaming response, or the `done: true` stream object) into `o`. */
-export function readFinal(op: Operation, body: unknown, o: Observed): void {
-  if (!isObj(body)) return;
-  o.responseModel = str(body.model) ?? o.responseModel;
-  o.inputTokens = count(body.prompt_eval_count);
-  if (op !== 'embeddings') {
-    o.outputTokens = count(body.eval_count);
-    o.finishReason = str(body.done_reason);
-  }
-  o.timings = {
+/**
+ * Folds a final object (non-streaming response, or the `done: true` stream
+ * object) into `o`; returns the server's timings it carried.
+ */
+export function readFinal(op: Operation, body: unknown, o: EndInfo): ServerTimings | undefined {
+  if (!isObject(body)) return undefined;
+  o.responseModel = nonEmptyString(body.model) ?? o.responseModel;
+  readTokenUsage(body, op === 'embeddings' ? EMBED_USAGE : GENERATE_USAGE, o);
+  if (op !== 'embeddings') o.finishReason = nonEmptyString(body.done_reason);
+  return {
     totalS: ns(body.total_duration),
     loadS: ns(body.load_duration),
     promptEvalS: ns(body.prompt_eval_duration),
@@ -60,20 +56,20 @@ export function readFinal(op: Operation, body: unknown, o: Observed): void {
  * The final `done: true` object normally has empty content and is not a chunk.
  */
 export function isOutputChunk(op: Operation, msg: unknown): boolean {
-  if (!isObj(msg)) return false;
+  if (!isObject(msg)) return false;
   if (op === 'chat') {
     const m = msg.message;
-    return isObj(m) && (nonEmpty(m.content) || nonEmpty(m.thinking) || nonEmpty(m.tool_calls));
+    return isObject(m) && (hasContent(m.content) || hasContent(m.thinking) || hasContent(m.tool_calls));
   }
-  return nonEmpty(msg.response) || nonEmpty(msg.thinking);
+  return hasContent(msg.response) || hasContent(msg.thinking);
 }
 
 /** True for the final object of a stream. */
 export function isDone(msg: unknown): boolean {
-  return isObj(msg) && msg.done === true;
+  return isObject(msg) && msg.done === true;
 }
 
 /** True for an `{"error": …}` object inside a stream. */
 export function isStreamError(msg: unknown): boolean {
-  return isObj(msg) && 'error' in msg;
+  return isObject(msg) && 'error' in msg;
 }

@@ -17,7 +17,7 @@ import {
 } from '@tokenmeter/testkit';
 import { Ollama } from 'ollama';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { instrumentOllama, isInstrumented, uninstrumentOllama } from '../src/index.js';
+import { instrumentOllama } from '../src/index.js';
 
 const LOAD = 'tokenmeter.gen_ai.model.load.duration';
 
@@ -153,33 +153,6 @@ describe('chat', () => {
     expect(await tokens('output')).toBe(2);
   });
 
-  it('counts missing usage instead of guessing tokens', async () => {
-    const stream = await client.chat({ model: 'llama3?chunks=3&usage=0', messages, stream: true });
-    for await (const _ of stream) {
-      // drain
-    }
-    await client.chat({ model: 'llama3?chunks=2&usage=0', messages });
-    expect((await t.histogramTotal(TOKENS)).count).toBe(0);
-    expect((await durations()).count).toBe(2);
-    expect(await t.sum(MISSING, { 'gen_ai.operation.name': 'chat' })).toBe(2);
-  });
-
-  it('finalises once on an early break', async () => {
-    const stream = await client.chat({ model: 'llama3?ttft=20&gap=20&chunks=10', messages, stream: true });
-    let n = 0;
-    for await (const _ of stream) if (++n === 3) break;
-    const d = await durations({ 'error.type': 'aborted' });
-    expect(d.count).toBe(1);
-    assertWithin(d.sum, 20 + 2 * 20);
-    expect((await t.histogramTotal(TTFC)).count).toBe(1);
-    expect((await t.histogramTotal(TPOC)).count).toBe(2);
-    await sleep(100);
-    expect((await durations()).count).toBe(1);
-    expect((await t.histogramTotal(TOKENS)).count).toBe(0);
-    expect(await t.sum(MISSING)).toBe(0);
-    expect(await t.sum('tokenmeter.gen_ai.client.errors', { 'error.type': 'aborted' })).toBe(1);
-  });
-
   it('finalises once on abort() mid-stream; the client still throws its AbortError', async () => {
     const stream = await client.chat({ model: 'llama3?ttft=10&gap=30&chunks=10', messages, stream: true });
     let n = 0;
@@ -234,30 +207,6 @@ describe('chat', () => {
     expect((await t.histogramTotal(SERVER_REQUEST_DURATION)).count).toBe(0);
   });
 
-  it('records a connection cut mid-stream once, with the socket error code', async () => {
-    const stream = await client.chat({
-      model: 'llama3?ttft=10&gap=10&chunks=8&cut=3&cutdelay=250',
-      messages,
-      stream: true,
-    });
-    let n = 0;
-    let error: unknown;
-    try {
-      for await (const _ of stream) n++;
-    } catch (e) {
-      error = e;
-    }
-    expect(n).toBe(3);
-    expect(error).toBeInstanceOf(TypeError);
-    const points = await t.histogram(DURATION);
-    expect(points).toHaveLength(1);
-    expect(points[0]!.count).toBe(1);
-    expect(points[0]!.attributes['error.type']).toBe('UND_ERR_SOCKET');
-    assertWithin(points[0]!.sum, 10 + 2 * 10 + 250);
-    expect((await t.histogramTotal(TTFC)).count).toBe(1);
-    expect((await t.histogramTotal(TPOC)).count).toBe(2);
-  });
-
   it('records a connection cut before a non-streaming answer', async () => {
     await expect(client.chat({ model: 'llama3?ttft=30&chunks=2&cut=0', messages })).rejects.toBeInstanceOf(
       TypeError,
@@ -266,15 +215,6 @@ describe('chat', () => {
     expect(points).toHaveLength(1);
     expect(points[0]!.attributes['error.type']).toBe('UND_ERR_SOCKET');
     assertWithin(points[0]!.sum, 30);
-  });
-
-  it('records connection refused', async () => {
-    const closed = await startOllamaSimulator();
-    const url = closed.url;
-    await closed.close();
-    const c = instrumentOllama(new Ollama({ host: url }), { llm, meterProvider: t.meterProvider });
-    await expect(c.chat({ model: 'llama3', messages })).rejects.toBeInstanceOf(TypeError);
-    expect((await durations({ 'error.type': 'ECONNREFUSED' })).count).toBe(1);
   });
 });
 
@@ -376,38 +316,6 @@ describe('in-stream failures (raw loopback server)', () => {
 });
 
 describe('instrumentation', () => {
-  it('is idempotent, reversible, and per instance', async () => {
-    expect(isInstrumented(client)).toBe(true);
-    expect(instrumentOllama(client)).toBe(client);
-    const other = new Ollama({ host: sim.url });
-    expect(isInstrumented(other)).toBe(false);
-    await other.chat({ model: 'x?chunks=1', messages });
-    expect((await durations()).count).toBe(0);
-    uninstrumentOllama(client);
-    expect(isInstrumented(client)).toBe(false);
-    await client.chat({ model: 'x?chunks=1', messages });
-    expect((await durations()).count).toBe(0);
-  });
-
-  it('a throwing telemetry backend never breaks the call', async () => {
-    const broken = {
-      ...llm,
-      startRequest() {
-        throw new Error('telemetry bug');
-      },
-    } as LlmMetrics;
-    const c = instrumentOllama(new Ollama({ host: sim.url }), {
-      llm: broken,
-      meterProvider: t.meterProvider,
-    });
-    const res = await c.chat({ model: 'x?chunks=2', messages });
-    expect(res.message.content).toBe('Hello from');
-    const stream = await c.chat({ model: 'x?chunks=2', messages, stream: true });
-    let n = 0;
-    for await (const _ of stream) n++;
-    expect(n).toBe(3);
-  });
-
   it('options override provider and server attributes; serverTimings: false turns Ollama timings off', async () => {
     const c = instrumentOllama(new Ollama({ host: sim.url }), {
       llm,

@@ -4,6 +4,7 @@
  * names, or a fixed fallback.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
+import { isObject } from '@tokenmeter/llm/integration';
 
 /** SDK error classes (no HTTP status) reported by name. */
 export const SDK_ERROR_CLASSES: ReadonlySet<string> = new Set([
@@ -27,11 +28,27 @@ const SOCKET_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 
  * error; the SDK only wraps failures before the response in `APIConnectionError`.
  */
 function isConnectionDrop(err: object): boolean {
-  const cause = (err as { cause?: { code?: unknown } }).cause;
-  if (cause && typeof cause === 'object' && typeof cause.code === 'string' && SOCKET_CODES.has(cause.code)) {
-    return true;
-  }
+  const cause = (err as { cause?: unknown }).cause;
+  if (isObject(cause) && typeof cause.code === 'string' && SOCKET_CODES.has(cause.code)) return true;
   return err instanceof TypeError && err.message === 'terminated';
+}
+
+/**
+ * What the OpenAI SDK's errors say for sure (steps 1–4 of `openAiErrorType`),
+ * or undefined for anything else, which `@tokenmeter/llm` then maps itself.
+ */
+export function classifyOpenAiError(err: unknown): string | undefined {
+  if (!isObject(err)) return undefined;
+  const status = err.status;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
+    return String(status);
+  }
+  const name = className(err);
+  if (name === 'APIUserAbortError' || err.name === 'AbortError') return 'aborted';
+  if (name === 'APIConnectionTimeoutError' || err.name === 'TimeoutError') return 'timeout';
+  if (name && SDK_ERROR_CLASSES.has(name)) return name;
+  if (isConnectionDrop(err)) return 'APIConnectionError';
+  return undefined;
 }
 
 /**
@@ -47,17 +64,5 @@ function isConnectionDrop(err: object): boolean {
  * 5. anything else → `fallback(err)` (tokenmeter's generic mapping), else `_OTHER`.
  */
 export function openAiErrorType(err: unknown, fallback?: (err: unknown) => string): string {
-  if (err && typeof err === 'object') {
-    const status = (err as { status?: unknown }).status;
-    const name = className(err);
-    if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
-      return String(status);
-    }
-    const errName = (err as { name?: unknown }).name;
-    if (name === 'APIUserAbortError' || errName === 'AbortError') return 'aborted';
-    if (name === 'APIConnectionTimeoutError' || errName === 'TimeoutError') return 'timeout';
-    if (name && SDK_ERROR_CLASSES.has(name)) return name;
-    if (isConnectionDrop(err)) return 'APIConnectionError';
-  }
-  return errorTypeOr(err, fallback);
+  return classifyOpenAiError(err) ?? errorTypeOr(err, fallback);
 }

@@ -2,92 +2,77 @@
  * Reading usage, model and finish reason from OpenAI payloads, and deciding
  * what counts as an output chunk. Every function tolerates any input shape.
  */
+import type { EndInfo } from '@tokenmeter/llm';
+import {
+  hasContent,
+  isObject,
+  nonEmptyString,
+  readTokenUsage,
+  type UnknownRecord,
+  type UsageFields,
+} from '@tokenmeter/llm/integration';
 
 export type Operation = 'chat' | 'responses' | 'embeddings' | 'text_completion';
 
-export interface Observed {
-  responseModel?: string;
-  inputTokens?: number;
-  outputTokens?: number;
-  cachedInputTokens?: number;
-  reasoningTokens?: number;
-  finishReason?: string;
-}
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-const str = (x: unknown): string | undefined => (typeof x === 'string' && x ? x : undefined);
-const nonEmpty = (x: unknown) =>
-  typeof x === 'string' ? x.length > 0 : Array.isArray(x) ? x.length > 0 : isObj(x);
-
 /** Chat Completions / legacy Completions / embeddings `usage`. */
-function readChatUsage(usage: unknown, into: Observed): void {
-  if (!isObj(usage)) return;
-  into.inputTokens = num(usage.prompt_tokens);
-  into.outputTokens = num(usage.completion_tokens);
-  const pd = usage.prompt_tokens_details;
-  const cd = usage.completion_tokens_details;
-  into.cachedInputTokens = isObj(pd) ? num(pd.cached_tokens) : undefined;
-  into.reasoningTokens = isObj(cd) ? num(cd.reasoning_tokens) : undefined;
-}
+const CHAT_USAGE: UsageFields = {
+  inputTokens: 'prompt_tokens',
+  outputTokens: 'completion_tokens',
+  cachedInputTokens: ['prompt_tokens_details', 'cached_tokens'],
+  reasoningTokens: ['completion_tokens_details', 'reasoning_tokens'],
+};
 
 /** Responses API `usage`. */
-function readResponsesUsage(usage: unknown, into: Observed): void {
-  if (!isObj(usage)) return;
-  into.inputTokens = num(usage.input_tokens);
-  into.outputTokens = num(usage.output_tokens);
-  const id = usage.input_tokens_details;
-  const od = usage.output_tokens_details;
-  into.cachedInputTokens = isObj(id) ? num(id.cached_tokens) : undefined;
-  into.reasoningTokens = isObj(od) ? num(od.reasoning_tokens) : undefined;
-}
+const RESPONSES_USAGE: UsageFields = {
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
+  cachedInputTokens: ['input_tokens_details', 'cached_tokens'],
+  reasoningTokens: ['output_tokens_details', 'reasoning_tokens'],
+};
 
 function firstFinishReason(choices: unknown): string | undefined {
   if (!Array.isArray(choices)) return undefined;
   for (const c of choices) {
-    const r = isObj(c) ? str(c.finish_reason) : undefined;
+    const r = isObject(c) ? nonEmptyString(c.finish_reason) : undefined;
     if (r) return r;
   }
   return undefined;
 }
 
-/** Reads a non-streaming result. */
-export function observeResult(op: Operation, result: unknown): Observed {
-  const o: Observed = {};
-  if (!isObj(result)) return o;
-  o.responseModel = str(result.model);
+/** Folds a non-streaming result into `o`. */
+export function readResult(op: Operation, result: unknown, o: EndInfo): void {
+  if (!isObject(result)) return;
+  o.responseModel = nonEmptyString(result.model);
   if (op === 'responses') {
-    readResponsesUsage(result.usage, o);
+    readTokenUsage(result.usage, RESPONSES_USAGE, o);
     o.finishReason = responsesFinishReason(result);
   } else {
-    readChatUsage(result.usage, o);
+    readTokenUsage(result.usage, CHAT_USAGE, o);
     if (op !== 'embeddings') o.finishReason = firstFinishReason(result.choices);
   }
-  return o;
 }
 
-function responsesFinishReason(response: Obj): string | undefined {
-  const status = str(response.status);
+function responsesFinishReason(response: UnknownRecord): string | undefined {
+  const status = nonEmptyString(response.status);
   if (status === 'incomplete') {
     const d = response.incomplete_details;
-    return (isObj(d) ? str(d.reason) : undefined) ?? 'incomplete';
+    return (isObject(d) ? nonEmptyString(d.reason) : undefined) ?? 'incomplete';
   }
   return status === 'completed' ? 'stop' : status;
 }
 
 /** Does this chat delta carry output? */
 function deltaHasOutput(delta: unknown): boolean {
-  if (!isObj(delta)) return false;
+  if (!isObject(delta)) return false;
   return (
-    nonEmpty(delta.content) ||
-    nonEmpty(delta.refusal) ||
-    nonEmpty(delta.tool_calls) ||
-    nonEmpty(delta.function_call) ||
-    nonEmpty(delta.audio) ||
+    hasContent(delta.content) ||
+    hasContent(delta.refusal) ||
+    hasContent(delta.tool_calls) ||
+    hasContent(delta.function_call) ||
+    hasContent(delta.audio) ||
     // vLLM / DeepSeek / Ollama /v1 / llama.cpp reasoning fields
-    nonEmpty(delta.reasoning_content) ||
-    nonEmpty(delta.reasoning)
+    hasContent(delta.reasoning_content) ||
+    hasContent(delta.reasoning)
   );
 }
 
@@ -106,40 +91,40 @@ const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete',
  *   (`response.output_text.delta`, `response.refusal.delta`,
  *   `response.function_call_arguments.delta`, `response.reasoning_summary_text.delta`, …).
  */
-export function observeEvent(op: Operation, event: unknown, o: Observed): boolean {
-  if (!isObj(event)) return false;
+export function observeEvent(op: Operation, event: unknown, o: EndInfo): boolean {
+  if (!isObject(event)) return false;
   return op === 'responses'
     ? observeResponsesEvent(event, o)
     : observeChunk(event, o, op === 'text_completion');
 }
 
 /** One Chat Completions (or legacy Completions: `legacy`) chunk. Runs once per chunk: no allocation. */
-function observeChunk(chunk: Obj, o: Observed, legacy: boolean): boolean {
-  if (o.responseModel === undefined) o.responseModel = str(chunk.model);
-  if (isObj(chunk.usage)) readChatUsage(chunk.usage, o);
+function observeChunk(chunk: UnknownRecord, o: EndInfo, legacy: boolean): boolean {
+  if (o.responseModel === undefined) o.responseModel = nonEmptyString(chunk.model);
+  if (isObject(chunk.usage)) readTokenUsage(chunk.usage, CHAT_USAGE, o);
   const choices = chunk.choices;
   if (!Array.isArray(choices)) return false;
   let output = false;
   for (let i = 0; i < choices.length; i++) {
     const c: unknown = choices[i];
-    if (!isObj(c)) continue;
-    const r = str(c.finish_reason);
+    if (!isObject(c)) continue;
+    const r = nonEmptyString(c.finish_reason);
     if (r) o.finishReason = r;
-    if (!output) output = legacy ? nonEmpty(c.text) : deltaHasOutput(c.delta);
+    if (!output) output = legacy ? hasContent(c.text) : deltaHasOutput(c.delta);
   }
   return output;
 }
 
-function observeResponsesEvent(event: Obj, o: Observed): boolean {
-  const type = str(event.type);
+function observeResponsesEvent(event: UnknownRecord, o: EndInfo): boolean {
+  const type = nonEmptyString(event.type);
   if (!type) return false;
   if (type.endsWith('.delta')) return true;
   if (RESPONSES_TERMINAL.has(type) || type === 'response.created') {
     const response = event.response;
-    if (isObj(response)) {
-      o.responseModel = str(response.model) ?? o.responseModel;
+    if (isObject(response)) {
+      o.responseModel = nonEmptyString(response.model) ?? o.responseModel;
       if (type !== 'response.created') {
-        readResponsesUsage(response.usage, o);
+        readTokenUsage(response.usage, RESPONSES_USAGE, o);
         o.finishReason = responsesFinishReason(response);
       }
     }
@@ -149,7 +134,7 @@ function observeResponsesEvent(event: Obj, o: Observed): boolean {
 
 /** The error carried by a terminal `response.failed` event, if any. */
 export function responsesFailure(event: unknown): { code: string; message: string } | undefined {
-  if (!isObj(event) || event.type !== 'response.failed') return undefined;
+  if (!isObject(event) || event.type !== 'response.failed') return undefined;
   return failureOf(event.response);
 }
 
@@ -158,14 +143,14 @@ export function responsesFailure(event: unknown): { code: string; message: strin
  * `failed` (answered with HTTP 200), if any.
  */
 export function failedResponse(response: unknown): { code: string; message: string } | undefined {
-  if (!isObj(response) || response.status !== 'failed') return undefined;
+  if (!isObject(response) || response.status !== 'failed') return undefined;
   return failureOf(response);
 }
 
 function failureOf(response: unknown): { code: string; message: string } {
-  const error = isObj(response) ? response.error : undefined;
+  const error = isObject(response) ? response.error : undefined;
   return {
-    code: (isObj(error) ? str(error.code) : undefined) ?? 'response.failed',
-    message: (isObj(error) ? str(error.message) : undefined) ?? 'response failed',
+    code: (isObject(error) ? nonEmptyString(error.code) : undefined) ?? 'response.failed',
+    message: (isObject(error) ? nonEmptyString(error.message) : undefined) ?? 'response failed',
   };
 }

@@ -6,4 +6,4 @@ export {
   isInstrumented,
   uninstrumentOpenAI,
 } from './instrument.js';
-export { USAGE_MISSING } from './llm-bridge.js';
+export { USAGE_MISSING } from './usage-missing.js';

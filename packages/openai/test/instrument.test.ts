@@ -14,11 +14,11 @@ import {
   TPOC,
   TTFC,
 } from '@tokenmeter/testkit';
-import OpenAI, { APIConnectionError, APIUserAbortError, InternalServerError, RateLimitError } from 'openai';
+import OpenAI, { APIUserAbortError, InternalServerError, RateLimitError } from 'openai';
 import { APIPromise } from 'openai/core/api-promise';
 import { Stream } from 'openai/core/streaming';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { instrumentOpenAI, isInstrumented, uninstrumentOpenAI } from '../src/index.js';
+import { instrumentOpenAI } from '../src/index.js';
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
@@ -59,76 +59,6 @@ const durations = (match: Record<string, unknown> = {}) => t.histogramTotal(DURA
 const user = [{ role: 'user' as const, content: 'Say hello' }];
 
 describe('chat.completions.create', () => {
-  it('records a non-streaming call: one duration, provider tokens, attributes, no streaming metrics', async () => {
-    const res = await client.chat.completions.create({
-      model:
-        'gpt-4o?ttft=30&gap=10&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=gpt-4o-2024-08-06',
-      messages: user,
-    });
-    expect(res.choices[0]!.message.content).toBeTruthy();
-    const points = await t.histogram(DURATION);
-    expect(points).toHaveLength(1);
-    expect(points[0]!.count).toBe(1);
-    expect(points[0]!.attributes).toMatchObject({
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': 'openai',
-      'gen_ai.request.model':
-        'gpt-4o?ttft=30&gap=10&chunks=3&prompt=12&completion=9&cached=5&reasoning=2&responseModel=gpt-4o-2024-08-06',
-      'gen_ai.response.model': 'gpt-4o-2024-08-06',
-      'server.address': '127.0.0.1',
-      'server.port': sim.port,
-    });
-    expect(points[0]!.attributes['error.type']).toBeUndefined();
-    assertWithin(points[0]!.sum, 30 + 2 * 10);
-    expect(await tokens('input')).toBe(12);
-    expect(await tokens('output')).toBe(9);
-    expect(await t.sum(CACHED)).toBe(5);
-    expect(await t.sum(REASONING)).toBe(2);
-    expect(await t.sum('tokenmeter.gen_ai.client.requests', { 'tokenmeter.finish_reason': 'stop' })).toBe(1);
-    expect(await t.histogram(TTFC)).toEqual([]);
-    expect(await t.histogram(TPOC)).toEqual([]);
-  });
-
-  it('records TTFT and per-chunk gaps of a stream, measured from create()', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'gpt-4o?ttft=150&gap=40&chunks=5&prompt=7',
-      messages: user,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    expect(stream).toBeInstanceOf(Stream);
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
-    expect(text.length).toBeGreaterThan(0);
-    const ttft = await t.histogramTotal(TTFC);
-    expect(ttft.count).toBe(1);
-    assertWithin(ttft.sum, 150);
-    const gaps = await t.histogramTotal(TPOC);
-    expect(gaps.count).toBe(4); // 5 content chunks → 4 gaps; role-only, finish and usage chunks do not count
-    assertGap(gaps.min, 40);
-    assertGap(gaps.max, 40);
-    const d = await durations();
-    expect(d.count).toBe(1);
-    assertWithin(d.sum, 150 + 4 * 40);
-    expect(await tokens('input')).toBe(7);
-    expect(await tokens('output')).toBe(5);
-    expect(await t.sum(MISSING)).toBe(0);
-  });
-
-  it('does not guess tokens when a stream has no usage, and counts the missing usage', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'm?chunks=3',
-      messages: user,
-      stream: true,
-    });
-    for await (const _ of stream) {
-      // drain
-    }
-    expect((await t.histogramTotal(TOKENS)).count).toBe(0);
-    expect((await durations()).count).toBe(1);
-    expect(await t.sum(MISSING, { 'gen_ai.operation.name': 'chat' })).toBe(1);
-  });
-
   it('includeUsage adds stream_options.include_usage without mutating the caller body', async () => {
     const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
       llm: createLlmMetrics({ meterProvider: t.meterProvider }),
@@ -229,39 +159,6 @@ describe('chat.completions.create', () => {
     expect((await t.histogramTotal(TOKENS)).count).toBe(0);
   });
 
-  it('records a connection cut mid-stream as an error, once, and the consumer still sees the error', async () => {
-    const stream = await client.chat.completions.create({
-      model: 'm?ttft=10&gap=10&chunks=6&cut=3&cutdelay=250',
-      messages: user,
-      stream: true,
-    });
-    let n = 0;
-    await expect(
-      (async () => {
-        for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) n++;
-      })(),
-    ).rejects.toThrow();
-    expect(n).toBe(3);
-    const d = await t.histogram(DURATION);
-    expect(d).toHaveLength(1);
-    expect(d[0]!.count).toBe(1);
-    expect(d[0]!.attributes['error.type']).toBe('APIConnectionError');
-    expect((await t.histogramTotal(TTFC)).count).toBe(1);
-  });
-
-  it('records a refused connection', async () => {
-    const dead = await startOpenAiSimulator();
-    const baseURL = dead.baseURL;
-    await dead.close();
-    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 }), {
-      llm: createLlmMetrics({ meterProvider: t.meterProvider }),
-    });
-    await expect(c.chat.completions.create({ model: 'm', messages: user })).rejects.toBeInstanceOf(
-      APIConnectionError,
-    );
-    expect((await durations({ 'error.type': 'APIConnectionError' })).count).toBe(1);
-  });
-
   it('keeps the APIPromise: withResponse() and asResponse()', async () => {
     const p = client.chat.completions.create({ model: 'm?prompt=4&completion=6', messages: user });
     expect(p).toBeInstanceOf(APIPromise);
@@ -288,6 +185,7 @@ describe('chat.completions.create', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+    expect(stream).toBeInstanceOf(Stream); // the SDK's own Stream, observed in place
     const [a, b] = stream.tee();
     const read = async (s: typeof a) => {
       let text = '';
@@ -457,64 +355,6 @@ describe('embeddings and legacy completions', () => {
 });
 
 describe('instrumentation hygiene', () => {
-  it('is idempotent, per instance, and removable', async () => {
-    const plain = new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 });
-    const c = new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 });
-    const opts = { llm: createLlmMetrics({ meterProvider: t.meterProvider }) };
-    instrumentOpenAI(c, opts);
-    instrumentOpenAI(c, opts);
-    expect(isInstrumented(c)).toBe(true);
-    expect(isInstrumented(plain)).toBe(false);
-    await c.chat.completions.create({ model: 'x', messages: user });
-    await plain.chat.completions.create({ model: 'x', messages: user });
-    expect((await durations({ 'gen_ai.request.model': 'x' })).count).toBe(1);
-    uninstrumentOpenAI(c);
-    expect(isInstrumented(c)).toBe(false);
-    await c.chat.completions.create({ model: 'x', messages: user });
-    expect((await durations({ 'gen_ai.request.model': 'x' })).count).toBe(1);
-  });
-
-  it('never breaks the call when telemetry throws', async () => {
-    const broken = {
-      startRequest() {
-        throw new Error('telemetry bug');
-      },
-    } as unknown as ReturnType<typeof createLlmMetrics>;
-    const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
-      llm: broken,
-    });
-    const res = await c.chat.completions.create({ model: 'm', messages: user });
-    expect(res.object).toBe('chat.completion');
-    const stream = await c.chat.completions.create({ model: 'm', messages: user, stream: true });
-    let n = 0;
-    for await (const _ of stream) n++;
-    expect(n).toBeGreaterThan(0);
-
-    const throwingHandle = {
-      startRequest: () => ({
-        chunk() {
-          throw new Error('chunk bug');
-        },
-        end() {
-          throw new Error('end bug');
-        },
-        fail() {
-          throw new Error('fail bug');
-        },
-      }),
-    } as unknown as ReturnType<typeof createLlmMetrics>;
-    const c2 = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
-      llm: throwingHandle,
-    });
-    const s2 = await c2.chat.completions.create({ model: 'm', messages: user, stream: true });
-    n = 0;
-    for await (const _ of s2) n++;
-    expect(n).toBeGreaterThan(0);
-    await expect(
-      c2.chat.completions.create({ model: 'm?status=429', messages: user }),
-    ).rejects.toBeInstanceOf(RateLimitError);
-  });
-
   it('observes any conforming source iterator: forwards next() arguments, adopts plain results, rejects a synchronous throw', async () => {
     // A stand-in client, because the real SDK's Stream.iterator() is an async
     // generator: it always returns native promises and never throws

@@ -7,7 +7,18 @@ export {
   TestMetricReader,
   type TestMetricReaderOptions,
 } from './meter.js';
-export { CACHED, DURATION, MISSING, REASONING, TOKENS, TPOC, TTFC } from './names.js';
+export {
+  CACHE_WRITE,
+  CACHED,
+  DURATION,
+  ERRORS,
+  MISSING,
+  REASONING,
+  REQUESTS,
+  TOKENS,
+  TPOC,
+  TTFC,
+} from './names.js';
 export { type OllamaSimulator, type OllamaSimulatorOptions, startOllamaSimulator } from './ollama-sim.js';
 export { type OpenAiSimulator, type OpenAiSimulatorOptions, startOpenAiSimulator } from './openai-sim.js';
 export {
@@ -20,6 +31,7 @@ export {
   type ScriptOptions,
   type SimRequest,
   type SimScript,
+  toolArguments,
 } from './script.js';
 export type { RunningSimulator, ServerOptions } from './server.js';
 export { assertGap, assertWithin, outsideTolerance, TIMING } from './timing.js';

@@ -10,3 +10,6 @@ export const TPOC = 'gen_ai.client.operation.time_per_output_chunk';
 export const MISSING = 'tokenmeter.gen_ai.client.usage.missing';
 export const CACHED = 'tokenmeter.gen_ai.client.usage.cache_read.input_tokens';
 export const REASONING = 'tokenmeter.gen_ai.client.usage.reasoning.output_tokens';
+export const CACHE_WRITE = 'tokenmeter.gen_ai.client.usage.cache_write.input_tokens';
+export const REQUESTS = 'tokenmeter.gen_ai.client.requests';
+export const ERRORS = 'tokenmeter.gen_ai.client.errors';

@@ -9,6 +9,7 @@ import {
   resolveScript,
   type ScriptOptions,
   streamCutAt,
+  toolArguments,
 } from './script.js';
 import {
   type Exchange,
@@ -58,10 +59,19 @@ function generateLike(options: ScriptOptions, kind: 'chat' | 'generate'): Handle
     const s = await ollamaPrelude(ex, options);
     if (!s) return;
     const model = s.responseModel;
+    const tool = kind === 'chat' ? s.toolCall : undefined;
     const piece = (text: string) =>
       kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
+    // Ollama sends a tool call whole, in one object, with empty content.
+    const toolPiece = () => ({
+      message: {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ function: { name: tool, arguments: JSON.parse(toolArguments(s.texts).join('')) } }],
+      },
+    });
     const stream = ex.request.body?.stream !== false; // Ollama streams by default
-    const n = s.texts.length;
+    const n = tool === undefined ? s.texts.length : Math.min(1, s.texts.length);
     if (!stream) {
       if (s.cutAfterChunks !== undefined) {
         if (await ex.at(nonStreamCutAt(s))) ex.cut();
@@ -72,7 +82,7 @@ function generateLike(options: ScriptOptions, kind: 'chat' | 'generate'): Handle
       sendJson(ex, 200, {
         model,
         created_at: new Date().toISOString(),
-        ...piece(s.texts.join('')),
+        ...(tool === undefined ? piece(s.texts.join('')) : toolPiece()),
         done: true,
         done_reason: s.finishReason,
         ...(kind === 'generate' ? { context: [1, 2, 3] } : {}),
@@ -90,7 +100,8 @@ function generateLike(options: ScriptOptions, kind: 'chat' | 'generate'): Handle
       if (!(await ex.at(chunkDue(s, i)))) return;
       lastAt = performance.now();
       if (i === 0) firstAt = lastAt;
-      line({ model, created_at: new Date().toISOString(), ...piece(s.texts[i]!), done: false });
+      const part = tool === undefined ? piece(s.texts[i]!) : toolPiece();
+      line({ model, created_at: new Date().toISOString(), ...part, done: false });
     }
     if (s.cutAfterChunks !== undefined) {
       if (await ex.at(streamCutAt(s))) ex.cut();

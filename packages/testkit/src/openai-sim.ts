@@ -7,6 +7,7 @@ import {
   resolveScript,
   type ScriptOptions,
   streamCutAt,
+  toolArguments,
 } from './script.js';
 import {
   type Exchange,
@@ -142,6 +143,21 @@ function chatCompletions(options: ScriptOptions): Handler {
     const id = nextId('chatcmpl-');
     const created = nowSeconds();
     const model = s.responseModel;
+    const tool = s.toolCall;
+    const args = tool === undefined ? [] : toolArguments(s.texts);
+    const callId = nextId('call_');
+    const message =
+      tool === undefined
+        ? { role: 'assistant', content: s.texts.join(''), refusal: null }
+        : {
+            role: 'assistant',
+            content: null,
+            refusal: null,
+            tool_calls: [
+              { id: callId, type: 'function', function: { name: tool, arguments: args.join('') } },
+            ],
+          };
+    const finishReason = tool === undefined ? s.finishReason : s.toolFinishReason;
     if (ex.request.body?.stream !== true) {
       if (!(await waitWhole(ex, s))) return;
       sendJson(
@@ -153,14 +169,7 @@ function chatCompletions(options: ScriptOptions): Handler {
           created,
           model,
           system_fingerprint: null,
-          choices: [
-            {
-              index: 0,
-              message: { role: 'assistant', content: s.texts.join(''), refusal: null },
-              logprobs: null,
-              finish_reason: s.finishReason,
-            },
-          ],
+          choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
           ...(s.usage !== false ? { usage: chatUsage(s) } : {}),
         },
         { 'x-request-id': nextId('req_'), ...s.headers },
@@ -177,13 +186,22 @@ function chatCompletions(options: ScriptOptions): Handler {
     });
     startSse(ex, s);
     const ok = await streamChunks(ex, s, (i) => {
-      // The first event only carries the role (no output), like OpenAI's.
-      if (i === 0) ex.write(sse(choice({ role: 'assistant', content: '', refusal: null })));
-      ex.write(sse(choice({ content: s.texts[i] })));
+      if (tool === undefined) {
+        // The first event only carries the role (no output), like OpenAI's.
+        if (i === 0) ex.write(sse(choice({ role: 'assistant', content: '', refusal: null })));
+        ex.write(sse(choice({ content: s.texts[i] })));
+        return;
+      }
+      // Like OpenAI's: the call's id and name with empty arguments, then the argument fragments.
+      if (i === 0) {
+        const call = { index: 0, id: callId, type: 'function', function: { name: tool, arguments: '' } };
+        ex.write(sse(choice({ role: 'assistant', content: null, tool_calls: [call] })));
+      }
+      ex.write(sse(choice({ tool_calls: [{ index: 0, function: { arguments: args[i] } }] })));
     });
     if (!ok) return;
     if (s.texts.length === 0) ex.write(sse(choice({ role: 'assistant', content: '', refusal: null })));
-    ex.write(sse(choice({}, s.finishReason)));
+    ex.write(sse(choice({}, finishReason)));
     if (withUsage) ex.write(sse({ ...base, choices: [], usage: chatUsage(s) }));
     ex.write('data: [DONE]\n\n');
     ex.res.end();

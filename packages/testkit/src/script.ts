@@ -30,8 +30,15 @@ export interface SimScript {
   cachedTokens?: number;
   /** Reported reasoning tokens; the `*_details` object is omitted when undefined. */
   reasoningTokens?: number;
-  /** @default 'stop' */
+  /** @default 'stop' ('tool_calls' for a tool call answered by the OpenAI routes) */
   finishReason?: string;
+  /**
+   * Answer with a call of this tool instead of text: its JSON arguments
+   * `{"text":"…"}` are split into one fragment per chunk (streamed by the
+   * OpenAI routes as `tool_calls` deltas; sent whole at the first chunk's
+   * time by the Ollama routes, as Ollama does).
+   */
+  toolCall?: string;
   /** Answer with this HTTP error status and an OpenAI-shaped (or Ollama-shaped) error body. */
   status?: number;
   /** Error message in the error body. */
@@ -103,6 +110,9 @@ export interface ResolvedScript {
   cachedTokens: number | undefined;
   reasoningTokens: number | undefined;
   finishReason: string;
+  toolCall: string | undefined;
+  /** The finish reason of a tool call on the OpenAI routes: `finishReason` if scripted, else `tool_calls`. */
+  toolFinishReason: string;
   status: number | undefined;
   errorMessage: string | undefined;
   errorDelayMs: number;
@@ -189,6 +199,8 @@ export function parseModelName(model: string): { base: string; script: SimScript
       script.errorMessage = value;
     } else if (key === 'fail' || key === 'failcode') {
       script.failCode = value;
+    } else if (key === 'tool' || key === 'toolcall') {
+      script.toolCall = value;
     }
   }
   return { base, script: script as SimScript };
@@ -223,6 +235,8 @@ export function resolveScript(request: SimRequest, options: ScriptOptions): Reso
     cachedTokens: s.cachedTokens,
     reasoningTokens: s.reasoningTokens,
     finishReason: s.finishReason ?? 'stop',
+    toolCall: s.toolCall,
+    toolFinishReason: s.finishReason ?? 'tool_calls',
     status: s.status,
     errorMessage: s.errorMessage,
     errorDelayMs: Math.max(0, s.errorDelayMs ?? 0),
@@ -234,6 +248,17 @@ export function resolveScript(request: SimRequest, options: ScriptOptions): Reso
     loadMs: Math.max(0, s.loadMs ?? 0),
     headers: { ...s.headers },
   };
+}
+
+/**
+ * A tool call's JSON arguments, `{"text":"<the chunks' texts>"}`, in one
+ * fragment per chunk (the first opens the object, the last closes it).
+ */
+export function toolArguments(texts: readonly string[]): string[] {
+  const n = texts.length;
+  return texts.map(
+    (t, i) => `${i === 0 ? '{"text":"' : ''}${JSON.stringify(t).slice(1, -1)}${i === n - 1 ? '"}' : ''}`,
+  );
 }
 
 /** Deterministic pseudo-embedding of `text` (unit-length vector). */

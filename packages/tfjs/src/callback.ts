@@ -1,5 +1,6 @@
 import { type DiagLogger, diag, type MeterProvider, metrics } from '@opentelemetry/api';
 import { createLlmMetrics, type LlmMetrics, type TrainingRun } from '@tokenmeter/llm';
+import { finiteNumber, isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
 
 export interface TfjsCallbackOptions {
   /** The `@tokenmeter/llm` metrics to record through. @default createLlmMetrics({ meterProvider }) */
@@ -59,9 +60,6 @@ function guard(where: string, fn: () => void): void {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 const posInt = (x: unknown): number | undefined =>
   typeof x === 'number' && Number.isInteger(x) && x > 0 ? x : undefined;
 
@@ -70,8 +68,8 @@ const NOT_METRICS = new Set(['batch', 'size', 'loss']);
 
 /** `model.optimizer.learningRate` of a tfjs LayersModel, when it is a finite number. */
 function optimizerLearningRate(model: unknown): number | undefined {
-  const optimizer = isObj(model) ? model.optimizer : undefined;
-  return isObj(optimizer) ? num(optimizer.learningRate) : undefined;
+  const optimizer = isObject(model) ? model.optimizer : undefined;
+  return isObject(optimizer) ? finiteNumber(optimizer.learningRate) : undefined;
 }
 
 /**
@@ -80,8 +78,8 @@ function optimizerLearningRate(model: unknown): number | undefined {
  * `CustomCallback` tfjs wraps this object in (it calls our functions as its methods).
  */
 function stepsPerEpoch(self: unknown): number | undefined {
-  const params = isObj(self) ? self.params : undefined;
-  if (!isObj(params)) return undefined;
+  const params = isObject(self) ? self.params : undefined;
+  if (!isObject(params)) return undefined;
   const steps = posInt(params.steps);
   if (steps !== undefined) return steps;
   const samples = posInt(params.samples);
@@ -117,7 +115,7 @@ export function tfjsTrainingCallback(options: TfjsCallbackOptions = {}): TfjsTra
     run = { step() {}, eval() {}, time: (_p, fn) => fn(), end() {} };
   }
   const lr = options.learningRate;
-  const tokensPerSample = num(options.tokensPerSample);
+  const tokensPerSample = finiteNumber(options.tokensPerSample);
 
   let epoch = 0;
   let begin = -1;
@@ -138,19 +136,19 @@ export function tfjsTrainingCallback(options: TfjsCallbackOptions = {}): TfjsTra
       const started = begin;
       begin = -1;
       guard('onBatchEnd', () => {
-        const l: Obj = isObj(logs) ? logs : {};
+        const l: UnknownRecord = isObject(logs) ? logs : {};
         const size = posInt(l.size);
         const steps = stepsPerEpoch(this);
         const index = typeof batch === 'number' && Number.isInteger(batch) && batch >= 0 ? batch : undefined;
         const extra: Record<string, number> = {};
         if (options.metrics !== false) {
           for (const key of Object.keys(l)) {
-            const v = num(l[key]);
+            const v = finiteNumber(l[key]);
             if (!NOT_METRICS.has(key) && v !== undefined) extra[key] = v;
           }
         }
         run.step({
-          loss: num(l.loss),
+          loss: finiteNumber(l.loss),
           learningRate: typeof lr === 'function' ? lr() : (lr ?? optimizerLearningRate(options.model)),
           batchSize: size,
           samples: size,
@@ -165,15 +163,15 @@ export function tfjsTrainingCallback(options: TfjsCallbackOptions = {}): TfjsTra
     },
     onEpochEnd(e: number, logs?: Logs) {
       guard('onEpochEnd', () => {
-        if (!isObj(logs)) return;
+        if (!isObject(logs)) return;
         const extra: Record<string, number> = {};
         if (options.metrics !== false) {
           for (const key of Object.keys(logs)) {
-            const v = num(logs[key]);
+            const v = finiteNumber(logs[key]);
             if (key.startsWith('val_') && key !== 'val_loss' && v !== undefined) extra[key.slice(4)] = v;
           }
         }
-        const valLoss = num(logs.val_loss);
+        const valLoss = finiteNumber(logs.val_loss);
         if (valLoss !== undefined || Object.keys(extra).length > 0) {
           run.eval({ loss: valLoss, epoch: (Number.isInteger(e) ? e : epoch) + 1, metrics: extra });
         }

@@ -1,0 +1,24 @@
+/**
+ * @tokenmeter/llm/integration — the measurement core every integration
+ * uses: wrap a call (a promise, a stream, an SDK's promise-like kept
+ * intact), observe its chunks at the floor cost, finalise it exactly once,
+ * patch and unpatch client methods, read usage. Built on llm's public
+ * handle API (`startRequest()` → `ClientRequest`) only.
+ */
+export { type ApiPromiseLike, isApiPromiseLike, observeApiPromise } from './api-promise.js';
+export { Call } from './call.js';
+export { type MethodPatcher, PatchRegistry } from './patch-registry.js';
+export { observeReadableStream } from './readable-stream.js';
+export { RunRegistry, type RunRegistryOptions } from './run-registry.js';
+export { observeAsyncIterable, observeIterator, observeStreamInPlace } from './stream-observer.js';
+export {
+  finiteNumber,
+  hasContent,
+  isAsyncIterable,
+  isObject,
+  isThenable,
+  nonEmptyString,
+  type UnknownRecord,
+} from './type-guards.js';
+export { type FieldPath, readTokenUsage, type UsageFields, valueAt } from './usage.js';
+export { type CallStarter, observeResult, runCall, wrapCall } from './wrap-call.js';
