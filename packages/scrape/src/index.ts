@@ -27,9 +27,7 @@ export {
   type ServerPreset,
 } from './presets.js';
 export { ScrapeMetricProducer, type ScrapeProducerOptions } from './producer.js';
-export { type CumulativeBucket, histogramQuantile } from './quantile.js';
 export {
-  parseCsv,
   type Recording,
   type RecordingFormat,
   readRecording,

@@ -1,4 +1,4 @@
-import { histogramQuantile } from './quantile.js';
+import { histogramQuantile } from '@tokenmeter/exposition';
 import type { RecordedSample } from './rows.js';
 import { SELF_METRICS } from './self-metrics.js';
 import type { Labels } from './types.js';

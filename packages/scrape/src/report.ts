@@ -1,5 +1,5 @@
+import { csvField, csvNumber } from '@tokenmeter/exposition';
 import { type Analysis, type IntervalRow, labelKey, type SeriesSummary } from './postprocess.js';
-import { csvField } from './sinks/csv-sink.js';
 import type { Labels } from './types.js';
 
 export type ReportFormat = 'md' | 'csv' | 'json';
@@ -127,13 +127,6 @@ const CSV_COLUMNS = [
   'p90',
   'p99',
 ] as const;
-
-function csvNumber(v: unknown): string {
-  if (typeof v !== 'number') return '';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  return String(v);
-}
 
 /** One row per series; `labels` is a JSON object; empty cells where a statistic does not apply. */
 export function renderCsv(a: Analysis): string {
