@@ -74,4 +74,4 @@ export type {
   Sample,
 } from './types.js';
 export { ucumUnit } from './units.js';
-export { escapeLabelValue, formatValue, type WriteOptions, writeExposition } from './writer.js';
+export { type WriteOptions, writeExposition } from './writer.js';
