@@ -1,8 +1,8 @@
 import { csvField, csvNumber } from '@tokenmeter/exposition';
-import { resultRows } from '../rows.js';
-import type { ScrapeResult } from '../scraper.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
 import { AppendFile } from './append-file.js';
 import type { FileSinkOptions } from './jsonl-sink.js';
+import { resultRows } from './recorded-sample.js';
 import type { RecordSink } from './sink.js';
 
 /** Header of recording CSVs; `labels` is a JSON object, `value` may be `NaN`/`+Inf`/`-Inf`. */

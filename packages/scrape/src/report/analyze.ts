@@ -1,7 +1,7 @@
 import { histogramQuantile } from '@tokenmeter/exposition';
-import type { RecordedSample } from './rows.js';
-import { SELF_METRICS } from './self-metrics.js';
-import type { Labels } from './types.js';
+import { SELF_METRICS } from '../scrape/self-metrics.js';
+import type { RecordedSample } from '../sinks/recorded-sample.js';
+import type { Labels } from '../text/types.js';
 
 /** How a series is summarised. */
 export type SeriesKind = 'counter' | 'gauge' | 'histogram';

@@ -1,6 +1,6 @@
 import { csvField, csvNumber } from '@tokenmeter/exposition';
-import { type Analysis, type IntervalRow, labelKey, type SeriesSummary } from './postprocess.js';
-import type { Labels } from './types.js';
+import type { Labels } from '../text/types.js';
+import { type Analysis, type IntervalRow, labelKey, type SeriesSummary } from './analyze.js';
 
 export type ReportFormat = 'md' | 'csv' | 'json';
 

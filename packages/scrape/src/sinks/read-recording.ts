@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseCsv } from '@tokenmeter/exposition';
-import { numberFromJson, type RecordedSample } from './rows.js';
-import { CSV_HEADER } from './sinks/csv-sink.js';
-import { openDatabase } from './sinks/sqlite-sink.js';
-import type { Labels, MetricType } from './types.js';
+import type { Labels, MetricType } from '../text/types.js';
+import { CSV_HEADER } from './csv-sink.js';
+import { numberFromJson, type RecordedSample } from './recorded-sample.js';
+import { openDatabase } from './sqlite-sink.js';
 
 export type RecordingFormat = 'sqlite' | 'csv' | 'jsonl';
 
