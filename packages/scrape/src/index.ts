@@ -1,38 +1,31 @@
+/**
+ * @tokenmeter/scrape: scrape Prometheus/OpenMetrics endpoints into
+ * OpenTelemetry or into files, and summarise recorded runs. What users build
+ * with, by role: reading and writing the text formats (`text/`), scraping
+ * (`scrape/`), recording (`sinks/`), bridging into the SDK (`otel/`) and run
+ * reports (`report/`).
+ */
+
+// Bridge into OpenTelemetry.
 export { ScrapeMetricProducer, type ScrapeProducerOptions } from './otel/scrape-metric-producer.js';
-export { ucumUnit } from './otel/ucum-unit.js';
-export {
-  type Analysis,
-  type AnalyzeOptions,
-  analyze,
-  type IntervalRow,
-  type SeriesKind,
-  type SeriesSummary,
-  type TargetHealth,
-} from './report/analyze.js';
-export {
-  type ComparisonRow,
-  compareAnalyses,
-  formatNumber,
-  type ReportFormat,
-  renderComparisonCsv,
-  renderComparisonMarkdown,
-  renderCsv,
-  renderIntervalsCsv,
-  renderJson,
-  renderMarkdown,
-} from './report/render.js';
-export { type BackoffOptions, backoffDelay } from './scrape/backoff.js';
-export {
-  type FetchExpositionOptions,
-  type FetchedExposition,
-  fetchExposition,
-  ScrapeError,
-} from './scrape/fetch-exposition.js';
-export { globToRegExp, nameMatcher } from './scrape/glob.js';
+// Run reports.
+export type {
+  Analysis,
+  AnalyzeOptions,
+  IntervalRow,
+  SeriesKind,
+  SeriesSummary,
+  TargetHealth,
+} from './report/analysis.js';
+export { analyze } from './report/analyze.js';
+export { type ComparisonRow, compareAnalyses } from './report/compare.js';
+export { renderComparisonCsv, renderCsv, renderIntervalsCsv } from './report/render-csv.js';
+export { renderJson } from './report/render-json.js';
+export { renderComparisonMarkdown, renderMarkdown } from './report/render-markdown.js';
+// Scraping.
+export type { BackoffOptions } from './scrape/backoff.js';
 export {
   type ApplyPresetOptions,
-  applyPreset,
-  detectPreset,
   PRESETS,
   presetTransform,
   type SemconvMapping,
@@ -44,18 +37,12 @@ export {
   Scraper,
   type ScraperOptions,
   type ScrapeTarget,
-  targetName,
 } from './scrape/scraper.js';
-export {
-  compileSelection,
-  type LabelMatcher,
-  type MetricSelection,
-  parseLabelMatcher,
-} from './scrape/select.js';
-export { SELF_METRICS, selfMetricFamilies } from './scrape/self-metrics.js';
-export { CSV_HEADER, CsvSink } from './sinks/csv-sink.js';
+export { type LabelMatcher, type MetricSelection, parseLabelMatcher } from './scrape/select.js';
+// Recording.
+export { CsvSink } from './sinks/csv-sink.js';
 export { type FileSinkOptions, JsonlSink } from './sinks/jsonl-sink.js';
-export { mergeTargets, PromFileSink, type PromFileSinkOptions } from './sinks/promfile-sink.js';
+export { PromFileSink, type PromFileSinkOptions } from './sinks/promfile-sink.js';
 export { PushgatewaySink, type PushgatewaySinkOptions } from './sinks/pushgateway-sink.js';
 export {
   type Recording,
@@ -63,12 +50,12 @@ export {
   readRecording,
   recordingFormat,
 } from './sinks/read-recording.js';
-export { jsonValue, type RecordedSample, resultRows } from './sinks/recorded-sample.js';
+export type { RecordedSample } from './sinks/recorded-sample.js';
 export { Recorder, type RecorderOptions } from './sinks/recorder.js';
 export type { RecordSink } from './sinks/sink.js';
-export { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION, SqliteSink } from './sinks/sqlite-sink.js';
-export { isValidLabelName, isValidMetricName, parseFloatValue } from './text/lexer.js';
-export { formatFromContentType, type ParseOptions, parseExposition } from './text/parser.js';
+export { SqliteSink } from './sinks/sqlite-sink.js';
+// The text formats.
+export { type ParseOptions, parseExposition } from './text/parser.js';
 export type {
   Exemplar,
   ExpositionFormat,

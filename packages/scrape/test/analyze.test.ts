@@ -9,8 +9,8 @@ import {
   renderCsv,
   renderJson,
   renderMarkdown,
-  resultRows,
 } from '../src/index.js';
+import { resultRows } from '../src/sinks/recorded-sample.js';
 
 const T0 = 1_700_000_000_000;
 function up(ts: number, target = 't', value = 1): RecordedSample {
