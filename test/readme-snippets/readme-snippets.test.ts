@@ -232,6 +232,12 @@ const EXPECT: Record<string, Expectation> = {
     check: (r) =>
       expect(r.stdout).toBe('requests_total{route="/a"} 3\nrequests_total{route="/\\"b\\""} 5\n\n'),
   },
+  'packages/exposition/README.md#CSV': {
+    check: (r) => expect(r.stdout).toBe('name,labels,value\nvllm:e2e,"{""model"":""a,b""}",+Inf\n\n'),
+  },
+  'packages/exposition/README.md#Quantiles': {
+    check: (r) => expect(r.stdout).toMatch(/^p50 0\.42\d* s, p99 0\.9\d+ s\n$/),
+  },
   'packages/testkit/README.md#OpenAI-compatible simulator': {},
   'packages/testkit/README.md#createTestMeterProvider()': {},
 };

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCsv } from '@tokenmeter/exposition';
 import { readRecording } from '@tokenmeter/scrape';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposition, type FakeServer, startServer } from '../../scrape/test/helpers/fake-server.js';
@@ -205,32 +206,3 @@ describe('tokenmeter report', () => {
     expect((await runCli(['report', a, '--format', 'xml'])).code).toBe(2);
   });
 });
-
-/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and newlines. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}

@@ -1,8 +1,16 @@
 /**
  * @tokenmeter/exposition — the Prometheus text format and OpenMetrics pieces
  * that every tokenmeter writer shares, so they escape, encode and format
- * numbers the same way.
+ * numbers the same way; the CSV dialect of every tokenmeter CSV; and PromQL's
+ * `histogram_quantile` for every reader of explicit-bucket histograms.
  */
 export { ByteWriter, DEFAULT_CHUNK_BYTES } from './byte-writer.js';
+export { csvField, csvNumber, parseCsv } from './csv.js';
 export { escapeHelp, escapeLabelValue, wellFormed } from './escape.js';
 export { formatValue } from './format-value.js';
+export {
+  type CumulativeBucket,
+  cumulativeBuckets,
+  histogramQuantile,
+  type ObservedRange,
+} from './histogram-quantile.js';

@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  applyPreset,
-  detectPreset,
-  PRESETS,
-  parseExposition,
-  presetTransform,
-  ucumUnit,
-} from '../src/index.js';
+import { PRESETS, parseExposition, presetTransform } from '../src/index.js';
+import { ucumUnit } from '../src/otel/ucum-unit.js';
+import { applyPreset, detectPreset } from '../src/scrape/presets.js';
 
 const fixture = (name: string) =>
   parseExposition(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')).families;

@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, fetchExposition, parseLabelMatcher, ScrapeError, Scraper } from '../src/index.js';
+import { parseLabelMatcher, Scraper } from '../src/index.js';
+import { backoffDelay } from '../src/scrape/backoff.js';
+import { fetchExposition, ScrapeError } from '../src/scrape/fetch-exposition.js';
 import { exposition, type FakeServer, startServer } from './helpers/fake-server.js';
 import { tgiExposition, vllmExposition } from './helpers/server-fixtures.js';
 

@@ -22,6 +22,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { csvField, csvNumber } from '@tokenmeter/exposition';
 
 export interface FileMetricExporterOptions {
   /** File to append to; rotated files get `.1`, `.2`, ... (`.1` is the newest). */
@@ -174,17 +175,6 @@ export function toOtlpJson(rm: ResourceMetrics): Record<string, unknown> {
   };
 }
 
-function csvCell(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-function num(v: number | undefined): string {
-  if (v === undefined) return '';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  return String(v);
-}
-
 const TYPE_NAMES: Record<DataPointType, string> = {
   [DataPointType.GAUGE]: 'gauge',
   [DataPointType.SUM]: 'sum',
@@ -209,28 +199,28 @@ export function toCsvRows(rm: ResourceMetrics): string {
         let max = '';
         let bounds = '';
         let buckets = '';
-        if (typeof p.value === 'number') value = num(p.value);
+        if (typeof p.value === 'number') value = csvNumber(p.value);
         else {
           const h = p.value as Histogram | ExponentialHistogram;
           count = String(h.count);
-          sum = num(h.sum);
-          min = num(h.min);
-          max = num(h.max);
+          sum = csvNumber(h.sum);
+          min = csvNumber(h.min);
+          max = csvNumber(h.max);
           if ('buckets' in h) {
             bounds = h.buckets.boundaries.join(';');
             buckets = h.buckets.counts.join(';');
           }
         }
         const cells = [
-          num(millis(p.endTime)),
-          num(millis(p.startTime)),
-          csvCell(service),
-          csvCell(sm.scope.name),
-          csvCell(m.descriptor.name),
-          csvCell(m.descriptor.unit),
+          csvNumber(millis(p.endTime)),
+          csvNumber(millis(p.startTime)),
+          csvField(service),
+          csvField(sm.scope.name),
+          csvField(m.descriptor.name),
+          csvField(m.descriptor.unit),
           type,
           temporality,
-          csvCell(JSON.stringify(p.attributes)),
+          csvField(JSON.stringify(p.attributes)),
           value,
           count,
           sum,

@@ -1,17 +1,12 @@
-import { resultRows } from '../rows.js';
-import type { ScrapeResult } from '../scraper.js';
-import { formatValue } from '../writer.js';
+import { csvField, csvNumber } from '@tokenmeter/exposition';
+import type { ScrapeResult } from '../scrape/scraper.js';
 import { AppendFile } from './append-file.js';
 import type { FileSinkOptions } from './jsonl-sink.js';
+import { resultRows } from './recorded-sample.js';
 import type { RecordSink } from './sink.js';
 
 /** Header of recording CSVs; `labels` is a JSON object, `value` may be `NaN`/`+Inf`/`-Inf`. */
 export const CSV_HEADER = ['timestamp_ms', 'target', 'family', 'type', 'name', 'labels', 'value'] as const;
-
-/** RFC 4180 quoting: only when needed. */
-export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 /**
  * CSV, one row per sample, columns {@link CSV_HEADER}. Appends to an existing
@@ -36,7 +31,7 @@ export class CsvSink implements RecordSink {
     let text = '';
     for (const r of results) {
       for (const row of resultRows(r)) {
-        text += `${row.ts},${csvField(row.target)},${csvField(row.family)},${row.type},${csvField(row.name)},${csvField(JSON.stringify(row.labels))},${formatValue(row.value)}\n`;
+        text += `${row.ts},${csvField(row.target)},${csvField(row.family)},${row.type},${csvField(row.name)},${csvField(JSON.stringify(row.labels))},${csvNumber(row.value)}\n`;
       }
     }
     this.file.append(text);

@@ -1,6 +1,6 @@
-import { jsonValue, resultRows } from '../rows.js';
-import type { ScrapeResult } from '../scraper.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
 import { AppendFile } from './append-file.js';
+import { jsonValue, resultRows } from './recorded-sample.js';
 import type { RecordSink } from './sink.js';
 
 export interface FileSinkOptions {

@@ -1,8 +1,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
-import type { ScrapeResult } from '../scraper.js';
-import { selfMetricFamilies } from '../self-metrics.js';
-import type { MetricFamily } from '../types.js';
-import { writeExposition } from '../writer.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
+import { selfMetricFamilies } from '../scrape/self-metrics.js';
+import type { MetricFamily } from '../text/types.js';
+import { writeExposition } from '../text/writer.js';
 import type { RecordSink } from './sink.js';
 
 export interface PromFileSinkOptions {

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import type { ScrapeResult } from '../scraper.js';
-import { selfMetricFamilies } from '../self-metrics.js';
-import { writeExposition } from '../writer.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
+import { selfMetricFamilies } from '../scrape/self-metrics.js';
+import { writeExposition } from '../text/writer.js';
 import type { RecordSink } from './sink.js';
 
 export interface PushgatewaySinkOptions {

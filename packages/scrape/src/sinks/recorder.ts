@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { ScrapeResult, Scraper } from '../scraper.js';
+import type { ScrapeResult, Scraper } from '../scrape/scraper.js';
 import type { RecordSink } from './sink.js';
 
 export interface RecorderOptions {

@@ -1,4 +1,4 @@
-import type { ScrapeResult } from '../scraper.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
 
 /**
  * Where recorded scrapes go. `write` is called once per scrape round and must

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { resultRows } from '../rows.js';
-import type { ScrapeResult } from '../scraper.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
+import { resultRows } from './recorded-sample.js';
 import type { RecordSink } from './sink.js';
 
 /** Bumped when the schema changes incompatibly. */

@@ -1,17 +1,20 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AggregationTemporality,
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { FILE_EXPORTER_CSV_HEADER, FileMetricExporter } from '@tokenmeter/setup';
+import { parseCsv } from '@tokenmeter/exposition';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/index.js';
-import { tempDir } from './helpers/tools.js';
+import { FILE_EXPORTER_CSV_HEADER, FileMetricExporter } from '../src/file-metric-exporter.js';
 
-// The CSV that @tokenmeter/setup's file exporter writes must read back with
-// the recorder's CSV reader (quoted JSON attributes with commas included).
+const tempDir = () => mkdtempSync(join(tmpdir(), 'tokenmeter-file-'));
+
+// The file exporter's CSV must read back with the reader of every tokenmeter
+// CSV (`@tokenmeter/scrape` reads recordings with it): quoted JSON attributes
+// with commas included.
 describe('file exporter CSV', () => {
   it('writes CSV with a header and delta temporality when asked', async () => {
     const path = join(tempDir(), 'metrics.csv');

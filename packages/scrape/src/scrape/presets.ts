@@ -1,4 +1,4 @@
-import type { Labels, MetricFamily } from './types.js';
+import type { Labels, MetricFamily } from '../text/types.js';
 
 /** A copy of a server metric under our (OpenTelemetry semconv) name, where the meaning matches. */
 export interface SemconvMapping {

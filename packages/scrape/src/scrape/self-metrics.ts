@@ -1,5 +1,5 @@
+import type { MetricFamily } from '../text/types.js';
 import type { ScrapeResult } from './scraper.js';
-import type { MetricFamily } from './types.js';
 
 /**
  * Names of the per-target health series every recording and the bridge carry.

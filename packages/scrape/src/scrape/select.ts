@@ -1,5 +1,5 @@
+import type { Labels, MetricFamily } from '../text/types.js';
 import { nameMatcher } from './glob.js';
-import type { Labels, MetricFamily } from './types.js';
 
 /** A PromQL-style label matcher. */
 export interface LabelMatcher {

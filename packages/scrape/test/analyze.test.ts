@@ -3,15 +3,14 @@ import { describe, expect, it } from 'vitest';
 import {
   analyze,
   compareAnalyses,
-  histogramQuantile,
   parseExposition,
   type RecordedSample,
   renderComparisonMarkdown,
   renderCsv,
   renderJson,
   renderMarkdown,
-  resultRows,
 } from '../src/index.js';
+import { resultRows } from '../src/sinks/recorded-sample.js';
 
 const T0 = 1_700_000_000_000;
 function up(ts: number, target = 't', value = 1): RecordedSample {
@@ -37,27 +36,6 @@ function hist(ts: number, buckets: [string, number][], sum: number, target = 't'
     { ...base, name: 'lat_seconds_count', labels: {}, value: count },
   ];
 }
-
-describe('histogramQuantile', () => {
-  it('interpolates like Prometheus', () => {
-    const b = [
-      { le: 0.1, count: 10 },
-      { le: 0.5, count: 60 },
-      { le: 1, count: 100 },
-      { le: Number.POSITIVE_INFINITY, count: 100 },
-    ];
-    expect(histogramQuantile(0.5, b)).toBeCloseTo(0.1 + 0.4 * (40 / 50));
-    expect(histogramQuantile(0.05, b)).toBeCloseTo(0.05);
-    expect(histogramQuantile(0.99, b)).toBeCloseTo(0.5 + 0.5 * (39 / 40));
-    expect(
-      histogramQuantile(0.99, [
-        { le: 1, count: 1 },
-        { le: Number.POSITIVE_INFINITY, count: 100 },
-      ]),
-    ).toBe(1);
-    expect(histogramQuantile(0.5, [{ le: Number.POSITIVE_INFINITY, count: 0 }])).toBeNaN();
-  });
-});
 
 describe('analyze', () => {
   it('turns counters into reset-aware increases and rates', () => {

@@ -1,6 +1,6 @@
-import type { ScrapeResult } from './scraper.js';
-import { selfMetricFamilies } from './self-metrics.js';
-import type { Labels, MetricType } from './types.js';
+import type { ScrapeResult } from '../scrape/scraper.js';
+import { selfMetricFamilies } from '../scrape/self-metrics.js';
+import type { Labels, MetricType } from '../text/types.js';
 
 /**
  * One recorded sample: the unit every file sink writes and `readRecording`

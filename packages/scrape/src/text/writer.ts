@@ -1,3 +1,4 @@
+import { escapeHelp, escapeLabelValue, formatValue, wellFormed } from '@tokenmeter/exposition';
 import { isValidLabelName, isValidMetricName } from './lexer.js';
 import type { ExpositionFormat, Labels, MetricFamily, Sample } from './types.js';
 
@@ -14,23 +15,6 @@ export interface WriteOptions {
   exemplars?: boolean;
   /** Labels added to every sample (existing labels with the same name win). */
   extraLabels?: Labels;
-}
-
-/** Formats a float the way Prometheus clients do. */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Number.POSITIVE_INFINITY) return '+Inf';
-  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
-  return String(v);
-}
-
-export function escapeLabelValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function escapeHelp(v: string, om: boolean): string {
-  const s = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-  return om ? s.replace(/"/g, '\\"') : s;
 }
 
 function quoteName(name: string): string {
@@ -63,9 +47,11 @@ function sampleLine(s: Sample, labels: Labels, om: boolean, opts: WriteOptions):
 }
 
 /**
- * Renders families as Prometheus text or OpenMetrics text. The output parses
- * back to the same families (the fuzz tests check this) and passes
- * `promtool check metrics` for valid names.
+ * Renders families as Prometheus text or OpenMetrics text, escaped and
+ * formatted by `@tokenmeter/exposition` like `@tokenmeter/setup`'s serializer
+ * (lone surrogates become U+FFFD: Prometheus rejects a scrape with invalid
+ * UTF-8). The output parses back to the same families (the fuzz tests check
+ * this) and passes `promtool check metrics` for valid names.
  */
 export function writeExposition(families: readonly MetricFamily[], options: WriteOptions = {}): string {
   const om = options.format === 'openmetrics';
@@ -76,7 +62,7 @@ export function writeExposition(families: readonly MetricFamily[], options: Writ
     if (!om && type === 'gaugehistogram') type = 'histogram';
     if (f.help !== undefined) out.push(`# HELP ${quoteName(f.name)} ${escapeHelp(f.help, om)}`);
     out.push(`# TYPE ${quoteName(f.name)} ${type}`);
-    if (om && f.unit) out.push(`# UNIT ${quoteName(f.name)} ${f.unit}`);
+    if (om && f.unit) out.push(`# UNIT ${quoteName(f.name)} ${wellFormed(f.unit)}`);
     for (const s of f.samples) {
       const labels = options.extraLabels ? { ...options.extraLabels, ...s.labels } : s.labels;
       out.push(sampleLine(s, labels, om, options));

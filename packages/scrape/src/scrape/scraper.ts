@@ -1,9 +1,9 @@
 import { diag } from '@opentelemetry/api';
+import { formatFromContentType, parseExposition } from '../text/parser.js';
+import type { ExpositionFormat, MetricFamily, ParseDiagnostic } from '../text/types.js';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 import { fetchExposition, ScrapeError } from './fetch-exposition.js';
-import { formatFromContentType, parseExposition } from './parser.js';
 import { compileSelection, type MetricSelection } from './select.js';
-import type { ExpositionFormat, MetricFamily, ParseDiagnostic } from './types.js';
 
 /** An endpoint to scrape. */
 export interface ScrapeTarget {

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { numberFromJson, type RecordedSample } from './rows.js';
-import { CSV_HEADER } from './sinks/csv-sink.js';
-import { openDatabase } from './sinks/sqlite-sink.js';
-import type { Labels, MetricType } from './types.js';
+import { parseCsv } from '@tokenmeter/exposition';
+import type { Labels, MetricType } from '../text/types.js';
+import { CSV_HEADER } from './csv-sink.js';
+import { numberFromJson, type RecordedSample } from './recorded-sample.js';
+import { openDatabase } from './sqlite-sink.js';
 
 export type RecordingFormat = 'sqlite' | 'csv' | 'jsonl';
 
@@ -23,40 +24,6 @@ export function recordingFormat(path: string): RecordingFormat | undefined {
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
   return undefined;
-}
-
-/** Splits RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 function isRow(r: Partial<RecordedSample>): r is RecordedSample {

@@ -11,9 +11,9 @@ import {
   type MetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
-import type { ScrapeResult, Scraper } from './scraper.js';
-import type { Labels, MetricFamily, Sample } from './types.js';
-import { ucumUnit } from './units.js';
+import type { ScrapeResult, Scraper } from '../scrape/scraper.js';
+import type { Labels, MetricFamily, Sample } from '../text/types.js';
+import { ucumUnit } from './ucum-unit.js';
 
 export interface ScrapeProducerOptions {
   /**
