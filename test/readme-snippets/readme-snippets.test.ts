@@ -134,6 +134,13 @@ const EXPECT: Record<string, Expectation> = {
     serves: '/version',
     check: (r) => expect(r.served?.body).toBe('1.4.2\n'),
   },
+  'packages/setup/README.md#Exemplars': {
+    // The OpenMetrics bucket line of the recorded value, with the span's trace and span id.
+    check: (r) =>
+      expect(r.stdout).toMatch(
+        /^http_server_request_duration_seconds_bucket\{[^}]*le="1\.0"\} 1 # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}"\} 0\.42 \d+(\.\d+)?$/m,
+      ),
+  },
   'packages/setup/README.md#File exporter': {
     check: (r) => {
       // One OTLP/JSON request per line; the final export on exit wrote the counter.

@@ -105,7 +105,8 @@ describe('a real Prometheus scraping `tokenmeter serve --scrape`', () => {
       const r = await query('vllm:time_to_first_token_seconds_bucket');
       return r.length > 0 ? r : undefined;
     });
-    expect(buckets.map((b) => b.metric.le)).toContain('2560');
+    // Prometheus negotiates OpenMetrics, whose le values are canonical numbers (2560 → "2560.0").
+    expect(buckets.map((b) => b.metric.le)).toContain('2560.0');
     const semconv = await waitFor('gen_ai TTFT', async () => {
       const r = await query('gen_ai_server_time_to_first_token_seconds_count');
       return r.length > 0 ? r : undefined;

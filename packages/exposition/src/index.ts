@@ -7,7 +7,7 @@
 export { ByteWriter, DEFAULT_CHUNK_BYTES } from './byte-writer.js';
 export { csvField, csvNumber, parseCsv } from './csv.js';
 export { escapeHelp, escapeLabelValue, wellFormed } from './escape.js';
-export { formatValue } from './format-value.js';
+export { formatCanonical, formatValue } from './format-value.js';
 export {
   type CumulativeBucket,
   cumulativeBuckets,

@@ -24,6 +24,8 @@ export interface EnvConfig {
   filePath?: string;
   /** Not an OTel variable: `TOKENMETER_BOUND_SERIES`, the bound-series record path. */
   boundSeries?: boolean;
+  /** Not an OTel variable: `TOKENMETER_EXEMPLARS`, exemplars on the bound-series path. */
+  exemplars?: boolean;
 }
 
 const EXPORTERS: readonly string[] = ['prometheus', 'otlp', 'console', 'logging', 'file', 'none'];
@@ -192,5 +194,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   if (filePath !== undefined) config.filePath = filePath;
   const bound = read(env, 'TOKENMETER_BOUND_SERIES');
   if (bound !== undefined) config.boundSeries = parseBoolean('TOKENMETER_BOUND_SERIES', bound);
+  const exemplars = read(env, 'TOKENMETER_EXEMPLARS');
+  if (exemplars !== undefined) config.exemplars = parseBoolean('TOKENMETER_EXEMPLARS', exemplars);
   return config;
 }

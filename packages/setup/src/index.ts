@@ -6,6 +6,8 @@ export type {
   BoundRecordSeries,
 } from './bound/instruments.js';
 export { ConfigurationError, DeadlineError, ExportError, MetricsServerError } from './errors.js';
+export { type Exemplar, type ExemplarDataPoint, exemplarsOf } from './exemplar.js';
+export { type ExpositionFormat, type NegotiatedFormat, negotiateFormat } from './exposition-format.js';
 export {
   FILE_EXPORTER_CSV_HEADER,
   FileMetricExporter,
@@ -39,7 +41,9 @@ export {
   fallbackHelp,
   PrometheusSerializer,
   type PrometheusSerializerOptions,
+  type TextExpositionFormat,
 } from './prometheus-serializer.js';
+export { ProtobufSerializer } from './protobuf-serializer.js';
 export type { FlushOptions, MetricsHandle, ShutdownResult } from './register-metrics.js';
 export { registerMetrics } from './register-metrics.js';
 export type { ResolvedConfig } from './resolve-config.js';

@@ -4,9 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
+import { type ExpositionFormat, negotiateFormat, TEXT_CONTENT_TYPE } from './exposition-format.js';
 import type { Scrape } from './prometheus-reader.js';
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The `Content-Type` of the Prometheus text format 0.0.4, what a scrape without `Accept` gets. */
+export const PROMETHEUS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
 
 /** Credentials required on every request to the metrics server. */
 export type MetricsAuth = { bearerToken: string } | { username: string; password: string };
@@ -75,9 +77,15 @@ function acceptsGzip(req: IncomingMessage): boolean {
 
 /**
  * The scrape handler, without routing: mount it on any path of your own
- * server. Never throws; a failed collection answers 500 and goes to `diag`.
+ * server. The format follows the request's `Accept` header (text 0.0.4,
+ * OpenMetrics 1.0 or protobuf; text when the header asks for nothing we
+ * serve or cannot be read). Never throws; a failed collection answers 500
+ * and goes to `diag`.
  */
-export function createScrapeHandler(scrape: () => Promise<Scrape>, auth?: MetricsAuth): RequestHandler {
+export function createScrapeHandler(
+  scrape: (format: ExpositionFormat) => Promise<Scrape>,
+  auth?: MetricsAuth,
+): RequestHandler {
   return (req, res) => {
     if (!checkAuth(auth, req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -85,18 +93,21 @@ export function createScrapeHandler(scrape: () => Promise<Scrape>, auth?: Metric
       res.end();
       return;
     }
-    scrape()
+    const { format, contentType } = negotiateFormat(req.headers.accept);
+    // The body depends on Accept (format) and Accept-Encoding (gzip): caches must key on both.
+    const headers = { 'content-type': contentType, vary: 'Accept, Accept-Encoding' };
+    scrape(format)
       .then(async ({ chunks }) => {
         let length = 0;
         for (const c of chunks) length += c.length;
         if (req.method === 'HEAD') {
-          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+          res.writeHead(200, headers);
           res.end();
           return;
         }
         if (length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
           // zlib runs on the thread pool: compressing a large scrape never blocks the loop.
-          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-encoding': 'gzip' });
+          res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
           const gzip = createGzip({ level: GZIP_LEVEL });
           gzip.pipe(res);
           await writeChunks(gzip, chunks);
@@ -104,7 +115,7 @@ export function createScrapeHandler(scrape: () => Promise<Scrape>, auth?: Metric
         }
         // The body is already bytes, so its length is known: a plain body
         // spares both ends the chunked transfer encoding.
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': length });
+        res.writeHead(200, { ...headers, 'content-length': length });
         await writeChunks(res, chunks);
       })
       .catch((error: unknown) => {

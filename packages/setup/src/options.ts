@@ -49,6 +49,13 @@ export interface PrometheusOptions {
   scrapeTimeoutMillis?: number;
   /** Leave out `otel_scope_name`/`otel_scope_version` labels. @default false */
   withoutScopeInfo?: boolean;
+  /**
+   * Leave the `_created` samples (each counter's and histogram's start time) out of
+   * OpenMetrics scrapes. Prometheus before 3.0 stores every one as a series of its own
+   * (`<name>_created`): one more series per counter and per histogram series.
+   * @default false
+   */
+  withoutCreated?: boolean;
   /** Leave out the `target_info` series. @default false */
   withoutTargetInfo?: boolean;
   /**
@@ -176,6 +183,17 @@ export interface RegisterMetricsOptions {
    * @default true, else TOKENMETER_BOUND_SERIES
    */
   boundSeries?: boolean;
+  /**
+   * Keep exemplars on the bound-series path: for each histogram bucket and each counter
+   * series, the latest measurement recorded inside a sampled span (from the context passed
+   * to `record()`/`add()`, else the active one), with its trace and span id. OpenMetrics and
+   * protobuf scrapes carry them; OTLP does not (the SDK's OTLP transformer has no
+   * exemplars). Memory: at most one exemplar per bucket of each histogram series, one per
+   * counter series. Needs `boundSeries` (the SDK has no exemplars); instruments that stay
+   * on the SDK path (views) get none.
+   * @default false, else TOKENMETER_EXEMPLARS
+   */
+  exemplars?: boolean;
   /** Set the provider as the global MeterProvider. @default true */
   setGlobal?: boolean;
   /**

@@ -24,8 +24,11 @@ export interface PrometheusEndpoint {
   readonly healthHandler: RequestHandler;
   /** The reader, for adding routes of your own next to the scrape. */
   readonly reader: PrometheusReader;
-  /** Renders the exposition text once, as a scrape would. */
-  scrape(): Promise<string>;
+  /**
+   * Renders the exposition text once, as a scrape would: the text format 0.0.4,
+   * or with `'openmetrics'` OpenMetrics 1.0 (what Prometheus asks for by default).
+   */
+  scrape(format?: 'text' | 'openmetrics'): Promise<string>;
 }
 
 /** The endpoint, with what only the registration itself may do to it. */
@@ -48,8 +51,7 @@ export function createPrometheusEndpoint(
   p: ResolvedPrometheus,
   auth: MetricsAuth | undefined,
 ): PrometheusEndpointControl {
-  const scrape = () => reader.scrape();
-  const handler = createScrapeHandler(scrape, auth);
+  const handler = createScrapeHandler((format) => reader.scrape(format), auth);
   const healthHandler = createHealthHandler(auth);
   let url: string | undefined;
   let ready: Promise<string | undefined> = Promise.resolve(undefined);
@@ -75,7 +77,10 @@ export function createPrometheusEndpoint(
       handler,
       healthHandler,
       reader,
-      scrape: async () => Buffer.concat((await scrape()).chunks).toString('utf8'),
+      scrape: async (format = 'text') =>
+        Buffer.concat(
+          (await reader.scrape(format === 'openmetrics' ? 'openmetrics' : 'text')).chunks,
+        ).toString('utf8'),
     },
     addRoute(path, route) {
       checkRoute(`addRoute("${String(path)}")`, path, route, routes.keys());

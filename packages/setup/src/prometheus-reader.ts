@@ -5,7 +5,14 @@ import {
   type MetricProducer,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import {
+  type ExpositionFormat,
+  OPENMETRICS_CONTENT_TYPE,
+  PROTOBUF_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+} from './exposition-format.js';
 import { PrometheusSerializer, type PrometheusSerializerOptions } from './prometheus-serializer.js';
+import { ProtobufSerializer } from './protobuf-serializer.js';
 
 export interface PrometheusReaderOptions extends PrometheusSerializerOptions {
   /** Upper bound on one `collect()`, observable callbacks included. @default 10000 */
@@ -16,26 +23,36 @@ export interface PrometheusReaderOptions extends PrometheusSerializerOptions {
   metricProducers?: MetricProducer[];
 }
 
+const CONTENT_TYPES: Readonly<Record<ExpositionFormat, string>> = {
+  text: TEXT_CONTENT_TYPE,
+  openmetrics: OPENMETRICS_CONTENT_TYPE,
+  protobuf: PROTOBUF_CONTENT_TYPE,
+};
+
 /** One rendered scrape. */
 export interface Scrape {
-  /** The UTF-8 exposition body in pieces, in order; `Buffer.concat(chunks)` is the body. */
+  /** The body in pieces, in order; `Buffer.concat(chunks)` is the body (UTF-8 text, or protobuf). */
   chunks: Buffer[];
+  /** The `Content-Type` of the body. */
+  contentType: string;
   /** Errors the SDK reported for this collection (e.g. an observable callback that timed out). */
   errors: unknown[];
 }
 
 /**
- * A pull reader that renders the Prometheus text format with our serializer.
+ * A pull reader that renders the Prometheus text format, OpenMetrics or the
+ * Prometheus protobuf format with our serializers.
  *
  * It is a plain `MetricReader`, so the SDK does aggregation, views and
  * cardinality exactly as for any other reader; only rendering is ours. Scrapes
- * that arrive while one is in flight share it: ten scrapers (or one abusive
- * client) cost one collection, never ten.
+ * that arrive while one in the same format is in flight share it: ten
+ * scrapers (or one abusive client) cost one collection, never ten.
  */
 export class PrometheusReader extends MetricReader {
   private readonly serializer: PrometheusSerializer;
+  private readonly protobuf: ProtobufSerializer;
   private readonly scrapeTimeoutMillis: number;
-  private inFlight: Promise<Scrape> | undefined;
+  private readonly inFlight = new Map<ExpositionFormat, Promise<Scrape>>();
 
   constructor(options: PrometheusReaderOptions = {}) {
     const limit = options.cardinalityLimit ?? 2000;
@@ -46,16 +63,22 @@ export class PrometheusReader extends MetricReader {
       ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
     });
     this.serializer = new PrometheusSerializer(options);
+    this.protobuf = new ProtobufSerializer(options);
     this.scrapeTimeoutMillis = options.scrapeTimeoutMillis ?? 10_000;
   }
 
-  /** Collects and renders once; concurrent callers share the same result. */
-  scrape(): Promise<Scrape> {
-    if (this.inFlight) return this.inFlight;
-    const run = this.collectAndRender().finally(() => {
-      this.inFlight = undefined;
+  /**
+   * Collects and renders once in `format`; concurrent callers asking for the
+   * same format share the same result. The endpoint picks the format from the
+   * request's `Accept` header (`negotiateFormat`).
+   */
+  scrape(format: ExpositionFormat = 'text'): Promise<Scrape> {
+    const running = this.inFlight.get(format);
+    if (running) return running;
+    const run = this.collectAndRender(format).finally(() => {
+      this.inFlight.delete(format);
     });
-    this.inFlight = run;
+    this.inFlight.set(format, run);
     return run;
   }
 
@@ -64,7 +87,7 @@ export class PrometheusReader extends MetricReader {
     return this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
   }
 
-  private async collectAndRender(): Promise<Scrape> {
+  private async collectAndRender(format: ExpositionFormat): Promise<Scrape> {
     const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
     if (errors.length > 0) {
       diag.warn(
@@ -72,7 +95,11 @@ export class PrometheusReader extends MetricReader {
         errors,
       );
     }
-    return { chunks: await this.serializer.serializeChunks(resourceMetrics), errors };
+    const chunks =
+      format === 'protobuf'
+        ? await this.protobuf.serializeChunks(resourceMetrics)
+        : await this.serializer.serializeChunks(resourceMetrics, format);
+    return { chunks, contentType: CONTENT_TYPES[format], errors };
   }
 
   protected override async onForceFlush(): Promise<void> {}

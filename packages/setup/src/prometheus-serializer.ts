@@ -1,17 +1,31 @@
-import { type Attributes, diag } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
+import { DataPointType, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import {
-  DataPointType,
-  type MetricData,
-  type ResourceMetrics,
-  type ScopeMetrics,
-} from '@opentelemetry/sdk-metrics';
-import { ByteWriter, escapeHelp, escapeLabelValue, formatValue } from '@tokenmeter/exposition';
+  ByteWriter,
+  escapeHelp,
+  escapeLabelValue,
+  formatCanonical,
+  formatValue,
+} from '@tokenmeter/exposition';
+import { type Exemplar, exemplarsOf } from './exemplar.js';
 import {
-  type PrometheusMetricKind,
-  type PrometheusNaming,
-  prometheusLabelName,
-  prometheusMetricName,
-} from './prometheus-naming.js';
+  attributePairs,
+  EMPTY_ATTRIBUTES,
+  type Family,
+  hrTimeMs,
+  runYielding,
+  scopePairs,
+  stillMatches,
+  TARGET_INFO,
+  type WriterSettings,
+  writerSettings,
+} from './prometheus-families.js';
+import type { PrometheusNaming } from './prometheus-naming.js';
+
+export { fallbackHelp } from './prometheus-families.js';
+
+/** The text formats: Prometheus text 0.0.4, or OpenMetrics 1.0. */
+export type TextExpositionFormat = 'text' | 'openmetrics';
 
 /** Options for {@link PrometheusSerializer}. */
 export interface PrometheusSerializerOptions {
@@ -35,19 +49,18 @@ export interface PrometheusSerializerOptions {
    */
   resourceAttributeDenyList?: readonly string[];
   /**
+   * Leave out the `_created` samples (each counter's and histogram's start time) of
+   * OpenMetrics scrapes. Prometheus before 3.0 stores each one as a series of its own
+   * (`<name>_created`), one more series per counter.
+   * @default false
+   */
+  withoutCreated?: boolean;
+  /**
    * Series rendered between event-loop yields in {@link PrometheusSerializer.serialize}
    * (a histogram series counts once, however many buckets it has). `0` never yields.
    * @default 500
    */
   yieldEvery?: number;
-}
-
-/** Prometheus families cannot carry a second `# TYPE`, so one per name. */
-interface Family {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge' | 'histogram';
-  help: string;
-  readonly members: { metric: MetricData; scopeLabels: string }[];
 }
 
 /** A rendered attribute set plus what it was rendered from, to detect mutation. */
@@ -56,7 +69,7 @@ interface LabelCacheEntry {
   readonly values: unknown[];
   /** The scope labels `bytes` was built with. */
   scope: string;
-  /** UTF-8 of `body` plus `scope`, comma-joined: what goes between the braces. */
+  /** UTF-8 of the attribute labels plus `scope`, comma-joined: what goes between the braces. */
   bytes: Buffer;
 }
 
@@ -79,58 +92,34 @@ interface FamilyBytes {
   readonly sumBare: Buffer;
   readonly countOpen: Buffer;
   readonly countBare: Buffer;
+  /** OpenMetrics `_created`: `base_created{` and `base_created ` (counters drop `_total`). */
+  readonly createdOpen: Buffer;
+  readonly createdBare: Buffer;
 }
 
-const DEFAULT_DENY_LIST: readonly string[] = ['process.command_args', 'process.command_line'];
-const SCOPE_LABELS: ReadonlySet<string> = new Set([
-  'otel_scope_name',
-  'otel_scope_version',
-  'otel_scope_schema_url',
-]);
-const TARGET_INFO = 'target_info';
-const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const EMPTY = Buffer.alloc(0);
 const CLOSE_SPACE = Buffer.from('} ');
 const INF_AFTER_LABELS = Buffer.from(',le="+Inf"} ');
 const INF_ALONE = Buffer.from('le="+Inf"} ');
+const EOF = Buffer.from('# EOF\n');
 const NEWLINE = 10;
 
-/** Go compares strings byte-wise in UTF-8, i.e. by code point; JS `<` compares UTF-16 units. */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i) ?? 0;
-    const y = b.codePointAt(i) ?? 0;
-    if (x !== y) return x < y ? -1 : 1;
-    if (x > 0xffff) i++;
+/** The OpenMetrics family name and type of a text-format family (counters lose `_total`). */
+function openMetricsFamily(family: Family): { name: string; type: string } {
+  if (family.type !== 'counter') return { name: family.name, type: family.type };
+  // A counter's samples must end in `_total`; one whose name cannot is written as `unknown`.
+  if (family.name.length > 6 && family.name.endsWith('_total')) {
+    return { name: family.name.slice(0, -6), type: 'counter' };
   }
-  return a.length - b.length;
+  return { name: family.name, type: 'unknown' };
 }
 
-function metricKind(metric: MetricData): PrometheusMetricKind | undefined {
-  switch (metric.dataPointType) {
-    case DataPointType.SUM:
-      return metric.isMonotonic ? 'counter' : 'updowncounter';
-    case DataPointType.GAUGE:
-      return 'gauge';
-    case DataPointType.HISTOGRAM:
-      return 'histogram';
-    default:
-      return undefined;
-  }
+/** Seconds since the epoch, to the millisecond, as OpenMetrics timestamps are written. */
+function seconds(ms: number): string {
+  return formatValue(ms / 1000);
 }
 
-/**
- * The `# HELP` text of an instrument created without a description. Linters
- * (`promtool check metrics`) reject a family without help text, and an empty
- * help line says nothing, so it names the OpenTelemetry instrument and unit:
- * the one thing a reader of the Prometheus name cannot see.
- */
-export function fallbackHelp(otelName: string, unit: string | undefined): string {
-  return unit ? `${otelName} (unit ${unit}); no description given` : `${otelName}; no description given`;
-}
-
-function familyBytes(name: string, histogram: boolean): FamilyBytes {
+function familyBytes(name: string, histogram: boolean, createdBase: string): FamilyBytes {
   return {
     open: Buffer.from(histogram ? `${name}_bucket{` : `${name}{`),
     bare: Buffer.from(`${name} `),
@@ -138,12 +127,15 @@ function familyBytes(name: string, histogram: boolean): FamilyBytes {
     sumBare: Buffer.from(`${name}_sum `),
     countOpen: Buffer.from(`${name}_count{`),
     countBare: Buffer.from(`${name}_count `),
+    createdOpen: Buffer.from(`${createdBase}_created{`),
+    createdBare: Buffer.from(`${createdBase}_created `),
   };
 }
 
 /**
  * Renders an SDK collection (`MetricReader.collect()`) as Prometheus text
- * exposition format 0.0.4, as UTF-8 bytes.
+ * exposition format 0.0.4, or as OpenMetrics 1.0 text (with `# UNIT`,
+ * `_created`, exemplars and `# EOF`), as UTF-8 bytes.
  *
  * Hot path: the rendered label set of each series is cached as bytes per
  * attributes object. For cumulative temporality the SDK (and tokenmeter's
@@ -156,28 +148,23 @@ function familyBytes(name: string, histogram: boolean): FamilyBytes {
  * cannot serve a stale string. Arrays as attribute values are compared by
  * reference: mutating one in place is not detected. The caches are `WeakMap`s
  * and die with the SDK's series.
+ *
+ * Exponential histograms are left out (with one diagnostic): neither text
+ * format can carry them. `ProtobufSerializer` writes them as native histograms.
  */
 export class PrometheusSerializer {
-  private readonly naming: PrometheusNaming;
-  private readonly prefix: string;
-  private readonly withoutScopeInfo: boolean;
-  private readonly withoutTargetInfo: boolean;
-  private readonly denyList: ReadonlySet<string>;
-  private readonly yieldEvery: number;
+  private readonly s: WriterSettings;
+  private readonly withoutCreated: boolean;
   private readonly labelCache = new WeakMap<Attributes, LabelCacheEntry>();
   private readonly histogramLabelCache = new WeakMap<Attributes, LabelCacheEntry>();
+  private readonly scopeCache = new WeakMap<ScopeMetrics['scope'], string>();
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
+  private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly familyCache = new Map<string, FamilyBytes>();
-  private readonly warned = new Set<string>();
 
   constructor(options: PrometheusSerializerOptions = {}) {
-    this.naming = options.naming ?? 'otel';
-    this.prefix = options.prefix ?? '';
-    this.withoutScopeInfo = options.withoutScopeInfo ?? false;
-    this.withoutTargetInfo = options.withoutTargetInfo ?? false;
-    this.denyList = new Set(options.resourceAttributeDenyList ?? DEFAULT_DENY_LIST);
-    const every = options.yieldEvery ?? 500;
-    this.yieldEvery = every > 0 ? every : Number.POSITIVE_INFINITY;
+    this.s = writerSettings(options);
+    this.withoutCreated = options.withoutCreated ?? false;
   }
 
   /**
@@ -185,51 +172,70 @@ export class PrometheusSerializer {
    * series so a large scrape does not stall the application it measures.
    * The attributes objects must not change while this runs (see class docs).
    */
-  async serialize(resourceMetrics: ResourceMetrics): Promise<string> {
-    return Buffer.concat(await this.serializeChunks(resourceMetrics)).toString('utf8');
+  async serialize(resourceMetrics: ResourceMetrics, format: TextExpositionFormat = 'text'): Promise<string> {
+    return Buffer.concat(await this.serializeChunks(resourceMetrics, format)).toString('utf8');
   }
 
   /**
    * Like {@link serialize}, but returns the UTF-8 body in pieces, ready for a
    * socket or a compressor: no final join, no string encoding.
    */
-  async serializeChunks(resourceMetrics: ResourceMetrics): Promise<Buffer[]> {
+  async serializeChunks(
+    resourceMetrics: ResourceMetrics,
+    format: TextExpositionFormat = 'text',
+  ): Promise<Buffer[]> {
     const out = new ByteWriter();
-    const steps = this.render(resourceMetrics, out);
-    while (steps.next().done !== true) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    await runYielding(this.render(resourceMetrics, out, format === 'openmetrics'));
     return out.take();
   }
 
   /** Same output as {@link serialize}, in one synchronous pass. */
-  serializeSync(resourceMetrics: ResourceMetrics): string {
+  serializeSync(resourceMetrics: ResourceMetrics, format: TextExpositionFormat = 'text'): string {
     const out = new ByteWriter();
-    const steps = this.render(resourceMetrics, out);
+    const steps = this.render(resourceMetrics, out, format === 'openmetrics');
     while (steps.next().done !== true) {
       // Runs to the end without yielding to the event loop.
     }
     return Buffer.concat(out.take()).toString('utf8');
   }
 
-  /** One code path for both entry points. Yields wherever `serialize` may pause. */
-  private *render(resourceMetrics: ResourceMetrics, out: ByteWriter): Generator<void, void, void> {
-    if (!this.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes));
-    let budget = this.yieldEvery;
-    for (const family of this.families(resourceMetrics).values()) {
+  /** One code path for both entry points and both formats. Yields wherever `serialize` may pause. */
+  private *render(
+    resourceMetrics: ResourceMetrics,
+    out: ByteWriter,
+    om: boolean,
+  ): Generator<void, void, void> {
+    if (!this.s.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes, om));
+    let budget = this.s.yieldEvery;
+    for (const family of this.s.grouper.group(resourceMetrics, false).values()) {
       const name = family.name;
-      out.utf8(`# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`);
       const histogram = family.type === 'histogram';
-      const bytes = this.familyBytes(name, histogram);
-      for (const { metric, scopeLabels } of family.members) {
+      const omFamily = openMetricsFamily(family);
+      let created = false;
+      let exemplars = false;
+      if (om) {
+        created = !this.withoutCreated && (omFamily.type === 'counter' || histogram);
+        exemplars = omFamily.type === 'counter' || histogram;
+        out.utf8(`# TYPE ${omFamily.name} ${omFamily.type}\n`);
+        if (family.unit !== '' && omFamily.name.endsWith(`_${family.unit}`)) {
+          out.utf8(`# UNIT ${omFamily.name} ${family.unit}\n`);
+        }
+        out.utf8(`# HELP ${omFamily.name} ${escapeHelp(family.help, true)}\n`);
+      } else {
+        out.utf8(`# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`);
+      }
+      const bytes = this.familyBytes(name, histogram, omFamily.name);
+      for (const { metric, scope } of family.members) {
+        const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
           for (const point of metric.dataPoints) {
             const labels = this.seriesLabels(point.attributes, scopeLabels, true);
             const histogram = point.value;
             const { boundaries, counts } = histogram.buckets;
-            const tails = this.bucketTails(boundaries);
+            const tails = this.bucketTails(boundaries, om);
             const hasLabels = labels.length > 0;
             const tailList = hasLabels ? tails.afterLabels : tails.alone;
+            const ex = exemplars ? exemplarsOf(point) : undefined;
             let cumulative = 0;
             for (let i = 0; i < boundaries.length; i++) {
               cumulative += counts[i] ?? 0;
@@ -240,20 +246,23 @@ export class PrometheusSerializer {
               if (hasLabels) out.bytes(labels);
               out.bytes(tail);
               out.value(cumulative);
+              if (ex !== undefined) this.exemplar(out, ex[i]);
               out.byte(NEWLINE);
             }
             out.bytes(bytes.open);
             if (hasLabels) out.bytes(labels);
             out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
             out.value(histogram.count);
+            if (ex !== undefined) this.exemplar(out, ex[boundaries.length]);
             out.byte(NEWLINE);
             // The SDK leaves `sum` out for instruments that allow negative values.
             if (histogram.sum !== undefined) {
               this.sample(out, bytes.sumOpen, bytes.sumBare, labels, histogram.sum);
             }
             this.sample(out, bytes.countOpen, bytes.countBare, labels, histogram.count);
+            if (created) this.created(out, bytes, labels, point.startTime);
             if (--budget <= 0) {
-              budget = this.yieldEvery;
+              budget = this.s.yieldEvery;
               yield;
             }
           }
@@ -263,19 +272,28 @@ export class PrometheusSerializer {
         ) {
           for (const point of metric.dataPoints) {
             const labels = this.seriesLabels(point.attributes, scopeLabels, false);
-            this.sample(out, bytes.open, bytes.bare, labels, point.value);
+            if (om) {
+              this.open(out, bytes.open, bytes.bare, labels);
+              out.value(point.value);
+              if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
+              out.byte(NEWLINE);
+              if (created) this.created(out, bytes, labels, point.startTime);
+            } else {
+              this.sample(out, bytes.open, bytes.bare, labels, point.value);
+            }
             if (--budget <= 0) {
-              budget = this.yieldEvery;
+              budget = this.s.yieldEvery;
               yield;
             }
           }
         }
       }
     }
+    if (om) out.bytes(EOF);
   }
 
-  /** One `name{labels} value` line (`name value` without labels). */
-  private sample(out: ByteWriter, open: Buffer, bare: Buffer, labels: Buffer, value: number): void {
+  /** `name{labels} ` (`name ` without labels). */
+  private open(out: ByteWriter, open: Buffer, bare: Buffer, labels: Buffer): void {
     if (labels.length > 0) {
       out.bytes(open);
       out.bytes(labels);
@@ -283,70 +301,49 @@ export class PrometheusSerializer {
     } else {
       out.bytes(bare);
     }
+  }
+
+  /** One `name{labels} value` line (`name value` without labels). */
+  private sample(out: ByteWriter, open: Buffer, bare: Buffer, labels: Buffer, value: number): void {
+    this.open(out, open, bare, labels);
     out.value(value);
     out.byte(NEWLINE);
   }
 
-  private familyBytes(name: string, histogram: boolean): FamilyBytes {
+  /** OpenMetrics `_created`: when the cumulative series started, in seconds. */
+  private created(out: ByteWriter, bytes: FamilyBytes, labels: Buffer, start: HrTime): void {
+    this.open(out, bytes.createdOpen, bytes.createdBare, labels);
+    out.ascii(seconds(hrTimeMs(start)));
+    out.byte(NEWLINE);
+  }
+
+  /** ` # {trace_id="…",span_id="…"} value timestamp`, the OpenMetrics exemplar after a sample. */
+  private exemplar(out: ByteWriter, e: Exemplar | undefined): void {
+    if (e === undefined) return;
+    out.utf8(
+      ` # {trace_id="${escapeLabelValue(e.traceId)}",span_id="${escapeLabelValue(e.spanId)}"} ${formatValue(e.value)} ${seconds(e.timeMs)}`,
+    );
+  }
+
+  private familyBytes(name: string, histogram: boolean, createdBase: string): FamilyBytes {
     const key = histogram ? `h:${name}` : `s:${name}`;
     let bytes = this.familyCache.get(key);
     if (bytes === undefined) {
-      bytes = familyBytes(name, histogram);
+      bytes = familyBytes(name, histogram, createdBase);
       this.familyCache.set(key, bytes);
     }
     return bytes;
   }
 
-  /** Groups metrics by Prometheus name, across scopes, in first-seen order. */
-  private families(resourceMetrics: ResourceMetrics): Map<string, Family> {
-    const families = new Map<string, Family>();
-    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
-      const scopeLabels = this.withoutScopeInfo ? '' : renderScopeLabels(scopeMetrics.scope);
-      for (const metric of scopeMetrics.metrics) {
-        const { descriptor } = metric;
-        const kind = metricKind(metric);
-        if (kind === undefined) {
-          this.warnOnce(
-            `exp:${descriptor.name}`,
-            `tokenmeter: metric "${descriptor.name}" is an exponential histogram, which the Prometheus text format cannot carry; it is left out of the scrape. Use explicit bucket boundaries for it.`,
-          );
-          continue;
-        }
-        const name = prometheusMetricName(descriptor.name, descriptor.unit, kind, {
-          naming: this.naming,
-          prefix: this.prefix,
-        });
-        if (name === '' || (name === TARGET_INFO && !this.withoutTargetInfo)) {
-          this.warnOnce(
-            `name:${descriptor.name}`,
-            `tokenmeter: metric "${descriptor.name}" has no valid Prometheus name ("${name}"); it is left out of the scrape.`,
-          );
-          continue;
-        }
-        const type = kind === 'counter' ? 'counter' : kind === 'histogram' ? 'histogram' : 'gauge';
-        const family = families.get(name);
-        if (family === undefined) {
-          families.set(name, {
-            name,
-            type,
-            help: descriptor.description || fallbackHelp(descriptor.name, descriptor.unit),
-            members: [{ metric, scopeLabels }],
-          });
-        } else if (family.type !== type) {
-          this.warnOnce(
-            `type:${name}:${type}`,
-            `tokenmeter: metric "${descriptor.name}" maps to Prometheus name "${name}", already used by a ${family.type}; the ${type} is left out of the scrape.`,
-          );
-        } else {
-          // A member with a description beats the fallback text of one without.
-          if (descriptor.description && family.members.every((m) => !m.metric.descriptor.description)) {
-            family.help = descriptor.description;
-          }
-          family.members.push({ metric, scopeLabels });
-        }
-      }
+  private scopeLabels(scope: ScopeMetrics['scope']): string {
+    let text = this.scopeCache.get(scope);
+    if (text === undefined) {
+      text = scopePairs(scope)
+        .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
+        .join(',');
+      this.scopeCache.set(scope, text);
     }
-    return families;
+    return text;
   }
 
   /** The full label list of one series as UTF-8, without braces; empty when it has none. */
@@ -355,117 +352,60 @@ export class PrometheusSerializer {
     const cache = histogram ? this.histogramLabelCache : this.labelCache;
     let entry = cache.get(attrs);
     if (entry === undefined || !stillMatches(entry, attrs)) {
-      const { keys, values, body } = this.renderAttributes(
-        attrs,
-        histogram,
-        !this.withoutScopeInfo,
-        undefined,
-      );
-      entry = { keys, values, scope: scopeLabels, bytes: labelBytes(body, scopeLabels) };
+      const { keys, values, pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
+      entry = { keys, values, scope: scopeLabels, bytes: labelBytes(labelText(pairs), scopeLabels) };
       cache.set(attrs, entry);
     } else if (entry.scope !== scopeLabels) {
       // The same attributes object under another scope (rare): render again. Only
       // the bytes are kept per series, to hold the cache at one copy of each label set.
-      const { body } = this.renderAttributes(attrs, histogram, !this.withoutScopeInfo, undefined);
+      const { pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
       entry.scope = scopeLabels;
-      entry.bytes = labelBytes(body, scopeLabels);
+      entry.bytes = labelBytes(labelText(pairs), scopeLabels);
     }
     return entry.bytes;
   }
 
   /**
-   * Renders attributes as `k="v",...`. Keys that sanitise to the same label are
-   * merged as the Collector does: values joined with `;` in code-point order of
-   * the original keys. Labels we write ourselves win over attributes: `le` on
-   * histograms and the scope labels (the Collector overwrites them too).
+   * `le` tails for one boundaries array; the SDK shares one array per
+   * instrument. OpenMetrics wants canonical numbers (`1.0`); the text format
+   * keeps the shortest form (`1`) that existing series were stored with.
    */
-  private renderAttributes(
-    attrs: Attributes,
-    histogram: boolean,
-    scopeInfo: boolean,
-    deny: ReadonlySet<string> | undefined,
-  ): { keys: string[]; values: unknown[]; body: string } {
-    const keys: string[] = [];
-    const values: unknown[] = [];
-    const groups = new Map<string, [key: string, value: string][]>();
-    for (const key in attrs) {
-      const value = attrs[key];
-      keys.push(key);
-      values.push(value);
-      if (value === undefined || value === null || deny?.has(key)) continue;
-      const label = prometheusLabelName(key);
-      if ((histogram && label === 'le') || (scopeInfo && SCOPE_LABELS.has(label))) continue;
-      // Non-strings as JSON, as exporter-prometheus does (`[1,2]`, `true`, `1.5`).
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      const group = groups.get(label);
-      if (group === undefined) groups.set(label, [[key, text]]);
-      else group.push([key, text]);
-    }
-    const parts: string[] = [];
-    for (const [label, group] of groups) {
-      const value =
-        group.length === 1
-          ? (group[0]?.[1] ?? '')
-          : group
-              .sort((a, b) => compareCodePoints(a[0], b[0]))
-              .map((entry) => entry[1])
-              .join(';');
-      parts.push(`${label}="${escapeLabelValue(value)}"`);
-    }
-    // slice(): exact-length copies; push() leaves spare capacity in every cached entry.
-    return { keys: keys.slice(), values: values.slice(), body: parts.join(',') };
-  }
-
-  /** `le` tails for one boundaries array; the SDK shares one array per instrument. */
-  private bucketTails(boundaries: readonly number[]): BucketCacheEntry {
-    const cached = this.bucketCache.get(boundaries);
+  private bucketTails(boundaries: readonly number[], canonical: boolean): BucketCacheEntry {
+    const cache = canonical ? this.canonicalBucketCache : this.bucketCache;
+    const cached = cache.get(boundaries);
     if (cached !== undefined && sameNumbers(cached.bounds, boundaries)) return cached;
-    const le = boundaries.map((bound) =>
-      Number.isFinite(bound) ? `le="${formatValue(bound)}"} ` : undefined,
-    );
+    const format = canonical ? formatCanonical : formatValue;
+    const le = boundaries.map((bound) => (Number.isFinite(bound) ? `le="${format(bound)}"} ` : undefined));
     const entry: BucketCacheEntry = {
       bounds: boundaries.slice(),
       afterLabels: le.map((t) => (t === undefined ? undefined : Buffer.from(`,${t}`))),
       alone: le.map((t) => (t === undefined ? undefined : Buffer.from(t))),
     };
-    this.bucketCache.set(boundaries, entry);
+    cache.set(boundaries, entry);
     return entry;
   }
 
-  private renderTargetInfo(resourceAttributes: Attributes): string {
-    const { body } = this.renderAttributes(resourceAttributes, false, false, this.denyList);
+  private renderTargetInfo(resourceAttributes: Attributes, om: boolean): string {
+    const body = labelText(attributePairs(resourceAttributes, false, false, this.s.denyList).pairs);
     if (body === '') return '';
-    return `# HELP ${TARGET_INFO} Target metadata\n# TYPE ${TARGET_INFO} gauge\n${TARGET_INFO}{${body}} 1\n`;
+    // OpenMetrics has an info type: family `target`, sample `target_info` (the same series).
+    return om
+      ? `# TYPE target info\n# HELP target Target metadata\n${TARGET_INFO}{${body}} 1\n`
+      : `# HELP ${TARGET_INFO} Target metadata\n# TYPE ${TARGET_INFO} gauge\n${TARGET_INFO}{${body}} 1\n`;
   }
+}
 
-  private warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    diag.warn(message);
+function labelText(pairs: readonly (readonly [string, string])[]): string {
+  let text = '';
+  for (const [label, value] of pairs) {
+    text += `${text === '' ? '' : ','}${label}="${escapeLabelValue(value)}"`;
   }
+  return text;
 }
 
 function labelBytes(body: string, scopeLabels: string): Buffer {
   if (body === '') return scopeLabels === '' ? EMPTY : Buffer.from(scopeLabels);
   return Buffer.from(scopeLabels === '' ? body : `${body},${scopeLabels}`);
-}
-
-function renderScopeLabels(scope: ScopeMetrics['scope']): string {
-  let labels = `otel_scope_name="${escapeLabelValue(scope.name)}"`;
-  if (scope.version) labels += `,otel_scope_version="${escapeLabelValue(scope.version)}"`;
-  if (scope.schemaUrl) labels += `,otel_scope_schema_url="${escapeLabelValue(scope.schemaUrl)}"`;
-  return labels;
-}
-
-/** True while `attrs` still has exactly the keys and values the entry was rendered from. */
-function stillMatches(entry: LabelCacheEntry, attrs: Attributes): boolean {
-  const { keys, values } = entry;
-  let i = 0;
-  for (const key in attrs) {
-    if (keys[i] !== key || attrs[key] !== values[i]) return false;
-    i++;
-  }
-  return i === keys.length;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

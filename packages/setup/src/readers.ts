@@ -42,7 +42,7 @@ export function createReaders(config: ResolvedConfig, exporters: readonly Export
   const pushed: TrackedExporter[] = [];
   const bound =
     config.boundSeries && !config.disabled
-      ? new BoundRegistry({ cardinalityLimit: limit, views: config.views })
+      ? new BoundRegistry({ cardinalityLimit: limit, views: config.views, exemplars: config.exemplars })
       : undefined;
   /** Builds a reader with `producers` plus, on the bound-series path, that reader's own producer. */
   const withBound = <R extends MetricReader>(
@@ -65,6 +65,7 @@ export function createReaders(config: ResolvedConfig, exporters: readonly Export
           naming: p.naming,
           withoutScopeInfo: p.withoutScopeInfo,
           withoutTargetInfo: p.withoutTargetInfo,
+          withoutCreated: p.withoutCreated,
           scrapeTimeoutMillis: p.scrapeTimeoutMillis,
           cardinalityLimit: limit,
           metricProducers,

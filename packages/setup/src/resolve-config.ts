@@ -54,6 +54,7 @@ export interface ResolvedConfig {
   selfMetrics: boolean;
   snapshot: boolean;
   boundSeries: boolean;
+  exemplars: boolean;
   setGlobal: boolean;
   shutdownOnSignals: boolean;
   shutdownTimeoutMillis: number;
@@ -162,6 +163,16 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
       'a file path for the file exporter (file.path in code or TOKENMETER_METRICS_FILE)',
     );
   }
+  const boundSeries = booleanOption('boundSeries', options.boundSeries) ?? env.boundSeries ?? true;
+  const exemplars = booleanOption('exemplars', options.exemplars) ?? env.exemplars ?? false;
+  if (exemplars && !boundSeries) {
+    const fromCode = options.exemplars !== undefined;
+    throw new ConfigurationError(
+      fromCode ? 'exemplars' : 'TOKENMETER_EXEMPLARS',
+      fromCode ? true : 'true',
+      'false while the bound-series path is off (boundSeries: false or TOKENMETER_BOUND_SERIES=false): exemplars are recorded on that path, the SDK has none',
+    );
+  }
   return {
     disabled: options.disabled ?? env.disabled ?? false,
     serviceName: options.serviceName ?? env.serviceName,
@@ -181,6 +192,7 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
         intOption('prometheus.scrapeTimeoutMillis', p.scrapeTimeoutMillis, 1, 600_000) ?? 10_000,
       withoutScopeInfo: p.withoutScopeInfo ?? false,
       withoutTargetInfo: p.withoutTargetInfo ?? false,
+      withoutCreated: booleanOption('prometheus.withoutCreated', p.withoutCreated) ?? false,
       metricProducers: p.metricProducers ?? [],
       routes: resolveRoutes(p.routes, path, healthPath),
     },
@@ -233,7 +245,8 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
     views: options.views ?? [],
     selfMetrics: options.selfMetrics ?? true,
     snapshot: options.snapshot ?? false,
-    boundSeries: booleanOption('boundSeries', options.boundSeries) ?? env.boundSeries ?? true,
+    boundSeries,
+    exemplars,
     setGlobal: options.setGlobal ?? true,
     shutdownOnSignals: options.shutdownOnSignals ?? true,
     shutdownTimeoutMillis:

@@ -1,10 +1,11 @@
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { metrics as metricsApi } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricsServerError } from '../src/errors.js';
 import { type MetricsHandle, registerMetrics } from '../src/register-metrics.js';
+import { get } from './helpers/http.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
 
 const D = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -25,25 +26,6 @@ function register(options: Parameters<typeof registerMetrics>[0] = {}): MetricsH
 afterEach(async () => {
   await Promise.allSettled(handles.splice(0).map((h) => h.shutdown()));
 });
-
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 function recordSample(h: MetricsHandle): void {
   const meter = h.meterProvider.getMeter('test-scope', '1.2.3');

@@ -26,6 +26,10 @@ import {
 import { BoundMeter } from './bound-meter.js';
 import { BoundProducer } from './bound-producer.js';
 import { type InstrumentIdentity, mayBind, type ReaderPreferences } from './eligibility.js';
+import { ExemplarHistogramCell } from './exemplar-histogram-cell.js';
+import { ExemplarCounter, ExemplarHistogram } from './exemplar-instruments.js';
+import { ExemplarHistogramStorage, ExemplarSumStorage } from './exemplar-storages.js';
+import { ExemplarSumCell } from './exemplar-sum-cell.js';
 import { HistogramCell } from './histogram-cell.js';
 import { HistogramStorage } from './histogram-storage.js';
 import { type BoundDescriptor, InstrumentCore } from './instrument-core.js';
@@ -46,6 +50,8 @@ export interface BoundSeriesOptions {
   readonly cardinalityLimit: number;
   /** The views the provider was built with: an instrument a view selects stays on the SDK path. */
   readonly views: readonly ViewOptions[];
+  /** Keep exemplars (the latest per histogram bucket / counter series, from sampled spans). @default false */
+  readonly exemplars?: boolean;
 }
 
 type Instrument = BoundCounter | BoundHistogram | BoundGauge;
@@ -117,6 +123,17 @@ export class BoundRegistry {
     monotonic: boolean,
   ): BoundCounter | undefined {
     const type = monotonic ? InstrumentType.COUNTER : InstrumentType.UP_DOWN_COUNTER;
+    // Exemplars on counters only: an up-down counter is a gauge to Prometheus, which has none.
+    if (monotonic && this.options.exemplars) {
+      return this.create(scope, name, options, type, (core, limit, slotOf) => {
+        const table = new SeriesTable(
+          name,
+          limit,
+          (attrs) => new ExemplarSumCell(attrs, Date.now(), core, true),
+        );
+        return [new ExemplarCounter(table), new ExemplarSumStorage(core, table, slotOf, true)];
+      }) as BoundCounter | undefined;
+    }
     return this.create(scope, name, options, type, (core, limit, slotOf) => {
       const table = new SeriesTable(name, limit, (attrs) => new SumCell(attrs, Date.now(), core, monotonic));
       return [new BoundCounter(table), new SumStorage(core, table, slotOf, monotonic)];
@@ -126,6 +143,16 @@ export class BoundRegistry {
   /** @internal */
   histogram(scope: Scope, name: string, options: MetricOptions | undefined): BoundHistogram | undefined {
     const boundaries = boundariesOf(options);
+    if (this.options.exemplars) {
+      return this.create(scope, name, options, InstrumentType.HISTOGRAM, (core, limit, slotOf) => {
+        const table = new SeriesTable(
+          name,
+          limit,
+          (attrs) => new ExemplarHistogramCell(attrs, Date.now(), core, boundaries),
+        );
+        return [new ExemplarHistogram(table), new ExemplarHistogramStorage(core, table, slotOf, boundaries)];
+      }) as BoundHistogram | undefined;
+    }
     return this.create(scope, name, options, InstrumentType.HISTOGRAM, (core, limit, slotOf) => {
       const table = new SeriesTable(
         name,

@@ -23,13 +23,13 @@ export class HistogramCell {
   /** Per delta reader: `count` and `counts` at its last collection. */
   readonly reportedCount: number[];
   readonly reportedCounts: number[][];
-  private readonly int: boolean;
+  protected readonly int: boolean;
 
   constructor(
     readonly attributes: Readonly<Attributes>,
     readonly startMs: number,
     private readonly core: InstrumentCore,
-    private readonly boundaries: readonly number[],
+    protected readonly boundaries: readonly number[],
   ) {
     this.int = core.int;
     this.counts = new Array<number>(boundaries.length + 1).fill(0);
@@ -49,18 +49,21 @@ export class HistogramCell {
     }
   }
 
-  /** Histogram `record()` for this series. Never throws. */
-  record(value: number): void {
+  /**
+   * Histogram `record()` for this series. Never throws. Returns the index of
+   * the bucket the value went to, or -1 when it was not recorded.
+   */
+  record(value: number): number {
     if (!(typeof value === 'number' && value >= 0)) {
       // NaN is ignored silently, as the SDK does; negatives and non-numbers are reported once.
       if (typeof value !== 'number') this.core.reject(Rejection.NotANumber, value);
       else if (value < 0) this.core.reject(Rejection.Negative, value);
-      return;
+      return -1;
     }
     let v = value;
     if (this.int && !Number.isInteger(v)) {
       // As in the SDK, an INT instrument drops what has no integer part (Infinity).
-      if (v === Number.POSITIVE_INFINITY) return;
+      if (v === Number.POSITIVE_INFINITY) return -1;
       this.core.reject(Rejection.Fraction, v);
       v = Math.trunc(v);
     }
@@ -84,5 +87,6 @@ export class HistogramCell {
       if (v < (this.intervalMin[i] as number)) this.intervalMin[i] = v;
       if (v > (this.intervalMax[i] as number)) this.intervalMax[i] = v;
     }
+    return lo;
   }
 }

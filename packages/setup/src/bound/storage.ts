@@ -6,6 +6,7 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { AggregationTemporality, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
 
@@ -35,23 +36,35 @@ export abstract class Storage<Cell extends CellBase, Value> {
     const slot = this.slotOf[c.reader] ?? -1;
     const dataPoints: DataPoint<Value>[] = [];
     for (const cell of this.table.cells) {
+      // Before delta(), which starts the reader's next interval.
+      const exemplars = this.exemplars(cell, slot);
       const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
       if (value === undefined) continue;
       // Cumulative points start with the series; delta points with the reader's interval.
       const startMs =
         slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
-      dataPoints.push({
+      const point: ExemplarDataPoint<Value> = {
         attributes: cell.attributes,
         startTime: millisToHrTime(startMs),
         endTime: c.endTime,
         value,
-      });
+      };
+      dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
     }
     if (dataPoints.length === 0) return undefined;
     return this.metricData(
       slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
       dataPoints,
     );
+  }
+
+  /**
+   * The exemplars to hand over with the series' point (see `ExemplarDataPoint`):
+   * none here; the storages of `registerMetrics({ exemplars: true })` override it.
+   * A delta reader (`slot` ≥ 0) gets only those recorded since its last collection.
+   */
+  protected exemplars(_cell: Cell, _slot: number): readonly (Exemplar | undefined)[] | undefined {
+    return undefined;
   }
 
   /** The series' value since it began, or undefined when it holds nothing yet. */

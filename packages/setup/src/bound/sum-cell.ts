@@ -17,7 +17,7 @@ export class SumCell {
   /** Per delta reader: `seq` at its last collection. */
   readonly reportedSeq: number[];
   private readonly lowest: number;
-  private readonly int: boolean;
+  protected readonly int: boolean;
 
   constructor(
     readonly attributes: Readonly<Attributes>,
