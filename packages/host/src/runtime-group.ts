@@ -161,7 +161,10 @@ export class RuntimeGroup {
 
   private spaceAttrs(name: string): Attributes {
     let a = this.spaces.get(name);
-    if (!a) this.spaces.set(name, (a = Object.freeze({ 'v8js.heap.space.name': name })));
+    if (!a) {
+      a = Object.freeze({ 'v8js.heap.space.name': name });
+      this.spaces.set(name, a);
+    }
     return a;
   }
 
