@@ -128,7 +128,11 @@ export const BUNDLED_PRICES: PriceTable = parsePriceTable(
         model: 'gemini-2.5-flash',
         defaultTier: 'standard',
         tiers: { standard: { input: 0.3, output: 2.5, reasoning: 2.5 } },
-        sources: [...GEMINI_PRICING, 'https://deploybase.ai/articles/gemini-2.5-pricing (2026: $0.30/$2.50)'],
+        sources: [
+          ...GEMINI_PRICING,
+          'https://deploybase.ai/articles/gemini-2.5-pricing (2026: $0.30/$2.50)',
+          'https://nicolalazzari.ai/articles/gemini-api-pricing-explained-2026 (Gemini Flash $0.30/$2.50; thinking billed as output)',
+        ],
         note: 'Text, image and video input; audio input is priced apart and counted as unpriced. Context-cache reads are not in the table (no two sources agree), so cached requests are unpriced.',
       },
       {
@@ -157,6 +161,7 @@ export const BUNDLED_PRICES: PriceTable = parsePriceTable(
         tiers: { standard: { input: 0.035, output: 0.14 } },
         sources: [
           'https://techdailyfeed.com/understanding-amazon-bedrock-pricing-from-on-demand-to-fine-tuning ($0.000035 / $0.00014 per 1K tokens, from the Bedrock pricing page)',
+          'https://pristren.com/blog/amazon-nova-micro-ultra-fast ($0.035 / $0.140 per 1M; model id amazon.nova-micro-v1:0)',
         ],
         note: 'On-demand, in-region model id only: cross-region inference profiles (us.…) are not aliased.',
       },
@@ -168,6 +173,7 @@ export const BUNDLED_PRICES: PriceTable = parsePriceTable(
         sources: [
           'https://www.swfte.com/de/blog/amazon-nova-pro-pricing ("As of May 2026 … $0.80 … $3.20 per 1M tokens (on-demand)")',
           'https://tokenmix.ai/blog/aws-bedrock-pricing (2026-04-10: Nova Pro $0.80 input)',
+          'https://pristren.com/blog/amazon-nova-micro-ultra-fast ($0.800 / $3.200 per 1M)',
         ],
         note: 'On-demand, in-region model id only. Cached input is not in the table (one source), so cached requests are unpriced.',
       },
