@@ -42,10 +42,13 @@ function boundProvider(readers) {
   }).meterProvider;
 }
 
+// Cost off unless a variant turns it on: prom-client and the raw calls record
+// no cost, and the 'with cost' row shows what pricing adds.
 function llmVariant(meterProvider, names, stream, extra = {}) {
   const llm = createLlmMetrics({
     meterProvider,
     semconv: 'v1.41',
+    prices: false,
     models: { maxDistinct: names.length + 10 },
     maxAttributeSets: 20 * names.length + 1000,
     ...extra,
@@ -191,7 +194,11 @@ if (CELL) {
         'llm-bound-long-lived': (() => {
           // Each handle ends 1024 requests after it started: every one outlives the
           // abandon tracker's nursery and is registered with the FinalizationRegistry.
-          const llm = createLlmMetrics({ meterProvider: boundProvider(readers), semconv: 'v1.41' });
+          const llm = createLlmMetrics({
+            meterProvider: boundProvider(readers),
+            semconv: 'v1.41',
+            prices: false,
+          });
           const ring = new Array(1024);
           let i = 0;
           return () => {
@@ -209,6 +216,10 @@ if (CELL) {
           };
         })(),
         'llm-bound-no-tracking': llmVariant(boundProvider(readers), names, stream, { trackAbandoned: false }),
+        // The default: every request priced from the bundled table (one model of the four has no price).
+        'llm-bound-with-cost': llmVariant(boundProvider(readers), names, stream, {
+          prices: { fromEnv: false },
+        }),
         'raw-sdk': rawVariant(collectOnlyProvider(readers), names, stream),
       }
     : {
@@ -298,6 +309,7 @@ emit({
         ['llm, registerMetrics() provider (abandoned-handle tracking on, the default)', 'llm-bound'],
         ['… requests outliving the tracker’s nursery (each handle registered)', 'llm-bound-long-lived'],
         ['… `trackAbandoned: false`', 'llm-bound-no-tracking'],
+        ['… with cost (the default: bundled prices)', 'llm-bound-with-cost'],
         ['raw SDK calls, stock provider', 'raw-sdk'],
       ].map(([label, v]) => [label, fmtNs(extras[v].median), fmtX(extras[v].vsRaw)]),
     },
@@ -305,6 +317,7 @@ emit({
   notes: [
     'Where the time went before (V8 CPU profile, llm on a stock provider): the SDK hashes the attributes of every record once per reader (sorted keys + `JSON.stringify`, then a hash-map lookup), ~1 µs a record with six attributes, and llm makes six or seven records a request where the raw baseline makes three: 2.0–2.2× raw SDK, whatever llm itself does (with a no-op provider a whole request through llm costs ~0.3 µs). That floor is the SDK’s, so the provider `registerMetrics()` builds records on the bound-series path instead: llm’s cached, frozen attribute sets find their series by identity (a `WeakMap` lookup; per-chunk records go to a series bound at the first chunk), and each reader gets the data through a `MetricProducer` (docs/architecture.md).',
     'On a stock SDK provider (one the application built itself), llm keeps recording through the SDK: the "llm, stock SDK provider" column, which stays at about twice the raw baseline because it records about twice as much.',
+    'Cost is on by default (the bundled price table): a priced request adds one cost counter add per token type it used and one record of the per-request cost histogram, or one unpriced increment. The llm columns and the other rows turn it off (`prices: false`) so that llm records what prom-client records; the "with cost" row is the default.',
     'Raw calls with attribute objects built per call cannot use the identity lookup; on the `registerMetrics()` provider they are keyed by one native `JSON.stringify` of the object instead of the SDK’s sort + stringify + hash (last column).',
   ],
   targets: [

@@ -49,6 +49,9 @@ const GRAD = prom('tokenmeter.training.grad_norm');
 const STEP = prom('tokenmeter.training.step.duration');
 const T_TOKENS = prom('tokenmeter.training.tokens');
 const EXPORTED = prom('otel.sdk.exporter.metric_data_point.exported');
+const COST = prom('tokenmeter.gen_ai.client.cost');
+const OP_COST = prom('tokenmeter.gen_ai.client.operation.cost');
+const UNPRICED = prom('tokenmeter.gen_ai.client.usage.unpriced');
 
 export interface Variable {
   name: string;
@@ -187,6 +190,54 @@ export const DASHBOARD: Row[] = [
           {
             expr: `sum by (${L.finishReason}) (rate(${REQUESTS}{${SEL}, ${MODEL}}[${RATE}]))`,
             legend: `{{${L.finishReason}}}`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Cost',
+    panels: [
+      {
+        title: 'Cost per hour by model',
+        unit: 'currencyUSD',
+        description:
+          'Provider-reported token usage × the price table of @tokenmeter/llm (bundled, TOKENMETER_PRICES or code), in US dollars per hour. Unpriced requests are not in it.',
+        targets: [
+          {
+            expr: `sum by (${L.provider}, ${L.model}) (rate(${COST}{${SEL}, ${MODEL}}[${RATE}])) * 3600`,
+            legend: `{{${L.provider}}} {{${L.model}}}`,
+          },
+        ],
+      },
+      {
+        title: 'Cost per request',
+        unit: 'currencyUSD',
+        description:
+          'Percentiles of the cost of one priced request (tokenmeter.gen_ai.client.operation.cost).',
+        targets: quantiles(OP_COST, 'le', `${SEL}, ${MODEL}`),
+      },
+      {
+        title: 'Cost per hour by token type and service tier',
+        unit: 'currencyUSD',
+        description:
+          'input excludes cache reads and writes, output excludes reasoning: the types add up to the total.',
+        targets: [
+          {
+            expr: `sum by (${L.costTokenType}, ${L.serviceTier}) (rate(${COST}{${SEL}, ${MODEL}}[${RATE}])) * 3600`,
+            legend: `{{${L.costTokenType}}} {{${L.serviceTier}}}`,
+          },
+        ],
+      },
+      {
+        title: 'Unpriced requests per second',
+        unit: 'reqps',
+        description:
+          'Requests whose usage the price table could not price (no cost recorded for them), by reason: model, tier, token_type, modality, usage.',
+        targets: [
+          {
+            expr: `sum by (${L.model}, ${L.unpricedReason}) (rate(${UNPRICED}{${SEL}, ${MODEL}}[${RATE}]))`,
+            legend: `{{${L.model}}} {{${L.unpricedReason}}}`,
           },
         ],
       },
@@ -382,6 +433,18 @@ export const RECORDING: RecordingRule[] = [
   {
     record: `job_${L.model}:gen_ai_client_operation_duration_seconds:p95_5m`,
     expr: `histogram_quantile(0.95, sum by (job, ${L.model}, le) (rate(${DUR}_bucket[${W}])))`,
+  },
+  {
+    record: `${BY.replace(/, /g, '_')}:tokenmeter_gen_ai_client_cost:usd_per_hour_5m`,
+    expr: `sum by (${BY}) (rate(${COST}[${W}])) * 3600`,
+  },
+  {
+    record: `job_${L.model}:tokenmeter_gen_ai_client_operation_cost:p50_5m`,
+    expr: `histogram_quantile(0.5, sum by (job, ${L.model}, le) (rate(${OP_COST}_bucket[${W}])))`,
+  },
+  {
+    record: `job_${L.model}:tokenmeter_gen_ai_client_operation_cost:p95_5m`,
+    expr: `histogram_quantile(0.95, sum by (job, ${L.model}, le) (rate(${OP_COST}_bucket[${W}])))`,
   },
 ];
 

@@ -321,6 +321,8 @@ function render(s: LlmSnapshot, final: boolean): string[] {
     `requests ${c.requests}  (${num(c.requestsPerSecond, 1)}/s)   in flight ${c.activeRequests}   errors ${c.errors}  ${errors}`,
     `tokens   in ${c.inputTokens}  out ${c.outputTokens}  (${num(c.outputTokensPerSecond)} out/s)   cached ${c.cachedInputTokens}  reasoning ${c.reasoningTokens}`,
     `TTFT     p50 ${ms(lat(c.timeToFirstChunk)?.p50)}  p95 ${ms(lat(c.timeToFirstChunk)?.p95)}   chunk gap p50 ${ms(lat(c.timePerOutputChunk)?.p50)}  p95 ${ms(lat(c.timePerOutputChunk)?.p95)}   duration p95 ${ms(lat(c.duration)?.p95)}   (${span})`,
+    // Simulated traffic priced at the bundled list prices: what it would cost against the real APIs.
+    `cost     $${c.costUsd.toFixed(4)} at list prices of ${llm.priceDates.join(', ') || '-'}   per request p50 $${num(lat(c.costPerRequest)?.p50, 6)}  p95 $${num(lat(c.costPerRequest)?.p95, 6)}`,
     ...models.map((m) => `  ${m}`),
     t
       ? `training ${t.run ?? ''} step ${t.steps}  ${num(t.tokensPerSecond)} tok/s  loss ${num(t.loss, 3)}  step p50 ${ms(lat(t.stepDuration)?.p50)}`

@@ -43,10 +43,19 @@ describe.skipIf(!existsSync(main))('quickstart demo', () => {
       }
       expect(text).toMatch(/gen_ai_operation_name="chat"/);
       expect(text).toMatch(/error_type="429"/);
+      // Priced at the bundled table (OpenAI models); the simulated Ollama model has no price.
+      expect(text).toMatch(
+        /^tokenmeter_gen_ai_client_cost_total\{[^}]*gen_ai_provider_name="openai"[^}]*\} [0-9.e-]+$/m,
+      );
+      expect(text).toMatch(/tokenmeter_gen_ai_client_operation_cost_bucket\{/);
+      expect(text).toMatch(
+        /^tokenmeter_gen_ai_client_usage_unpriced_total\{[^}]*gen_ai_provider_name="ollama"[^}]*tokenmeter_cost_unpriced_reason="model"[^}]*\} \d+$/m,
+      );
       expect(await exited).toBe(0);
       // Live lines show the recent window's percentiles; the final summary, the whole run's.
       expect(out).toMatch(/\(last \d+s\)/);
       expect(out).toMatch(/TTFT +p50 +\d+ms .*\(whole run\)/);
+      expect(out).toMatch(/cost +\$\d+\.\d{4} at list prices of \d{4}-\d{2}-\d{2}/);
     } finally {
       child.kill('SIGKILL');
     }

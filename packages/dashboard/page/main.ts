@@ -411,6 +411,30 @@ const PANELS: PanelDef[] = [
     }),
   },
   {
+    id: 'cost-percentiles',
+    needs: 'cost',
+    spec: (c) => {
+      const window = c.d.windowS === undefined ? 'window' : `${Math.round(c.d.windowS)} s`;
+      const col = (field: string) => c.col('c', `cost.${field}`, c.model || undefined);
+      return {
+        title: 'Cost per request, percentiles',
+        note: `client, ${c.scope}; priced requests, percentiles over the last ${window}, mean over the last ${c.recentS} s`,
+        empty: 'no priced request yet (tokenmeter.gen_ai.client.operation.cost)',
+        series: [
+          { label: 'p50', values: [...col('p50')] },
+          { label: 'p95', values: [...col('p95')] },
+          { label: 'p99', values: [...col('p99')] },
+          {
+            label: `mean ${c.recentS}s`,
+            values: ratio(c.times, col('sum'), col('count'), c.recentS),
+            dash: true,
+          },
+        ],
+        fmt: fmtUsd,
+      };
+    },
+  },
+  {
     id: 'gpu-util',
     needs: 'gpu',
     spec: (c) => ({

@@ -66,8 +66,13 @@ export function chartValues(d: DashboardData): Record<string, number> {
     latency(kind, 'duration', name, s.duration);
     latency(kind, 'ttft', name, firstChunkOf(s));
   };
-  summary('c', undefined, d.client.total);
-  for (const [m, s] of Object.entries(d.client.byModel)) summary('c', m, s);
+  const client = (name: string | undefined, s: ClientSummary) => {
+    summary('c', name, s);
+    // Older snapshots (a dashboard JSON saved before cost) lack it.
+    if (s.costPerRequest) latency('c', 'cost', name, s.costPerRequest);
+  };
+  client(undefined, d.client.total);
+  for (const [m, s] of Object.entries(d.client.byModel)) client(m, s);
   summary('s', undefined, d.server.total);
   for (const [m, s] of Object.entries(d.server.byModel)) summary('s', m, s);
   for (const t of d.training) {

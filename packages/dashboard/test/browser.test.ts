@@ -19,7 +19,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashboardData } from '../src/index.js';
 import { PAGE_SCRIPT_SHA256 } from '../src/page-assets.js';
-import { type App, costCounter, recordTraffic, startApp } from './helpers.js';
+import { type App, pricedRequests, recordTraffic, startApp } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DEMO = fileURLToPath(new URL('../../../examples/quickstart/dist/main.js', import.meta.url));
@@ -410,7 +410,7 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
   describe('against an in-test app without GPUs, with a cost counter and a driven clock', () => {
     let app: App | undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
-    let recordCost: ((usd: number, model: string) => void) | undefined;
+    let recordCost: ((model: string, inputTokens: number, outputTokens: number) => void) | undefined;
 
     beforeAll(async () => {
       app = await startApp({
@@ -423,8 +423,9 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       // 4 client requests every 200 ms: 20 requests/s; cost only once the test asks for it.
       timer = setInterval(() => {
         recordTraffic(a.llm, round++);
-        recordCost?.(0.002, 'gpt-4o');
-        recordCost?.(0.0005, 'gpt-4o-mini');
+        // gpt-4o: 1000 × $2/M + 250 × $8/M = $0.004; gpt-4o-mini: 500 × $0.5/M + 100 × $2/M = $0.00045.
+        recordCost?.('gpt-4o', 1000, 250);
+        recordCost?.('gpt-4o-mini', 500, 100);
       }, 200);
       // Time for the server's history to reach further back than a rate needs.
       await new Promise((r) => setTimeout(r, 6000));
@@ -464,15 +465,15 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(await text(page, '#absent-gpu')).toMatch(/^no GPU metrics: hw\.gpu\.\* not recorded/);
       expect(await text(page, '#absent-cost')).toMatch(/^no cost metrics: tokenmeter\.gen_ai\.client\.cost/);
       expect(await page.$('#absent-training')).toBeNull();
-      for (const id of ['gpu-util', 'gpu-mem', 'cost-rate', 'cost-per-request']) {
+      for (const id of ['gpu-util', 'gpu-mem', 'cost-rate', 'cost-per-request', 'cost-percentiles']) {
         expect(await page.$(`#panel-${id}`), id).toBeNull();
       }
       expect(await page.$('#tile-cost')).toBeNull();
 
       // The counter gets points: its panels appear (after the in-flight panel), the line goes.
       if (!app) throw new Error('no app');
-      recordCost = costCounter(app.handle);
-      await waitForData(page, 2, ['cost-rate', 'cost-per-request']);
+      recordCost = pricedRequests(app.handle);
+      await waitForData(page, 2, ['cost-rate', 'cost-per-request', 'cost-percentiles']);
       expect(await page.$('#absent-cost')).toBeNull();
       expect(await text(page, '#absent-gpu')).toContain('no GPU metrics');
       const order = await page.$$eval('#panels > .panel', (els) => els.map((e) => e.id));
@@ -482,6 +483,10 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       expect(Object.keys(perRequest)).toEqual(
         expect.arrayContaining(['all models', 'gpt-4o', 'gpt-4o-mini']),
       );
+      // Percentiles from llm's per-request histogram: every gpt-4o request costs $0.004, so
+      // p50 and p99 fall in the bucket (0.003, 0.01] (the page prints 3 significant digits).
+      const percentiles = await legend(page, 'cost-percentiles');
+      expect(Object.keys(percentiles)).toEqual(expect.arrayContaining(['p50', 'p95', 'p99']));
       await page.selectOption('#model', 'gpt-4o');
       await page.waitForFunction(
         () => {
@@ -494,6 +499,9 @@ describe.skipIf(!haveChromium)('dashboard page in headless Chromium', () => {
       const filtered = Object.keys(await legend(page, 'cost-rate'));
       expect(filtered).toContain('gpt-4o');
       expect(filtered).not.toContain('all models');
+      await waitForData(page, 1, ['cost-percentiles']);
+      const p50 = (await legend(page, 'cost-percentiles')).p50 ?? '';
+      expect(p50).toBe('$0.004');
       expect(problems).toEqual([]);
       await page.close();
     }, 60_000);

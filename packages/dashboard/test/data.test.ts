@@ -8,7 +8,7 @@ import {
   seriesKey,
   serviceNameOf,
 } from '../src/index.js';
-import { appsStoppedAfterEach, costCounter, recordTraffic } from './helpers.js';
+import { appsStoppedAfterEach, costCounter, recordTraffic, TEST_PRICES } from './helpers.js';
 
 const app = appsStoppedAfterEach();
 
@@ -144,6 +144,21 @@ describe('cost', () => {
       .add(1000, { 'gen_ai.request.model': 'gpt-4o' });
     const d = await dashboard.data();
     expect(d.cost).toEqual({ total: 0.875, byModel: { 'gpt-4o': 0.75, 'gpt-4o-mini': 0.125 } });
+  });
+
+  it("charts llm's own cost: totals by model and per-request percentiles", async () => {
+    const { llm, dashboard } = await app({ prices: { bundled: false, table: TEST_PRICES } });
+    recordTraffic(llm);
+    const d = await dashboard.data();
+    // gpt-4o: 100 × $2/M + 20 × $8/M = $0.00036 (its failed call reported no usage);
+    // gpt-4o-mini: (101 + 102) × $0.5/M + (21 + 22) × $2/M = $0.0001875.
+    expect(d.cost?.byModel['gpt-4o']).toBeCloseTo(0.00036, 12);
+    expect(d.cost?.byModel['gpt-4o-mini']).toBeCloseTo(0.0001875, 12);
+    expect(d.client.byModel['gpt-4o-mini']?.costPerRequest.count).toBe(2);
+    const v = chartValues(d);
+    expect(v[seriesKey('c', 'cost.count', 'gpt-4o-mini')]).toBe(2);
+    expect(v[seriesKey('c', 'cost.sum')]).toBeCloseTo(0.00036 + 0.0001875, 12);
+    expect(v[seriesKey('c', 'cost.p50', 'gpt-4o')]).toBeCloseTo(0.00036, 12);
   });
 });
 

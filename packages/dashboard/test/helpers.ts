@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
+import { createLlmMetrics, type LlmMetrics, type LlmMetricsOptions, type PriceTable } from '@tokenmeter/llm';
 import { type MetricsAuth, type MetricsHandle, registerMetrics } from '@tokenmeter/setup';
 import { afterEach } from 'vitest';
 import { createDashboard, type Dashboard, type DashboardOptions } from '../src/index.js';
@@ -18,6 +18,8 @@ export interface AppOptions {
   auth?: MetricsAuth;
   dashboard?: Partial<DashboardOptions>;
   serviceName?: string;
+  /** Prices of the app's LlmMetrics. @default false: no cost until a test records some */
+  prices?: LlmMetricsOptions['prices'];
 }
 
 /** setup + llm + dashboard on a loopback port chosen by the OS, like an application would wire them. */
@@ -43,7 +45,12 @@ export async function startApp(options: AppOptions = {}): Promise<App> {
     },
   });
   await handle.ready;
-  llm = createLlmMetrics({ meterProvider: handle.meterProvider, collect: () => handle.collect(), env: {} });
+  llm = createLlmMetrics({
+    meterProvider: handle.meterProvider,
+    collect: () => handle.collect(),
+    env: {},
+    prices: options.prices ?? false,
+  });
   if (options.gpu) fakeGpus(handle);
   const url = handle.prometheus?.url;
   if (!url) throw new Error('no metrics url');
@@ -103,6 +110,45 @@ export function costCounter(handle: MetricsHandle): (usd: number, model: string)
       'gen_ai.provider.name': 'openai',
       'gen_ai.request.model': model,
     });
+}
+
+/** Round test prices (USD per 1M tokens) for the two models `recordTraffic()` uses. */
+export const TEST_PRICES: PriceTable = {
+  date: '2026-12-01',
+  currency: 'USD',
+  models: [
+    {
+      provider: 'openai',
+      model: 'gpt-4o',
+      defaultTier: 'default',
+      tiers: { default: { input: 2, output: 8 } },
+    },
+    {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      defaultTier: 'default',
+      tiers: { default: { input: 0.5, output: 2 } },
+    },
+  ],
+};
+
+/**
+ * Priced client calls recorded by @tokenmeter/llm itself (a second LlmMetrics
+ * with TEST_PRICES on the app's provider): the real cost counter and
+ * per-request histogram, not a stand-in.
+ */
+export function pricedRequests(
+  handle: MetricsHandle,
+): (model: string, inputTokens: number, outputTokens: number) => void {
+  const llm = createLlmMetrics({
+    meterProvider: handle.meterProvider,
+    env: {},
+    prices: { bundled: false, table: TEST_PRICES },
+  });
+  return (model, inputTokens, outputTokens) =>
+    llm
+      .startRequest({ operation: 'chat', provider: 'openai', requestModel: model })
+      .end({ inputTokens, outputTokens });
 }
 
 /**

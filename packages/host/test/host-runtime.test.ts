@@ -57,7 +57,7 @@ describe('host, process and runtime groups', () => {
     expect(m.has('system.device')).toBe(false);
 
     expect(m.get('process.memory.usage')?.points[0]?.value).toBeGreaterThan(0);
-    for (const name of ['nodejs.eventloop.time', 'v8js.memory.heap.used', 'v8js.memory.heap.limit']) {
+    for (const name of ['nodejs.eventloop.time', 'v8js.memory.heap.used', 'v8js.memory.heap.space.size']) {
       expect(m.get(name)?.points.length, name).toBeGreaterThan(0);
     }
     expect(m.get('v8js.memory.heap.used')?.unit).toBe('By');

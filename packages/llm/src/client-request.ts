@@ -6,20 +6,29 @@
 import type { Histogram } from '@opentelemetry/api';
 import type { AttrNode } from './attributes.js';
 import { type Finalizable, type LlmContext, seconds, startTime } from './context.js';
+import type { UsageCounts } from './cost.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
 import { type RecordSeries, recordSeries } from './record-series.js';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_TOOL_TYPE,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
   ATTR_TM_FINISH_REASON,
+  ERROR_TYPE_OTHER,
   GEN_AI_TOKEN_MODALITIES,
   type GenAiOperationName,
   type GenAiTokenModality,
   INFERENCE_OPERATIONS,
 } from './semconv.js';
-import { bag, recordClientUsage, type TokenUsage } from './usage.js';
-import { nonNegative } from './validate.js';
+import { bag, readUsage, recordClientUsage, reported, type TokenUsage } from './usage.js';
+import { count, nonNegative } from './validate.js';
 
 export interface StartRequestOptions {
   /** `gen_ai.operation.name`: chat, embeddings, invoke_agent, execute_tool… Required; `_OTHER` if missing. */
@@ -39,8 +48,20 @@ export interface StartRequestOptions {
    * can start the clock at call time. @default now
    */
   startTime?: number;
-  /** `gen_ai.token.modality` for the latest_experimental usage counters. @default 'unknown' */
+  /**
+   * `gen_ai.token.modality` for the latest_experimental usage counters; also
+   * decides pricing (audio is priced apart by providers, so audio requests
+   * are unpriced). @default 'unknown'
+   */
   modality?: GenAiTokenModality;
+  /** `gen_ai.agent.name` on the latest_experimental agent and tool metrics (`invoke_agent`, `execute_tool`). */
+  agentName?: string;
+  /** `gen_ai.tool.name` on `gen_ai.execute_tool.duration` (Required there; `_OTHER` when missing). */
+  toolName?: string;
+  /** `gen_ai.tool.type` on `gen_ai.execute_tool.duration`: `function`, `extension`, `datastore`… */
+  toolType?: string;
+  /** `gen_ai.workflow.name` on `gen_ai.invoke_workflow.duration`. */
+  workflowName?: string;
 }
 
 /**
@@ -58,17 +79,34 @@ export interface ReportedServerTimings {
   decodeS?: number;
 }
 
-export interface EndInfo extends TokenUsage {
+/** What an `invoke_agent` handle reports when it ends (latest_experimental agent metrics). */
+export interface AgentCalls {
+  /** Inference calls the agent itself issued during this invocation, failed ones too (0 counts). */
+  inferenceCalls?: number;
+  /** Client-side tool calls the agent itself triggered during this invocation, failed ones too (0 counts). */
+  toolCalls?: number;
+}
+
+export interface EndInfo extends TokenUsage, AgentCalls {
   /** `gen_ai.response.model` as returned by the provider. */
   responseModel?: string;
+  /**
+   * The service tier the provider reports it served the request at (OpenAI
+   * `service_tier`, Anthropic `usage.service_tier`): `openai.response.service_tier`
+   * on the spec metrics when the provider is `openai`, and the tier the
+   * request is priced at.
+   */
+  serviceTier?: string;
   /** Finish reason (`stop`, `length`, `tool_calls`…); for an array the first element is used. */
   finishReason?: string | readonly string[];
   /** What the server reported about its own timings, if it did. */
   serverTimings?: ReportedServerTimings;
 }
 
-export interface FailInfo extends TokenUsage {
+export interface FailInfo extends TokenUsage, AgentCalls {
   responseModel?: string;
+  /** As in EndInfo. */
+  serviceTier?: string;
   /** Overrides the `error.type` derived from the error by `errorType()`. */
   errorType?: string;
 }
@@ -106,6 +144,16 @@ class ClientCore implements Finalizable {
     readonly tpoc: Histogram,
     readonly modality: string,
     readonly inference: boolean,
+    /** Raw provider and request model, for the price lookup. */
+    readonly provider: unknown,
+    readonly requestModel: unknown,
+    /**
+     * latest_experimental agent, tool and workflow metrics: the attributes
+     * their duration carries instead of the client ones; undefined otherwise.
+     */
+    readonly own: AttrNode | undefined,
+    /** latest_experimental `invoke_agent`: the attributes of the call-count histograms. */
+    readonly calls: AttrNode | undefined,
   ) {}
 
   abandon(): void {
@@ -159,11 +207,17 @@ class ClientRequestHandle implements ClientRequest {
       const o = bag<EndInfo>(info, 'end() info', c.ctx);
       const g = c.ctx.g;
       const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
-      c.duration.record(seconds(c.start, t), node.attrs);
-      if (!recordClientUsage(c.ctx, node, o, c.modality, c.inference, undefined)) {
+      const tier = tierOf(c.ctx, o?.serviceTier);
+      const spec = withOpenAiTier(c, node, tier);
+      c.duration.record(seconds(c.start, t), (c.own ?? spec).attrs);
+      const usage = readUsage(c.ctx, o);
+      recordClientUsage(c.ctx, spec, usage, c.modality, c.inference, undefined);
+      if (!reported(usage)) {
         // Counted rather than guessed: users see how much traffic the token metrics miss.
         c.ctx.i.counter.clientUsageMissing.add(1, node.attrs);
       }
+      recordCost(c, node, o?.responseModel, tier, usage, undefined);
+      recordCalls(c, o);
       const reason = finishReasonOf(c.ctx, o?.finishReason);
       c.ctx.i.counter.clientRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
       const timings = bag<ReportedServerTimings>(o?.serverTimings, 'end() serverTimings', c.ctx);
@@ -195,14 +249,57 @@ class ClientRequestHandle implements ClientRequest {
       const g = c.ctx.g;
       const type = failureType(c.ctx, error, o?.errorType, forced);
       const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
-      const failed = node.with(ATTR_ERROR_TYPE, type);
-      c.duration.record(seconds(c.start, t), failed.attrs);
-      recordClientUsage(c.ctx, node, o, c.modality, c.inference, failed);
-      c.ctx.i.counter.clientErrors.add(1, failed.attrs);
+      const tier = tierOf(c.ctx, o?.serviceTier);
+      const spec = withOpenAiTier(c, node, tier);
+      const failed = spec.with(ATTR_ERROR_TYPE, type);
+      c.duration.record(seconds(c.start, t), (c.own?.with(ATTR_ERROR_TYPE, type) ?? failed).attrs);
+      const usage = readUsage(c.ctx, o);
+      recordClientUsage(c.ctx, spec, usage, c.modality, c.inference, failed);
+      recordCost(c, node, o?.responseModel, tier, usage, type);
+      recordCalls(c, o);
+      c.ctx.i.counter.clientErrors.add(1, node.with(ATTR_ERROR_TYPE, type).attrs);
     } catch (err) {
       c.ctx.d.warn('internal-error', `fail(): ${String(err)}`);
     }
   }
+}
+
+/** A reported service tier: a non-empty string, else undefined. */
+function tierOf(ctx: LlmContext, v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && v !== '') return v;
+  ctx.d.warn('invalid-attribute', 'serviceTier must be a non-empty string; ignored');
+  return undefined;
+}
+
+/** The spec metrics' node: `openai.response.service_tier` is an OpenAI refinement, for provider `openai` only. */
+function withOpenAiTier(c: ClientCore, node: AttrNode, tier: string | undefined): AttrNode {
+  if (tier === undefined || c.base.attrs[ATTR_GEN_AI_PROVIDER_NAME] !== 'openai') return node;
+  return node.with(ATTR_OPENAI_RESPONSE_SERVICE_TIER, c.ctx.g.serviceTier.bound(tier));
+}
+
+function recordCost(
+  c: ClientCore,
+  node: AttrNode,
+  responseModel: unknown,
+  tier: string | undefined,
+  usage: UsageCounts,
+  errorType: string | undefined,
+): void {
+  const cost = c.ctx.cost;
+  if (!cost) return;
+  const model = typeof responseModel === 'string' && responseModel !== '' ? responseModel : c.requestModel;
+  cost.record(c.ctx, node, { provider: c.provider, model, tier, modality: c.modality }, usage, errorType);
+}
+
+function recordCalls(c: ClientCore, o: AgentCalls | undefined): void {
+  const at = c.calls;
+  if (!at || !o) return;
+  const h = c.ctx.i.histogram;
+  const inference = count(o.inferenceCalls, 'inferenceCalls', c.ctx.d);
+  const tools = count(o.toolCalls, 'toolCalls', c.ctx.d);
+  if (inference !== undefined) h.invokeAgentInferenceCalls.record(inference, at.attrs);
+  if (tools !== undefined) h.invokeAgentToolCalls.record(tools, at.attrs);
 }
 
 function recordReportedTimings(ctx: LlmContext, node: AttrNode, t: ReportedServerTimings): void {
@@ -233,6 +330,7 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
     const h = ctx.i.histogram;
     const latest = ctx.shape === 'latest_experimental';
     const inference = INFERENCE_OPERATIONS.has(op);
+    const own = latest ? ownAttributes(ctx, op, o) : undefined;
     const core = new ClientCore(
       ctx,
       base,
@@ -243,6 +341,12 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
       latest ? h.clientInferenceTimePerOutputChunk : h.clientTimePerOutputChunk,
       modality(ctx, o.modality),
       inference,
+      o.provider,
+      o.requestModel,
+      own,
+      latest && op === 'invoke_agent'
+        ? ctx.root.with(ATTR_GEN_AI_AGENT_NAME, ctx.g.name.bound(o.agentName))
+        : undefined,
     );
     const handle = new ClientRequestHandle(core);
     ctx.i.upDown.clientActiveRequests.add(1, base.attrs);
@@ -261,6 +365,28 @@ function latestDuration(ctx: LlmContext, op: string, inference: boolean): Histog
   if (op === 'execute_tool') return h.executeToolDuration;
   if (op === 'invoke_workflow') return h.invokeWorkflowDuration;
   return h.clientOperationDuration;
+}
+
+/**
+ * The attributes the GenAI repository gives the agent, tool and workflow
+ * durations: their own names, none of the provider or server ones.
+ */
+function ownAttributes(ctx: LlmContext, op: string, o: StartRequestOptions): AttrNode | undefined {
+  const name = ctx.g.name;
+  if (op === 'invoke_agent')
+    return ctx.root
+      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(o.agentName))
+      .with(ATTR_GEN_AI_REQUEST_MODEL, ctx.g.model.bound(o.requestModel));
+  if (op === 'execute_tool') {
+    if (o.toolName === undefined)
+      ctx.d.warn('invalid-attribute', 'toolName is required for execute_tool; recorded as _OTHER');
+    return ctx.root
+      .with(ATTR_GEN_AI_TOOL_NAME, name.bound(o.toolName) ?? ERROR_TYPE_OTHER)
+      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(o.agentName))
+      .with(ATTR_GEN_AI_TOOL_TYPE, name.bound(o.toolType));
+  }
+  if (op === 'invoke_workflow') return ctx.root.with(ATTR_GEN_AI_WORKFLOW_NAME, name.bound(o.workflowName));
+  return undefined;
 }
 
 function modality(ctx: LlmContext, v: unknown): string {

@@ -4,6 +4,7 @@
  */
 import type { AbandonTracker } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
+import type { CostRecorder } from './cost.js';
 import type { Diagnostics } from './diagnostics.js';
 import type { InstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
@@ -19,8 +20,10 @@ export interface Guards {
   readonly errorType: ValueGuard;
   readonly stage: ValueGuard;
   readonly worker: ValueGuard;
-  /** Names chosen in code: cache kinds, queues, circuit breakers, measure() names, training runs and phases. */
+  /** Names chosen in code: cache kinds, queues, circuit breakers, measure() names, training runs and phases, agents, tools, workflows, MCP methods. */
   readonly name: ValueGuard;
+  /** Service tiers as providers report them. */
+  readonly serviceTier: ValueGuard;
 }
 
 /** What a never-ended handle leaves behind for the abandon tracker. */
@@ -46,6 +49,8 @@ export interface LlmContext {
   /** Client and server request identities, each reusing its last resolution while it repeats. */
   readonly clientIdentity: IdentityResolver;
   readonly serverIdentity: IdentityResolver;
+  /** Undefined when `prices: false`. */
+  readonly cost: CostRecorder | undefined;
 }
 
 /** Resolves a caller-supplied start time (performance.now() ms) against the clock. */

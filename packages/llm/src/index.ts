@@ -3,8 +3,20 @@
  * clients, inference servers and training loops, plus the extras LLM teams
  * need, under the `tokenmeter.*` namespace. Depends on `@opentelemetry/api` only.
  */
-export { DURATION_BUCKETS, TOKEN_BUCKETS, TPOT_BUCKETS, TTFT_BUCKETS } from './buckets.js';
+export {
+  AGENT_DURATION_BUCKETS,
+  CALL_COUNT_BUCKETS,
+  COST_BUCKETS,
+  DURATION_BUCKETS,
+  MCP_DURATION_BUCKETS,
+  TOKEN_BUCKETS,
+  TPOT_BUCKETS,
+  TTFT_BUCKETS,
+  WORKFLOW_DURATION_BUCKETS,
+} from './buckets.js';
+export { BUNDLED_PRICES } from './bundled-prices.js';
 export type {
+  AgentCalls,
   ClientRequest,
   EndInfo,
   FailInfo,
@@ -48,12 +60,39 @@ export {
   createLlmMetrics,
   type LlmMetrics,
   type LlmMetricsOptions,
+  PRICES_ENV,
+  type PriceOptions,
   SEMCONV_OPT_IN_LATEST,
   type TrackOperationOptions,
 } from './llm-metrics.js';
+export type {
+  McpEndInfo,
+  McpFailInfo,
+  McpHandle,
+  McpOperationOptions,
+  McpSessionOptions,
+  McpSide,
+} from './mcp.js';
 export { OTHER_VALUE, type ValueGuardOptions } from './model-guard.js';
+export {
+  loadPriceTable,
+  type ModelPrice,
+  type PriceTable,
+  PriceTableError,
+  parsePriceTable,
+  type TierPrices,
+  type TokenRates,
+} from './price-table.js';
 export { histogramQuantile } from './quantile.js';
-export { ERROR_TYPE_OTHER, METER_NAME } from './semconv.js';
+export {
+  COST_TOKEN_TYPES,
+  type CostTokenType,
+  ERROR_TYPE_OTHER,
+  METER_NAME,
+  SEMCONV_SOURCES,
+  UNPRICED_REASONS,
+  type UnpricedReason,
+} from './semconv.js';
 export { type ServerEndpoint, serverEndpointOf } from './server-endpoint.js';
 export type { ObserveServerOptions, ServerGaugeCallback, ServerGaugeValues } from './server-gauges.js';
 export type {

@@ -6,16 +6,26 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { createAbandonTracker } from './abandon-tracker.js';
 import { AttrBudget, AttrNode } from './attributes.js';
+import { BUNDLED_PRICES } from './bundled-prices.js';
 import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
 import type { SnapshotSource } from './collection.js';
 import type { LlmContext } from './context.js';
+import { CostRecorder } from './cost.js';
 import { Diagnostics } from './diagnostics.js';
 import { errorType } from './error-type.js';
 import * as extras from './extras.js';
 import { createInstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
+import {
+  type McpHandle,
+  type McpOperationOptions,
+  type McpSessionOptions,
+  startMcpOperation,
+  startMcpSession,
+} from './mcp.js';
 import { measureFn } from './measure.js';
 import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
+import { loadPriceTable, PriceBook, type PriceTable, parsePriceTable } from './price-table.js';
 import { ProviderBinding } from './provider-binding.js';
 import { IdentityResolver } from './request-identity.js';
 import { ERROR_TYPE_OTHER } from './semconv.js';
@@ -30,6 +40,23 @@ const clock = globalThis.performance;
 
 /** The env value that selects the next GenAI shape. */
 export const SEMCONV_OPT_IN_LATEST = 'gen_ai_latest_experimental';
+
+/** The environment variable naming a JSON price table file layered over the bundled one. */
+export const PRICES_ENV = 'TOKENMETER_PRICES';
+
+/** Where `tokenmeter.gen_ai.client.cost` takes its prices from. */
+export interface PriceOptions {
+  /** Start from the table bundled with this package (`BUNDLED_PRICES`). @default true */
+  bundled?: boolean;
+  /** Layer the JSON file named by `TOKENMETER_PRICES` (in `env`) over it. @default true */
+  fromEnv?: boolean;
+  /**
+   * A table layered over both: its entries replace those of the same
+   * provider and model (aliases included). Checked when createLlmMetrics()
+   * runs; invalid → `PriceTableError`. @default none
+   */
+  table?: PriceTable;
+}
 
 export interface LlmMetricsOptions {
   /**
@@ -54,7 +81,8 @@ export interface LlmMetricsOptions {
   /**
    * Distinct values kept per other user-controlled attribute (provider,
    * server address, finish reason, error type, stage, worker, cache, queue,
-   * circuit breaker, measure() and training run/phase names) before `_OTHER`. @default 50
+   * circuit breaker, measure() and training run/phase names, agent/tool/workflow
+   * names, MCP methods, service tiers) before `_OTHER`. @default 50
    */
   maxDistinctValues?: number;
   /** Length cap for those values. @default 128 */
@@ -70,8 +98,14 @@ export interface LlmMetricsOptions {
   trackAbandoned?: boolean;
   /** Window for the rates in snapshot(), seconds. @default 60 */
   snapshotWindowS?: number;
-  /** Environment to read `OTEL_SEMCONV_STABILITY_OPT_IN` from. @default process.env */
+  /** Environment to read `OTEL_SEMCONV_STABILITY_OPT_IN` and `TOKENMETER_PRICES` from. @default process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Prices for the cost metrics; `false` records no cost at all. A bad table
+   * or `TOKENMETER_PRICES` file throws `PriceTableError` here, at
+   * configuration time. @default bundled table, then `TOKENMETER_PRICES`
+   */
+  prices?: false | PriceOptions;
 }
 
 /** Options for an agent/tool/workflow execution timed by trackOperation(). */
@@ -113,6 +147,12 @@ export interface LlmMetrics {
   batch(info: extras.BatchInfo): void;
   /** Registers a callback feeding the queue/running/KV-cache gauges; returns an unregister function. */
   observeServer(callback: ServerGaugeCallback, options?: ObserveServerOptions): () => void;
+  /** Times one MCP request or notification (`mcp.client.operation.duration` / `mcp.server.operation.duration`). */
+  startMcpOperation(options: McpOperationOptions): McpHandle;
+  /** Times one MCP session (`mcp.client.session.duration` / `mcp.server.session.duration`). */
+  startMcpSession(options: McpSessionOptions): McpHandle;
+  /** The dates of the price tables in use, bundled first; empty when `prices: false`. */
+  readonly priceDates: readonly string[];
 }
 
 export function resolveShape(
@@ -131,11 +171,31 @@ export function resolveShape(
     : 'v1.41';
 }
 
+/**
+ * The price tables, in layering order, or undefined when cost is off. Throws
+ * `PriceTableError` for a bad table: a mistake here must stop the
+ * configuration, not silently misprice every request.
+ */
+export function resolvePrices(
+  option: unknown,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): PriceTable[] | undefined {
+  if (option === false) return undefined;
+  const o = (option !== null && typeof option === 'object' ? option : {}) as PriceOptions;
+  const tables: PriceTable[] = [];
+  if (o.bundled !== false) tables.push(BUNDLED_PRICES);
+  const path = o.fromEnv === false ? undefined : env?.[PRICES_ENV]?.trim();
+  if (path) tables.push(loadPriceTable(path));
+  if (o.table !== undefined) tables.push(parsePriceTable(o.table, 'createLlmMetrics({ prices: { table } })'));
+  return tables;
+}
+
 export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   const d = new Diagnostics();
   const o: LlmMetricsOptions = options !== null && typeof options === 'object' ? options : {};
   const env = o.env ?? (typeof process !== 'undefined' ? process.env : undefined);
   const shape = resolveShape(o.semconv, env, d);
+  const tables = resolvePrices(o.prices, env);
   let given: MeterProvider | undefined;
   if (o.meterProvider && typeof o.meterProvider.getMeter === 'function') given = o.meterProvider;
   else if (o.meterProvider !== undefined)
@@ -166,10 +226,12 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       stage: other('stage'),
       worker: other('worker'),
       name: other('name'),
+      serviceTier: other('serviceTier'),
     },
     abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
     clientIdentity: new IdentityResolver(false),
     serverIdentity: new IdentityResolver(true),
+    cost: tables ? new CostRecorder(new PriceBook(tables)) : undefined,
   };
   const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);
@@ -232,6 +294,9 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       check();
       return gauges.observe(cb, opts);
     },
+    startMcpOperation: checked((opts) => startMcpOperation(ctx, opts)),
+    startMcpSession: checked((opts) => startMcpSession(ctx, opts)),
+    priceDates: ctx.cost ? ctx.cost.book.dates : [],
   };
 }
 

@@ -1,11 +1,29 @@
 /**
- * Names copied from the OpenTelemetry semantic conventions (GenAI v1.41.1 and
- * the unreleased next GenAI shape), plus the names of our own `tokenmeter.*`
- * namespace. Copied rather than imported because
- * `@opentelemetry/semantic-conventions/incubating` may break in minor versions
- * (its README recommends copying) and this package may depend on
- * `@opentelemetry/api` only.
+ * Names copied from the OpenTelemetry semantic conventions (GenAI and MCP as of
+ * core v1.41.1, and the GenAI repository's main at the commit pinned below),
+ * plus the names of our own `tokenmeter.*` namespace. Copied rather than
+ * imported because `@opentelemetry/semantic-conventions/incubating` may break
+ * in minor versions (its README recommends copying), 1.45.0 marks every
+ * `METRIC_GEN_AI_*` constant deprecated (GenAI moved out of core in v1.42.0),
+ * and this package may depend on `@opentelemetry/api` only.
  */
+
+/**
+ * The two sources of the GenAI names. The default shape is GenAI as of core
+ * v1.41.1, the last core release that defined `gen_ai.*` (v1.42.0 moved them
+ * to open-telemetry/semantic-conventions-genai and deprecated them in core).
+ * `latest_experimental` follows the GenAI repository, which has no release:
+ * its main as read at the pinned commit.
+ */
+export const SEMCONV_SOURCES = Object.freeze({
+  default: 'GenAI semconv as of core v1.41.1',
+  coreRelease: 'v1.41.1',
+  genaiRepository: 'open-telemetry/semantic-conventions-genai',
+  genaiCommit: '066d4a7f356f8600de6f10c42874626ab88692fb',
+  genaiCommitNote:
+    'the commit of GenAI PR #536 (token usage recorded on every inference call, failed ones too); its date could not be read here, but it answers issue #530 of 2026-09-22, so it is later',
+  genaiReadOn: '2026-12-04',
+});
 
 // --- spec attributes ---------------------------------------------------------
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -18,6 +36,21 @@ export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_ERROR_TYPE = 'error.type';
+/** Agent and tool metrics (latest_experimental). */
+export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const ATTR_GEN_AI_WORKFLOW_NAME = 'gen_ai.workflow.name';
+/** OpenAI refinement of the client metrics (v1.41.1 openai.md and the GenAI repository). */
+export const ATTR_OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier';
+/** MCP metric attributes (core v1.41.1 model/mcp, unchanged in name in the GenAI repository). */
+export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version';
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name';
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+export const ATTR_NETWORK_TRANSPORT = 'network.transport';
+export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
+export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input';
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output';
@@ -87,6 +120,29 @@ export const ATTR_TM_TRAINING_MODEL = 'tokenmeter.training.model';
 export const ATTR_TM_TRAINING_PHASE = 'tokenmeter.training.phase';
 export const ATTR_TM_TRAINING_SPLIT = 'tokenmeter.training.split';
 export const ATTR_TM_TRAINING_METRIC = 'tokenmeter.training.metric.name';
+/** Which disjoint part of a request's token usage a cost is for (see COST_TOKEN_TYPES). */
+export const ATTR_TM_COST_TOKEN_TYPE = 'tokenmeter.cost.token_type';
+/** The service tier a cost was priced at: the one the provider reported, else the table's default tier. */
+export const ATTR_TM_SERVICE_TIER = 'tokenmeter.service_tier';
+/** Why a request's usage could not be priced (see UNPRICED_REASONS). */
+export const ATTR_TM_COST_UNPRICED_REASON = 'tokenmeter.cost.unpriced_reason';
+
+/**
+ * Cost token types: a partition of the reported usage, so their costs add up
+ * to the request's cost. `input` is input minus cache reads and cache writes;
+ * `output` is output minus reasoning.
+ */
+export const COST_TOKEN_TYPES = ['input', 'cache_read', 'cache_write', 'output', 'reasoning'] as const;
+export type CostTokenType = (typeof COST_TOKEN_TYPES)[number];
+
+/**
+ * `model`: no price for this provider and model; `tier`: no price for the
+ * reported service tier; `token_type`: tokens of a type the price has no rate
+ * for; `modality`: audio, which providers price apart and the table does not;
+ * `usage`: the reported counts contradict each other (a subset larger than its total).
+ */
+export const UNPRICED_REASONS = ['model', 'tier', 'token_type', 'modality', 'usage'] as const;
+export type UnpricedReason = (typeof UNPRICED_REASONS)[number];
 
 export const CIRCUIT_BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
 export type CircuitBreakerState = (typeof CIRCUIT_BREAKER_STATES)[number];

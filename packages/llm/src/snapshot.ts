@@ -76,6 +76,10 @@ export interface ClientSummary {
   duration: LatencySummary;
   timeToFirstChunk: LatencySummary;
   timePerOutputChunk: LatencySummary;
+  /** `tokenmeter.gen_ai.client.cost` since start, US dollars (0 while nothing was priced). */
+  costUsd: number;
+  /** `tokenmeter.gen_ai.client.operation.cost`: the cost of each priced request, in US dollars. */
+  costPerRequest: LatencySummary;
 }
 
 export interface ServerSummary {
@@ -290,6 +294,7 @@ interface ClientAcc {
   duration: Hist;
   ttfc: Hist;
   tpoc: Hist;
+  cost: Hist;
 }
 interface ServerAcc {
   s: ServerSummary;
@@ -326,10 +331,13 @@ function newClient(): ClientAcc {
       duration: emptyLatency(),
       timeToFirstChunk: emptyLatency(),
       timePerOutputChunk: emptyLatency(),
+      costUsd: 0,
+      costPerRequest: emptyLatency(),
     },
     duration: new Hist(),
     ttfc: new Hist(),
     tpoc: new Hist(),
+    cost: new Hist(),
   };
 }
 
@@ -504,8 +512,6 @@ export function summarize(
   const handlers = new Map<InstrumentKey, MetricHandler>([
     ['clientOperationDuration', clientDuration],
     ['clientInferenceDuration', clientDuration],
-    ['invokeAgentDuration', clientDuration],
-    ['executeToolDuration', clientDuration],
     ['invokeWorkflowDuration', clientDuration],
     ['clientTimeToFirstChunk', clientHist('ttfc')],
     ['clientInferenceTimeToFirstChunk', clientHist('ttfc')],
@@ -527,6 +533,8 @@ export function summarize(
     ['usageReasoningOutputTokens', clientAdd('reasoningTokens')],
     ['tmReasoningOutputTokens', clientAdd('reasoningTokens')],
     ['clientActiveRequests', clientAdd('activeRequests')],
+    ['clientCost', clientAdd('costUsd')],
+    ['clientOperationCost', clientHist('cost')],
     ['clientRequests', (p) => client(p, finishReasons(p))],
     ['clientErrors', (p) => client(p, errors(p))],
     [
@@ -596,6 +604,7 @@ export function summarize(
     a.s.duration = summary(`${k}duration`, a.duration);
     a.s.timeToFirstChunk = summary(`${k}ttfc`, a.ttfc);
     a.s.timePerOutputChunk = summary(`${k}tpoc`, a.tpoc);
+    a.s.costPerRequest = summary(`${k}cost`, a.cost);
     return a.s;
   };
   const finishServer = (a: ServerAcc, k: string): ServerSummary => {

@@ -4,6 +4,7 @@
  */
 import type { AttrNode } from './attributes.js';
 import type { LlmContext } from './context.js';
+import type { UsageCounts } from './cost.js';
 import {
   ATTR_GEN_AI_TOKEN_MODALITY,
   ATTR_GEN_AI_TOKEN_TYPE,
@@ -14,7 +15,7 @@ import { count } from './validate.js';
 
 /** Token counts as the provider reported them. Omit what was not reported. */
 export interface TokenUsage {
-  /** Input (prompt) tokens, including cached ones. */
+  /** Input (prompt) tokens, including cached ones (cache reads and cache writes). */
   inputTokens?: number;
   /** Output (completion) tokens, including reasoning ones. */
   outputTokens?: number;
@@ -26,27 +27,44 @@ export interface TokenUsage {
   reasoningTokens?: number;
 }
 
+/** The counts of `usage` that are valid token counts (one diagnostic per kind of garbage). */
+export function readUsage(ctx: LlmContext, usage: TokenUsage | undefined): UsageCounts {
+  const d = ctx.d;
+  return {
+    input: count(usage?.inputTokens, 'inputTokens', d),
+    output: count(usage?.outputTokens, 'outputTokens', d),
+    cacheRead: count(usage?.cachedInputTokens, 'cachedInputTokens', d),
+    cacheWrite: count(usage?.cacheWriteInputTokens, 'cacheWriteInputTokens', d),
+    reasoning: count(usage?.reasoningTokens, 'reasoningTokens', d),
+  };
+}
+
+/** Whether the provider reported input or output tokens at all. */
+export function reported(u: UsageCounts): boolean {
+  return u.input !== undefined || u.output !== undefined;
+}
+
 /**
- * Records client-side usage on the instruments of the active shape.
- * `failed` is the node carrying `error.type` for a failed call (the next
- * shape's per-call histograms record 0 for failed calls without counts).
- * Returns whether the provider reported input or output tokens at all.
+ * Records client-side usage on the instruments of the active shape. `node`
+ * carries the request's attributes (with its response model and, for OpenAI,
+ * its service tier); `failed` is the node with `error.type` for a failed call.
+ *
+ * v1.41: only the counts the provider reported ("Otherwise it MUST NOT report
+ * usage metric"). latest_experimental, inference operations: every call,
+ * failed ones too, records every usage counter and both per-call histograms,
+ * with the reported count or 0; a call that reported nothing records its 0s
+ * under `gen_ai.token.modality=unknown`, as the GenAI repository requires.
  */
 export function recordClientUsage(
   ctx: LlmContext,
   node: AttrNode,
-  usage: TokenUsage | undefined,
+  u: UsageCounts,
   modality: string,
   inference: boolean,
   failed: AttrNode | undefined,
-): boolean {
-  const d = ctx.d;
-  const input = count(usage?.inputTokens, 'inputTokens', d);
-  const output = count(usage?.outputTokens, 'outputTokens', d);
-  const cacheRead = count(usage?.cachedInputTokens, 'cachedInputTokens', d);
-  const cacheWrite = count(usage?.cacheWriteInputTokens, 'cacheWriteInputTokens', d);
-  const reasoning = count(usage?.reasoningTokens, 'reasoningTokens', d);
+): void {
   const { counter, histogram } = ctx.i;
+  const { input, output, cacheRead, cacheWrite, reasoning } = u;
   if (ctx.shape === 'v1.41') {
     const h = histogram.clientTokenUsage;
     if (input !== undefined)
@@ -56,20 +74,28 @@ export function recordClientUsage(
     if (cacheRead !== undefined) counter.tmCacheReadInputTokens.add(cacheRead, node.attrs);
     if (cacheWrite !== undefined) counter.tmCacheWriteInputTokens.add(cacheWrite, node.attrs);
     if (reasoning !== undefined) counter.tmReasoningOutputTokens.add(reasoning, node.attrs);
-    return input !== undefined || output !== undefined;
+    return;
   }
-  const m = node.with(ATTR_GEN_AI_TOKEN_MODALITY, modality).attrs;
-  if (input !== undefined) counter.usageInputTokens.add(input, m);
-  if (output !== undefined) counter.usageOutputTokens.add(output, m);
-  if (cacheRead !== undefined) counter.usageCacheReadInputTokens.add(cacheRead, m);
-  if (cacheWrite !== undefined) counter.usageCacheWriteInputTokens.add(cacheWrite, m);
-  if (reasoning !== undefined) counter.usageReasoningOutputTokens.add(reasoning, m);
-  if (inference) {
-    const per = (failed ?? node).attrs;
-    if (input !== undefined || failed) histogram.operationInputTokens.record(input ?? 0, per);
-    if (output !== undefined || failed) histogram.operationOutputTokens.record(output ?? 0, per);
+  const any = reported(u) || cacheRead !== undefined || cacheWrite !== undefined || reasoning !== undefined;
+  if (!inference) {
+    // Not an inference call: only what was reported (the zero-fill rule is for inference operations).
+    const m = node.with(ATTR_GEN_AI_TOKEN_MODALITY, modality).attrs;
+    if (input !== undefined) counter.usageInputTokens.add(input, m);
+    if (output !== undefined) counter.usageOutputTokens.add(output, m);
+    if (cacheRead !== undefined) counter.usageCacheReadInputTokens.add(cacheRead, m);
+    if (cacheWrite !== undefined) counter.usageCacheWriteInputTokens.add(cacheWrite, m);
+    if (reasoning !== undefined) counter.usageReasoningOutputTokens.add(reasoning, m);
+    return;
   }
-  return input !== undefined || output !== undefined;
+  const m = node.with(ATTR_GEN_AI_TOKEN_MODALITY, any ? modality : 'unknown').attrs;
+  counter.usageInputTokens.add(input ?? 0, m);
+  counter.usageOutputTokens.add(output ?? 0, m);
+  counter.usageCacheReadInputTokens.add(cacheRead ?? 0, m);
+  counter.usageCacheWriteInputTokens.add(cacheWrite ?? 0, m);
+  counter.usageReasoningOutputTokens.add(reasoning ?? 0, m);
+  const per = (failed ?? node).attrs;
+  histogram.operationInputTokens.record(input ?? 0, per);
+  histogram.operationOutputTokens.record(output ?? 0, per);
 }
 
 /** Accepts only plain objects as option bags; anything else is treated as absent. */

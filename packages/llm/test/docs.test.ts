@@ -25,7 +25,7 @@ describe('docs and definitions', () => {
     for (const d of DEFS) {
       expect(d.name).toMatch(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/);
       if (d.origin === 'tokenmeter') expect(d.name.startsWith('tokenmeter.')).toBe(true);
-      else expect(d.name.startsWith('gen_ai.')).toBe(true);
+      else expect(d.name.startsWith(d.group === 'mcp' ? 'mcp.' : 'gen_ai.')).toBe(true);
       expect(d.name).not.toMatch(/_total$/);
       if (d.kind === 'histogram') expect(d.buckets?.length).toBeGreaterThan(0);
     }

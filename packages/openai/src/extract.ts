@@ -43,6 +43,8 @@ function firstFinishReason(choices: unknown): string | undefined {
 export function readResult(op: Operation, result: unknown, o: EndInfo): void {
   if (!isObject(result)) return;
   o.responseModel = nonEmptyString(result.model);
+  // The tier the response was served at: openai.response.service_tier and the price tier.
+  o.serviceTier = nonEmptyString(result.service_tier);
   if (op === 'responses') {
     readTokenUsage(result.usage, RESPONSES_USAGE, o);
     o.finishReason = responsesFinishReason(result);
@@ -101,6 +103,7 @@ export function observeEvent(op: Operation, event: unknown, o: EndInfo): boolean
 /** One Chat Completions (or legacy Completions: `legacy`) chunk. Runs once per chunk: no allocation. */
 function observeChunk(chunk: UnknownRecord, o: EndInfo, legacy: boolean): boolean {
   if (o.responseModel === undefined) o.responseModel = nonEmptyString(chunk.model);
+  if (o.serviceTier === undefined) o.serviceTier = nonEmptyString(chunk.service_tier);
   if (isObject(chunk.usage)) readTokenUsage(chunk.usage, CHAT_USAGE, o);
   const choices = chunk.choices;
   if (!Array.isArray(choices)) return false;
@@ -123,6 +126,7 @@ function observeResponsesEvent(event: UnknownRecord, o: EndInfo): boolean {
     const response = event.response;
     if (isObject(response)) {
       o.responseModel = nonEmptyString(response.model) ?? o.responseModel;
+      o.serviceTier = nonEmptyString(response.service_tier) ?? o.serviceTier;
       if (type !== 'response.created') {
         readTokenUsage(response.usage, RESPONSES_USAGE, o);
         o.finishReason = responsesFinishReason(response);

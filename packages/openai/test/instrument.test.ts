@@ -58,6 +58,62 @@ const tokens = async (type: 'input' | 'output', match: Record<string, unknown> =
 const durations = (match: Record<string, unknown> = {}) => t.histogramTotal(DURATION, match);
 const user = [{ role: 'user' as const, content: 'Say hello' }];
 
+describe('service tier and cost (the response reports service_tier; @tokenmeter/llm prices the usage)', () => {
+  const COST = 'tokenmeter.gen_ai.client.cost';
+  const PER_REQUEST = 'tokenmeter.gen_ai.client.operation.cost';
+
+  it('a non-streaming chat call at the priority tier: the tier on the spec metrics, priority prices', async () => {
+    await client.chat.completions.create({
+      model: 'gpt-4o?prompt=1000&completion=100&cached=200&tier=priority&responseModel=gpt-4o-2024-08-06',
+      messages: user,
+    });
+    const d = await t.histogram(DURATION);
+    expect(d[0]?.attributes['openai.response.service_tier']).toBe('priority');
+    const tok = await t.histogram(TOKENS, { 'gen_ai.token.type': 'input' });
+    expect(tok[0]?.attributes['openai.response.service_tier']).toBe('priority');
+    // Bundled gpt-4o priority rates: 800 × $4.25/M + 200 × $2.125/M + 100 × $17/M = $0.005525.
+    expect((await t.histogramTotal(PER_REQUEST, { 'tokenmeter.service_tier': 'priority' })).sum).toBeCloseTo(
+      0.005525,
+      12,
+    );
+    expect(await t.sum(COST, { 'tokenmeter.cost.token_type': 'cache_read' })).toBeCloseTo(0.000425, 12);
+  });
+
+  it('a streamed chat call reads the tier from its chunks and the usage chunk; no tier reported: the default one', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini?chunks=3&prompt=1000&completion=200&tier=default',
+      messages: user,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream) {
+    }
+    await client.chat.completions.create({ model: 'gpt-4o-mini?prompt=1000&completion=200', messages: user });
+    // 1000 × $0.15/M + 200 × $0.60/M = $0.00027 each, both at the default tier.
+    const per = await t.histogramTotal(PER_REQUEST, { 'tokenmeter.service_tier': 'default' });
+    expect(per.count).toBe(2);
+    expect(per.sum).toBeCloseTo(0.00054, 12);
+    const tiers = (await t.histogram(DURATION)).map((p) => p.attributes['openai.response.service_tier']);
+    expect(tiers.sort()).toEqual(['default', undefined]);
+  });
+
+  it('a streamed Responses call reads the tier from response.completed', async () => {
+    const stream = await client.responses.create({
+      model: 'gpt-4o-mini?chunks=2&prompt=100&completion=10&tier=flex',
+      input: 'hi',
+      stream: true,
+    });
+    for await (const _ of stream) {
+    }
+    expect((await t.histogram(DURATION))[0]?.attributes['openai.response.service_tier']).toBe('flex');
+    // The bundled table has no flex rates for gpt-4o-mini: unpriced, not guessed.
+    expect(
+      await t.sum('tokenmeter.gen_ai.client.usage.unpriced', { 'tokenmeter.cost.unpriced_reason': 'tier' }),
+    ).toBe(1);
+    expect(await t.names()).not.toContain(COST);
+  });
+});
+
 describe('chat.completions.create', () => {
   it('includeUsage adds stream_options.include_usage without mutating the caller body', async () => {
     const c = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {

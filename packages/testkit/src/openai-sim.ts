@@ -95,6 +95,11 @@ function wantsStreamUsage(ex: Exchange, s: ResolvedScript): boolean {
   return s.usage;
 }
 
+/** `service_tier`, where the script gives one (OpenAI sends it on every response and chunk). */
+function tierOf(s: ResolvedScript): { service_tier?: string } {
+  return s.serviceTier !== undefined ? { service_tier: s.serviceTier } : {};
+}
+
 function chatUsage(s: ResolvedScript) {
   return {
     prompt_tokens: s.promptTokens,
@@ -168,6 +173,7 @@ function chatCompletions(options: ScriptOptions): Handler {
           object: 'chat.completion',
           created,
           model,
+          ...tierOf(s),
           system_fingerprint: null,
           choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
           ...(s.usage !== false ? { usage: chatUsage(s) } : {}),
@@ -177,7 +183,14 @@ function chatCompletions(options: ScriptOptions): Handler {
       return;
     }
     const withUsage = wantsStreamUsage(ex, s);
-    const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: null };
+    const base = {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      ...tierOf(s),
+      system_fingerprint: null,
+    };
     const extra = withUsage ? { usage: null } : {};
     const choice = (delta: Record<string, unknown>, finish: string | null = null) => ({
       ...base,
@@ -264,6 +277,7 @@ function responses(options: ScriptOptions): Handler {
       instructions: null,
       max_output_tokens: null,
       model: s.responseModel,
+      ...tierOf(s),
       output: done
         ? [
             {

@@ -30,6 +30,8 @@ export interface SimScript {
   cachedTokens?: number;
   /** Reported reasoning tokens; the `*_details` object is omitted when undefined. */
   reasoningTokens?: number;
+  /** OpenAI's `service_tier` in the response (`default`, `flex`, `priority`…); omitted when undefined. */
+  serviceTier?: string;
   /** @default 'stop' ('tool_calls' for a tool call answered by the OpenAI routes) */
   finishReason?: string;
   /**
@@ -109,6 +111,7 @@ export interface ResolvedScript {
   completionTokens: number;
   cachedTokens: number | undefined;
   reasoningTokens: number | undefined;
+  serviceTier: string | undefined;
   finishReason: string;
   toolCall: string | undefined;
   /** The finish reason of a tool call on the OpenAI routes: `finishReason` if scripted, else `tool_calls`. */
@@ -191,6 +194,8 @@ export function parseModelName(model: string): { base: string; script: SimScript
       if (Number.isFinite(n)) script[numeric] = n;
     } else if (key === 'usage') {
       script.usage = value === 'auto' ? 'auto' : value === '1' || value === 'true';
+    } else if (key === 'tier' || key === 'servicetier') {
+      script.serviceTier = value;
     } else if (key === 'finish' || key === 'finishreason') {
       script.finishReason = value;
     } else if (key === 'responsemodel' || key === 'response') {
@@ -234,6 +239,7 @@ export function resolveScript(request: SimRequest, options: ScriptOptions): Reso
     completionTokens: s.completionTokens ?? texts.length,
     cachedTokens: s.cachedTokens,
     reasoningTokens: s.reasoningTokens,
+    serviceTier: s.serviceTier,
     finishReason: s.finishReason ?? 'stop',
     toolCall: s.toolCall,
     toolFinishReason: s.finishReason ?? 'tool_calls',

@@ -1,0 +1,130 @@
+/**
+ * Cost of a request: provider-reported token counts × the price table, split
+ * into disjoint token types so the parts add up to the request's cost.
+ * Nothing is estimated: a request the table cannot price completely gets no
+ * cost and one `tokenmeter.gen_ai.client.usage.unpriced` increment instead.
+ */
+import type { AttrNode } from './attributes.js';
+import type { LlmContext } from './context.js';
+import type { ModelPrice, PriceBook, TokenRates } from './price-table.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_TM_COST_TOKEN_TYPE,
+  ATTR_TM_COST_UNPRICED_REASON,
+  ATTR_TM_SERVICE_TIER,
+  COST_TOKEN_TYPES,
+  type UnpricedReason,
+} from './semconv.js';
+
+/** Validated token counts of one request (undefined: not reported). */
+export interface UsageCounts {
+  input: number | undefined;
+  output: number | undefined;
+  cacheRead: number | undefined;
+  cacheWrite: number | undefined;
+  reasoning: number | undefined;
+}
+
+/** What identifies the price of a request, as reported (not yet bounded for attributes). */
+export interface PriceKey {
+  provider: unknown;
+  /** The response model when reported, else the request model. */
+  model: unknown;
+  tier: string | undefined;
+  modality: string;
+}
+
+const PER_TOKEN = 1 / 1_000_000;
+
+/**
+ * Prices requests against one PriceBook and records the result. One per
+ * LlmMetrics instance; `parts` is its scratch space (the record path is
+ * synchronous, so no two requests share it at once).
+ */
+export class CostRecorder {
+  private readonly parts = new Float64Array(COST_TOKEN_TYPES.length);
+  private readonly tokens = new Float64Array(COST_TOKEN_TYPES.length);
+
+  constructor(readonly book: PriceBook) {}
+
+  /**
+   * Records the cost of `usage` on `node` (the request's attributes with its
+   * response model), or one unpriced increment. `failed` carries `error.type`
+   * for the per-request histogram of a failed call.
+   */
+  record(
+    ctx: LlmContext,
+    node: AttrNode,
+    key: PriceKey,
+    usage: UsageCounts,
+    errorType: string | undefined,
+  ): void {
+    if (usage.input === undefined && usage.output === undefined) return;
+    const guard = ctx.g.serviceTier;
+    const entry = this.book.lookup(key.provider, key.model);
+    let tier = guard.bound(key.tier);
+    let reason: UnpricedReason | undefined = 'model';
+    if (entry) {
+      const tierName = key.tier ?? entry.defaultTier;
+      if (key.tier === undefined) tier = guard.bound(tierName);
+      reason = this.price(entry, tierName, key.modality, usage);
+    }
+    if (reason !== undefined) {
+      ctx.i.counter.clientUsageUnpriced.add(
+        1,
+        node.with(ATTR_TM_SERVICE_TIER, tier).with(ATTR_TM_COST_UNPRICED_REASON, reason).attrs,
+      );
+      return;
+    }
+    const tiered = node.with(ATTR_TM_SERVICE_TIER, tier);
+    const counter = ctx.i.counter.clientCost;
+    const t = this.tokens;
+    const p = this.parts;
+    let total = 0;
+    for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
+      if (t[i] === 0) continue;
+      counter.add(p[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
+      total += p[i] as number;
+    }
+    ctx.i.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
+  }
+
+  /**
+   * Fills `tokens` and `parts` (in the order of COST_TOKEN_TYPES: input,
+   * cache_read, cache_write, output, reasoning) and returns undefined, or
+   * returns why the usage cannot be priced.
+   */
+  private price(
+    entry: ModelPrice,
+    tierName: string,
+    modality: string,
+    usage: UsageCounts,
+  ): UnpricedReason | undefined {
+    const prices = Object.hasOwn(entry.tiers, tierName) ? entry.tiers[tierName] : undefined;
+    if (!prices) return 'tier';
+    if (modality === 'audio') return 'modality';
+    const input = usage.input ?? 0;
+    const output = usage.output ?? 0;
+    const cacheRead = usage.cacheRead ?? 0;
+    const cacheWrite = usage.cacheWrite ?? 0;
+    const reasoning = usage.reasoning ?? 0;
+    if (cacheRead + cacheWrite > input || reasoning > output) return 'usage';
+    const long = prices.longContext;
+    const r: TokenRates = long !== undefined && input > long.aboveInputTokens ? long : prices;
+    const t = this.tokens;
+    t[0] = input - cacheRead - cacheWrite;
+    t[1] = cacheRead;
+    t[2] = cacheWrite;
+    t[3] = output - reasoning;
+    t[4] = reasoning;
+    const rates = [r.input, r.cacheRead, r.cacheWrite, r.output, r.reasoning] as const;
+    for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
+      const n = t[i] as number;
+      const rate = rates[i];
+      if (n === 0) this.parts[i] = 0;
+      else if (rate === undefined) return 'token_type';
+      else this.parts[i] = n * rate * PER_TOKEN;
+    }
+    return undefined;
+  }
+}
