@@ -42,13 +42,14 @@ function boundProvider(readers) {
   }).meterProvider;
 }
 
-// Cost off unless a variant turns it on: prom-client and the raw calls record
-// no cost, and the 'with cost' row shows what pricing adds.
+// llm as users get it: cost on, from the bundled price table (not TOKENMETER_PRICES,
+// so the run does not depend on the environment). prom-client records the same
+// cost measurements; the 'without cost' row shows what pricing adds.
 function llmVariant(meterProvider, names, stream, extra = {}) {
   const llm = createLlmMetrics({
     meterProvider,
     semconv: 'v1.41',
-    prices: false,
+    prices: { fromEnv: false },
     models: { maxDistinct: names.length + 10 },
     maxAttributeSets: 20 * names.length + 1000,
     ...extra,
@@ -144,6 +145,20 @@ function promClientVariant(names, stream) {
     registers: [registry],
   });
   const active = new client.Gauge({ name: 'active', help: 'a', labelNames: req, registers: [registry] });
+  // llm's cost measurements: the counter by token type and the per-request histogram.
+  const cost = new client.Counter({
+    name: 'cost_usd_total',
+    help: 'c',
+    labelNames: [...resp, 'tokenmeter_cost_token_type', 'tokenmeter_service_tier'],
+    registers: [registry],
+  });
+  const requestCost = new client.Histogram({
+    name: 'operation_cost_usd',
+    help: 'c',
+    labelNames: resp,
+    buckets: [0.0001, 0.001, 0.01, 0.1, 1, 10],
+    registers: [registry],
+  });
   const requests = new client.Counter({
     name: 'requests_total',
     help: 'r',
@@ -176,6 +191,15 @@ function promClientVariant(names, stream) {
     tokens.observe({ ...node, gen_ai_token_type: 'input' }, 12);
     tokens.observe({ ...node, gen_ai_token_type: 'output' }, 80);
     requests.inc({ ...node, tokenmeter_finish_reason: 'stop' }, 1);
+    cost.inc(
+      { ...node, tokenmeter_cost_token_type: 'input', tokenmeter_service_tier: 'default' },
+      12 * 2.5e-6,
+    );
+    cost.inc(
+      { ...node, tokenmeter_cost_token_type: 'output', tokenmeter_service_tier: 'default' },
+      80 * 1e-5,
+    );
+    requestCost.observe(node, 12 * 2.5e-6 + 80 * 1e-5);
     active.dec(base);
   };
 }
@@ -197,7 +221,7 @@ if (CELL) {
           const llm = createLlmMetrics({
             meterProvider: boundProvider(readers),
             semconv: 'v1.41',
-            prices: false,
+            prices: { fromEnv: false },
           });
           const ring = new Array(1024);
           let i = 0;
@@ -216,10 +240,7 @@ if (CELL) {
           };
         })(),
         'llm-bound-no-tracking': llmVariant(boundProvider(readers), names, stream, { trackAbandoned: false }),
-        // The default: every request priced from the bundled table (one model of the four has no price).
-        'llm-bound-with-cost': llmVariant(boundProvider(readers), names, stream, {
-          prices: { fromEnv: false },
-        }),
+        'llm-bound-without-cost': llmVariant(boundProvider(readers), names, stream, { prices: false }),
         'raw-sdk': rawVariant(collectOnlyProvider(readers), names, stream),
       }
     : {
@@ -309,7 +330,7 @@ emit({
         ['llm, registerMetrics() provider (abandoned-handle tracking on, the default)', 'llm-bound'],
         ['… requests outliving the tracker’s nursery (each handle registered)', 'llm-bound-long-lived'],
         ['… `trackAbandoned: false`', 'llm-bound-no-tracking'],
-        ['… with cost (the default: bundled prices)', 'llm-bound-with-cost'],
+        ['… `prices: false` (no cost measurements)', 'llm-bound-without-cost'],
         ['raw SDK calls, stock provider', 'raw-sdk'],
       ].map(([label, v]) => [label, fmtNs(extras[v].median), fmtX(extras[v].vsRaw)]),
     },
@@ -317,7 +338,7 @@ emit({
   notes: [
     'Where the time went before (V8 CPU profile, llm on a stock provider): the SDK hashes the attributes of every record once per reader (sorted keys + `JSON.stringify`, then a hash-map lookup), ~1 µs a record with six attributes, and llm makes six or seven records a request where the raw baseline makes three: 2.0–2.2× raw SDK, whatever llm itself does (with a no-op provider a whole request through llm costs ~0.3 µs). That floor is the SDK’s, so the provider `registerMetrics()` builds records on the bound-series path instead: llm’s cached, frozen attribute sets find their series by identity (a `WeakMap` lookup; per-chunk records go to a series bound at the first chunk), and each reader gets the data through a `MetricProducer` (docs/architecture.md).',
     'On a stock SDK provider (one the application built itself), llm keeps recording through the SDK: the "llm, stock SDK provider" column, which stays at about twice the raw baseline because it records about twice as much.',
-    'Cost is on by default (the bundled price table): a priced request adds one cost counter add per token type it used and one record of the per-request cost histogram, or one unpriced increment. The llm columns and the other rows turn it off (`prices: false`) so that llm records what prom-client records; the "with cost" row is the default.',
+    'Cost is on by default (the bundled price table), and on in every llm column: a priced request adds one cost counter add per token type it used and one record of the per-request cost histogram, an unpriced one (the 1k–50k `model-N` identities, and one of the four named models) one unpriced increment. prom-client records the same cost measurements; the raw baseline stays the three spec-required records. The `prices: false` row shows what pricing adds.',
     'Raw calls with attribute objects built per call cannot use the identity lookup; on the `registerMetrics()` provider they are keyed by one native `JSON.stringify` of the object instead of the SDK’s sort + stringify + hash (last column).',
   ],
   targets: [
