@@ -9,13 +9,16 @@
  * socket (or gzip) as they are. Cached pieces (label sets, metric names) are
  * kept as `Buffer`s so the hot loop is a handful of memcpy calls per line.
  */
+import { DEFAULT_CHUNK_BYTES } from './byte-writer-defaults.js';
+import type { ChunkPool } from './chunk-pool.js';
 import { formatValue } from './format-value.js';
+
+export { DEFAULT_CHUNK_BYTES };
+
+const EMPTY = Buffer.alloc(0);
 
 /** Integers below this are written digit by digit; larger ones through `formatValue`. */
 const DIGITS_LIMIT = 1e15;
-
-/** Default size of each chunk. @default 256 KiB */
-export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 export class ByteWriter {
   private buf: Buffer;
@@ -23,8 +26,13 @@ export class ByteWriter {
   private chunks: Buffer[] = [];
   private total = 0;
 
-  constructor(private readonly chunkBytes: number = DEFAULT_CHUNK_BYTES) {
-    this.buf = Buffer.allocUnsafe(chunkBytes);
+  /** `pool`: where chunks come from (and go back to, once written: see {@link ChunkPool}). */
+  constructor(
+    private readonly chunkBytes: number = DEFAULT_CHUNK_BYTES,
+    private readonly pool?: ChunkPool,
+  ) {
+    // Allocated on the first write, so a writer never holds a chunk it does not fill.
+    this.buf = EMPTY;
   }
 
   /** Bytes written so far, including the unfinished chunk. */
@@ -69,10 +77,11 @@ export class ByteWriter {
   /** Hands over the finished chunks (none empty) and starts afresh. */
   take(): Buffer[] {
     if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos));
+    else if (this.buf !== EMPTY) this.pool?.give([this.buf]);
     const out = this.chunks;
     this.chunks = [];
     this.total = 0;
-    this.buf = Buffer.allocUnsafe(this.chunkBytes);
+    this.buf = EMPTY;
     this.pos = 0;
     return out;
   }
@@ -96,7 +105,13 @@ export class ByteWriter {
       this.chunks.push(this.buf.subarray(0, this.pos));
       this.total += this.pos;
     }
-    this.buf = Buffer.allocUnsafe(Math.max(this.chunkBytes, need));
+    this.buf = this.allocate(need);
     this.pos = 0;
+  }
+
+  private allocate(need: number): Buffer {
+    // `need` can exceed a chunk (one very long label set): such a chunk is a one-off.
+    if (this.pool !== undefined) return this.pool.take(need);
+    return Buffer.allocUnsafe(Math.max(this.chunkBytes, need));
   }
 }

@@ -5,6 +5,7 @@
  * `histogram_quantile` for every reader of explicit-bucket histograms.
  */
 export { ByteWriter, DEFAULT_CHUNK_BYTES } from './byte-writer.js';
+export { ChunkPool, DEFAULT_POOL_BYTES } from './chunk-pool.js';
 export { csvField, csvNumber, parseCsv } from './csv.js';
 export { escapeHelp, escapeLabelValue, wellFormed } from './escape.js';
 export { formatCanonical, formatValue } from './format-value.js';

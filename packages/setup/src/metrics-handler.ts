@@ -97,7 +97,11 @@ export function createScrapeHandler(
     // The body depends on Accept (format) and Accept-Encoding (gzip): caches must key on both.
     const headers = { 'content-type': contentType, vary: 'Accept, Accept-Encoding' };
     scrape(format)
-      .then(async ({ chunks }) => {
+      .then(async ({ chunks, release }) => {
+        // Chunks go back for reuse only once every byte left for the socket; a
+        // response that breaks off early leaves them to the garbage collector,
+        // since the socket may still hold a pending write of them.
+        res.once('finish', release);
         let length = 0;
         for (const c of chunks) length += c.length;
         if (req.method === 'HEAD') {

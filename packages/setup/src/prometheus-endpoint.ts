@@ -77,10 +77,12 @@ export function createPrometheusEndpoint(
       handler,
       healthHandler,
       reader,
-      scrape: async (format = 'text') =>
-        Buffer.concat(
-          (await reader.scrape(format === 'openmetrics' ? 'openmetrics' : 'text')).chunks,
-        ).toString('utf8'),
+      scrape: async (format = 'text') => {
+        const { chunks, release } = await reader.scrape(format === 'openmetrics' ? 'openmetrics' : 'text');
+        const text = Buffer.concat(chunks).toString('utf8');
+        release();
+        return text;
+      },
     },
     addRoute(path, route) {
       checkRoute(`addRoute("${String(path)}")`, path, route, routes.keys());

@@ -37,6 +37,19 @@ export interface Scrape {
   contentType: string;
   /** Errors the SDK reported for this collection (e.g. an observable callback that timed out). */
   errors: unknown[];
+  /**
+   * Says this caller is done with `chunks` (the response is written). Once
+   * every caller that shared the scrape has said so, the chunks are reused by
+   * the next scrape. Idempotent; never calling it is safe (they are then
+   * garbage-collected), calling it while still reading them is not.
+   */
+  release(): void;
+}
+
+/** One scrape in flight and how many callers share it. */
+interface Shared {
+  readonly result: Promise<Omit<Scrape, 'release'>>;
+  holders: number;
 }
 
 /**
@@ -52,7 +65,7 @@ export class PrometheusReader extends MetricReader {
   private readonly serializer: PrometheusSerializer;
   private readonly protobuf: ProtobufSerializer;
   private readonly scrapeTimeoutMillis: number;
-  private readonly inFlight = new Map<ExpositionFormat, Promise<Scrape>>();
+  private readonly inFlight = new Map<ExpositionFormat, Shared>();
 
   constructor(options: PrometheusReaderOptions = {}) {
     const limit = options.cardinalityLimit ?? 2000;
@@ -73,13 +86,38 @@ export class PrometheusReader extends MetricReader {
    * request's `Accept` header (`negotiateFormat`).
    */
   scrape(format: ExpositionFormat = 'text'): Promise<Scrape> {
-    const running = this.inFlight.get(format);
-    if (running) return running;
-    const run = this.collectAndRender(format).finally(() => {
-      this.inFlight.delete(format);
-    });
-    this.inFlight.set(format, run);
-    return run;
+    let shared = this.inFlight.get(format);
+    if (shared === undefined) {
+      const started: Shared = {
+        result: this.collectAndRender(format).finally(() => {
+          this.inFlight.delete(format);
+        }),
+        holders: 0,
+      };
+      this.inFlight.set(format, started);
+      shared = started;
+    }
+    // Counted now, synchronously: a caller that finishes first must not hand the
+    // chunks back while one that joined later has yet to write them.
+    const holder = shared;
+    holder.holders++;
+    return holder.result.then(
+      (scrape) => {
+        let released = false;
+        return {
+          ...scrape,
+          release: () => {
+            if (released) return;
+            released = true;
+            if (--holder.holders === 0 && format !== 'protobuf') this.serializer.release(scrape.chunks);
+          },
+        };
+      },
+      (error: unknown) => {
+        holder.holders--;
+        throw error;
+      },
+    );
   }
 
   /** Cumulative collection without rendering (for snapshots): no side effects on scrapes. */
@@ -87,7 +125,7 @@ export class PrometheusReader extends MetricReader {
     return this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
   }
 
-  private async collectAndRender(format: ExpositionFormat): Promise<Scrape> {
+  private async collectAndRender(format: ExpositionFormat): Promise<Omit<Scrape, 'release'>> {
     const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
     if (errors.length > 0) {
       diag.warn(

@@ -2,6 +2,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { DataPointType, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import {
   ByteWriter,
+  ChunkPool,
   escapeHelp,
   escapeLabelValue,
   formatCanonical,
@@ -161,6 +162,8 @@ export class PrometheusSerializer {
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly familyCache = new Map<string, FamilyBytes>();
+  /** Chunks of finished scrapes, reused by the next (see ChunkPool: no external-memory GC storm). */
+  private readonly pool = new ChunkPool();
 
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
@@ -184,9 +187,18 @@ export class PrometheusSerializer {
     resourceMetrics: ResourceMetrics,
     format: TextExpositionFormat = 'text',
   ): Promise<Buffer[]> {
-    const out = new ByteWriter();
+    const out = new ByteWriter(undefined, this.pool);
     await runYielding(this.render(resourceMetrics, out, format === 'openmetrics'));
     return out.take();
+  }
+
+  /**
+   * Hands the chunks of an earlier {@link serializeChunks} back for reuse by the
+   * next one. Call it once nothing reads them any more (the response is
+   * written); not calling it is safe, the garbage collector takes them instead.
+   */
+  release(chunks: readonly Buffer[]): void {
+    this.pool.give(chunks);
   }
 
   /** Same output as {@link serialize}, in one synchronous pass. */
