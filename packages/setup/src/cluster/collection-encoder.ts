@@ -1,0 +1,158 @@
+import type { Attributes } from '@opentelemetry/api';
+import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  canonicalKey,
+  encodeNumber,
+  encodeOptional,
+  Kind,
+  TAG,
+  WIRE_VERSION,
+  type WireCollection,
+  type WireMetricDef,
+  type WireNumber,
+  type WireSeriesDef,
+} from './wire.js';
+
+interface EncodedMetric {
+  readonly index: number;
+  /** Series ids by attributes object: the SDK and the bound path hand back the same object per series. */
+  readonly byObject: WeakMap<Attributes, number>;
+  /** Series ids by canonical key, for a series whose attributes arrive as a new object. */
+  readonly byKey: Map<string, number>;
+}
+
+export function kindOf(metric: MetricData): Kind {
+  switch (metric.dataPointType) {
+    case DataPointType.SUM:
+      return metric.isMonotonic ? Kind.Counter : Kind.UpDown;
+    case DataPointType.GAUGE:
+      return Kind.Gauge;
+    case DataPointType.HISTOGRAM:
+      return Kind.Histogram;
+    default:
+      return Kind.Exponential;
+  }
+}
+
+/**
+ * Turns cumulative collections into {@link WireCollection}s for one receiver,
+ * remembering what it has defined to it so far: a series is defined once,
+ * then sent as its id and numbers.
+ */
+export class CollectionEncoder {
+  private metrics = new Map<string, EncodedMetric>();
+  private nextMetric = 0;
+  private nextSeries = 0;
+
+  /** `full`: forget every definition and send them all again (the receiver asked). */
+  encode(
+    resourceMetrics: ResourceMetrics,
+    type: WireCollection['type'],
+    id: number,
+    full: boolean,
+  ): WireCollection {
+    if (full) {
+      this.metrics = new Map();
+      this.nextMetric = 0;
+      this.nextSeries = 0;
+    }
+    const metricDefs: WireMetricDef[] = [];
+    const seriesDefs: WireSeriesDef[] = [];
+    const values: WireNumber[] = [];
+    for (const { scope, metrics } of resourceMetrics.scopeMetrics) {
+      for (const metric of metrics) {
+        if (metric.dataPoints.length === 0) continue;
+        const kind = kindOf(metric);
+        const { name, description, unit, valueType } = metric.descriptor;
+        const version = scope.version ?? '';
+        const schemaUrl = scope.schemaUrl ?? '';
+        const key = JSON.stringify([scope.name, version, schemaUrl, name, unit, kind]);
+        let encoded = this.metrics.get(key);
+        if (encoded === undefined) {
+          encoded = { index: this.nextMetric++, byObject: new WeakMap(), byKey: new Map() };
+          this.metrics.set(key, encoded);
+          metricDefs.push([
+            encoded.index,
+            scope.name,
+            version,
+            schemaUrl,
+            name,
+            description,
+            unit,
+            kind,
+            valueType,
+          ]);
+        }
+        this.encodePoints(metric, encoded, seriesDefs, values);
+      }
+    }
+    return { [TAG]: WIRE_VERSION, type, id, full, metrics: metricDefs, series: seriesDefs, values };
+  }
+
+  private seriesId(
+    encoded: EncodedMetric,
+    attributes: Attributes,
+    startTime: readonly [number, number],
+    boundaries: number[] | undefined,
+    seriesDefs: WireSeriesDef[],
+  ): number {
+    const known = encoded.byObject.get(attributes);
+    if (known !== undefined) return known;
+    const key = canonicalKey(attributes);
+    let id = encoded.byKey.get(key);
+    if (id === undefined) {
+      id = this.nextSeries++;
+      encoded.byKey.set(key, id);
+      const [seconds, nanos] = startTime;
+      seriesDefs.push(
+        boundaries === undefined
+          ? [id, encoded.index, attributes, seconds, nanos]
+          : [id, encoded.index, attributes, seconds, nanos, boundaries],
+      );
+    }
+    encoded.byObject.set(attributes, id);
+    return id;
+  }
+
+  private encodePoints(
+    metric: MetricData,
+    encoded: EncodedMetric,
+    seriesDefs: WireSeriesDef[],
+    values: WireNumber[],
+  ): void {
+    switch (metric.dataPointType) {
+      case DataPointType.SUM:
+      case DataPointType.GAUGE:
+        for (const point of metric.dataPoints) {
+          values.push(
+            this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs),
+            encodeNumber(point.value),
+          );
+        }
+        return;
+      case DataPointType.HISTOGRAM:
+        for (const point of metric.dataPoints) {
+          const h = point.value;
+          const id = this.seriesId(
+            encoded,
+            point.attributes,
+            point.startTime,
+            h.buckets.boundaries,
+            seriesDefs,
+          );
+          values.push(id, h.count, encodeOptional(h.sum), encodeOptional(h.min), encodeOptional(h.max));
+          for (const c of h.buckets.counts) values.push(c);
+        }
+        return;
+      case DataPointType.EXPONENTIAL_HISTOGRAM:
+        for (const point of metric.dataPoints) {
+          const h = point.value;
+          const id = this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs);
+          values.push(id, h.count, encodeOptional(h.sum), encodeOptional(h.min), encodeOptional(h.max));
+          values.push(h.scale, h.zeroCount);
+          values.push(h.positive.offset, h.positive.bucketCounts.length, ...h.positive.bucketCounts);
+          values.push(h.negative.offset, h.negative.bucketCounts.length, ...h.negative.bucketCounts);
+        }
+    }
+  }
+}
