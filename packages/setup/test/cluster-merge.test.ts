@@ -6,15 +6,17 @@
  * must equal it (counters, histograms, exponential histograms), keep gauges
  * per worker, and never let a total step back when a worker goes.
  */
-import { type Attributes, DiagLogLevel, diag } from '@opentelemetry/api';
+import { type Attributes, DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AggregationTemporality,
   AggregationType,
   DataPointType,
   type ExponentialHistogram,
   type Histogram,
   MeterProvider,
   type MetricData,
+  type MetricProducer,
   type ResourceMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
@@ -66,6 +68,12 @@ function record(inst: ReturnType<typeof instrumentsOf>, op: Op): void {
   else inst.gauge.record(op.value, attrs);
 }
 
+interface WorkerOptions {
+  /** Other bucket boundaries for `app.latency`. */
+  bounds?: number[];
+  metricProducers?: MetricProducer[];
+}
+
 /** How a test worker answers the aggregator's requests. */
 type Behaviour =
   | 'answer'
@@ -84,7 +92,7 @@ class TestWorker {
   constructor(
     readonly aggregator: ClusterAggregator,
     readonly label: string,
-    private readonly options: { bounds?: number[] } = {},
+    private readonly options: WorkerOptions = {},
   ) {
     this.start();
   }
@@ -104,6 +112,7 @@ class TestWorker {
       setGlobal: false,
       shutdownOnSignals: false,
       detectResources: false,
+      metricProducers: this.options.metricProducers ?? [],
       views: this.options.bounds
         ? [
             ...VIEWS,
@@ -233,7 +242,7 @@ function aggregator(
   });
 }
 
-function worker(agg: ClusterAggregator, label: string, options: { bounds?: number[] } = {}): TestWorker {
+function worker(agg: ClusterAggregator, label: string, options: WorkerOptions = {}): TestWorker {
   return new TestWorker(agg, label, options);
 }
 
@@ -449,7 +458,7 @@ describe('cluster merge', () => {
   });
 
   it('garbage from a worker: nothing thrown, one diagnostic for that worker, its last good state kept', async () => {
-    const valid = fc.constantFrom(0, 1, 2, 3, 4, 5);
+    const valid = fc.constantFrom(0, 1, 2, 3, 4, 5, 6);
     const corruption = fc.oneof(
       fc.anything(),
       fc.record({ at: valid, with: fc.anything() }),
@@ -484,7 +493,7 @@ describe('cluster merge', () => {
           if (typeof bad !== 'object' || bad === null || !('at' in bad) || !('with' in bad)) {
             return { $tokenmeter: 1, type: 'collection', id: request.id, ...(bad as object) };
           }
-          const keys = ['full', 'metrics', 'series', 'values', 'type', 'id'];
+          const keys = ['full', 'metrics', 'series', 'values', 'type', 'id', 'gone'];
           message[keys[bad.at as number] as string] = bad.with;
           return message;
         };
@@ -553,6 +562,78 @@ describe('cluster merge', () => {
     w.inst.count.add(7, ROUTES[0]); // never reported
     await w.leave();
     expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(5);
+  });
+});
+
+describe('cluster merge, what crosses', () => {
+  it('sends only what changed; a series no longer observed leaves the merge, and comes back', async () => {
+    const agg = aggregator();
+    // A producer (what @tokenmeter/scrape's bridge is) whose series come and go with its source;
+    // the SDK's own cumulative gauges never drop a series once seen.
+    let observed: { value: number; attrs: Attributes }[] = [];
+    const producer: MetricProducer = {
+      collect: async () => ({
+        errors: [],
+        resourceMetrics: {
+          resource: RESOURCE,
+          scopeMetrics: [
+            {
+              scope: { name: 'bridge' },
+              metrics: [
+                {
+                  descriptor: {
+                    name: 'app.temperature',
+                    description: '',
+                    unit: 'Cel',
+                    valueType: ValueType.DOUBLE,
+                  },
+                  aggregationTemporality: AggregationTemporality.CUMULATIVE,
+                  dataPointType: DataPointType.GAUGE,
+                  dataPoints: observed.map((o) => ({
+                    startTime: [1, 0],
+                    endTime: [2, 0],
+                    attributes: o.attrs,
+                    value: o.value,
+                  })),
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    };
+    const w = worker(agg, '1', { metricProducers: [producer] });
+    const sizes: number[] = [];
+    const encoder = new CollectionEncoder();
+    w.behaviour = (request, resourceMetrics) => {
+      const message = encoder.encode(resourceMetrics, 'collection', request.id, request.full);
+      sizes.push(message.values.length);
+      return message;
+    };
+    const temps = async () =>
+      Object.fromEntries(
+        (metric(await agg.collect(EMPTY), 'app.temperature')?.dataPoints ?? []).map((p) => [
+          String(p.attributes['http.route']),
+          p.value,
+        ]),
+      );
+    observed = [
+      { value: 40, attrs: ROUTES[0] as Attributes },
+      { value: 50, attrs: ROUTES[1] as Attributes },
+    ];
+    w.inst.count.add(1, ROUTES[0]);
+    expect(await temps()).toEqual({ '/r0': 40, '/r1': 50 });
+    expect(await temps()).toEqual({ '/r0': 40, '/r1': 50 });
+    expect(sizes.at(-1)).toBe(0); // nothing changed: no numbers crossed
+    observed = [{ value: 41, attrs: ROUTES[0] as Attributes }];
+    expect(await temps()).toEqual({ '/r0': 41 });
+    expect(sizes.at(-1)).toBe(2); // one id, one value
+    observed = [
+      { value: 41, attrs: ROUTES[0] as Attributes },
+      { value: 50, attrs: ROUTES[1] as Attributes },
+    ];
+    expect(await temps()).toEqual({ '/r0': 41, '/r1': 50 });
+    expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(1);
   });
 });
 

@@ -36,13 +36,23 @@ export function kindOf(metric: MetricData): Kind {
 
 /**
  * Turns cumulative collections into {@link WireCollection}s for one receiver,
- * remembering what it has defined to it so far: a series is defined once,
- * then sent as its id and numbers.
+ * remembering what it has told it so far: a series is defined once, then
+ * sent as its id and numbers, and only when they changed since the last
+ * collection; a series that is no longer collected is listed in `gone`.
+ * That holds as long as the receiver applied every collection; when it did
+ * not, it asks for a full one, which starts over.
  */
 export class CollectionEncoder {
   private metrics = new Map<string, EncodedMetric>();
   private nextMetric = 0;
   private nextSeries = 0;
+  /** Per series id: what its last sent value was, as a number that changes whenever the value does. */
+  private lastSent: (number | undefined)[] = [];
+  /** Per series id: the collection that last had it. */
+  private lastSeen: number[] = [];
+  private collection = 0;
+  /** Ids collected in the previous collection. */
+  private present: number[] = [];
 
   /** `full`: forget every definition and send them all again (the receiver asked). */
   encode(
@@ -55,7 +65,12 @@ export class CollectionEncoder {
       this.metrics = new Map();
       this.nextMetric = 0;
       this.nextSeries = 0;
+      this.lastSent = [];
+      this.lastSeen = [];
+      this.present = [];
     }
+    const collection = ++this.collection;
+    const present: number[] = [];
     const metricDefs: WireMetricDef[] = [];
     const seriesDefs: WireSeriesDef[] = [];
     const values: WireNumber[] = [];
@@ -83,10 +98,14 @@ export class CollectionEncoder {
             valueType,
           ]);
         }
-        this.encodePoints(metric, encoded, seriesDefs, values);
+        this.encodePoints(metric, encoded, seriesDefs, values, present, collection);
       }
     }
-    return { [TAG]: WIRE_VERSION, type, id, full, metrics: metricDefs, series: seriesDefs, values };
+    const gone: number[] = [];
+    for (const seriesId of this.present) if (this.lastSeen[seriesId] !== collection) gone.push(seriesId);
+    for (const seriesId of gone) this.lastSent[seriesId] = undefined; // sent again if it comes back
+    this.present = present;
+    return { [TAG]: WIRE_VERSION, type, id, full, metrics: metricDefs, series: seriesDefs, values, gone };
   }
 
   private seriesId(
@@ -114,20 +133,34 @@ export class CollectionEncoder {
     return id;
   }
 
+  /**
+   * True when the series' value differs from what was last sent (and notes
+   * it as sent). `signature` changes whenever the value does: the value of a
+   * sum or gauge, the count of a cumulative histogram.
+   */
+  private changed(seriesId: number, signature: number, present: number[], collection: number): boolean {
+    if (this.lastSeen[seriesId] === collection) return false; // a second point for one series: the first one counts
+    this.lastSeen[seriesId] = collection;
+    present.push(seriesId);
+    if (Object.is(this.lastSent[seriesId], signature)) return false;
+    this.lastSent[seriesId] = signature;
+    return true;
+  }
+
   private encodePoints(
     metric: MetricData,
     encoded: EncodedMetric,
     seriesDefs: WireSeriesDef[],
     values: WireNumber[],
+    present: number[],
+    collection: number,
   ): void {
     switch (metric.dataPointType) {
       case DataPointType.SUM:
       case DataPointType.GAUGE:
         for (const point of metric.dataPoints) {
-          values.push(
-            this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs),
-            encodeNumber(point.value),
-          );
+          const id = this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs);
+          if (this.changed(id, point.value, present, collection)) values.push(id, encodeNumber(point.value));
         }
         return;
       case DataPointType.HISTOGRAM:
@@ -140,6 +173,7 @@ export class CollectionEncoder {
             h.buckets.boundaries,
             seriesDefs,
           );
+          if (!this.changed(id, h.count, present, collection)) continue;
           values.push(id, h.count, encodeOptional(h.sum), encodeOptional(h.min), encodeOptional(h.max));
           for (const c of h.buckets.counts) values.push(c);
         }
@@ -148,11 +182,13 @@ export class CollectionEncoder {
         for (const point of metric.dataPoints) {
           const h = point.value;
           const id = this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs);
+          if (!this.changed(id, h.count, present, collection)) continue;
           values.push(id, h.count, encodeOptional(h.sum), encodeOptional(h.min), encodeOptional(h.max));
           values.push(h.scale, h.zeroCount);
           values.push(h.positive.offset, h.positive.bucketCounts.length, ...h.positive.bucketCounts);
           values.push(h.negative.offset, h.negative.bucketCounts.length, ...h.negative.bucketCounts);
         }
+        return;
     }
   }
 }

@@ -100,13 +100,12 @@ export interface Slot {
   /** Explicit-bucket histograms: the reporter's boundaries (those of the merged series unless per reporter). */
   readonly boundaries: readonly number[] | undefined;
   value: SeriesValue | undefined;
-  /** The reporter's collection that last reported it. */
-  epoch: number;
+  /** In the reporter's latest collection (a gauge or up-down series that stopped being observed is not). */
+  present: boolean;
 }
 
 /** What {@link MergedState.build} needs of a reporter. */
 export interface SlotSource {
-  readonly epoch: number;
   slots(): Iterable<Slot>;
 }
 
@@ -255,7 +254,7 @@ export class MergedState {
       startTime,
       boundaries: boundaries === undefined ? undefined : Object.freeze(boundaries.slice()),
       value: undefined,
-      epoch: -1,
+      present: false,
     };
   }
 
@@ -293,7 +292,7 @@ export class MergedState {
         const value = slot.value;
         if (value === undefined) continue;
         // Monotonic values stand until replaced; the others only while the reporter still reports them.
-        if (!slot.metric.monotonic && slot.epoch !== reporter.epoch) continue;
+        if (!slot.metric.monotonic && !slot.present) continue;
         if (slot.perReporter) {
           slot.metric.own.set(slot.attributes, {
             startTime: slot.startTime,

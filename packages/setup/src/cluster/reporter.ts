@@ -35,6 +35,17 @@ interface SeriesDef {
   readonly boundaries: number[] | undefined;
 }
 
+/** A checked collection, ready to apply. */
+interface Plan {
+  readonly full: boolean;
+  readonly metrics: MetricDef[];
+  readonly series: SeriesDef[];
+  /** Where each reported series' numbers start in `values`. */
+  readonly offsets: number[];
+  /** Series ids no longer collected. */
+  readonly gone: number[];
+}
+
 class Malformed extends Error {}
 
 function fail(reason: string): never {
@@ -114,8 +125,6 @@ function boundariesOf(value: unknown): number[] {
  * malformed one changes nothing: the reporter's last good state stays.
  */
 export class Reporter implements SlotSource {
-  /** Counts accepted collections; a slot reported in the latest one carries this number. */
-  epoch = 0;
   /** The next collection must define everything again (first contact, or after a reply was lost). */
   needFull = true;
   private metricsByIndex: (MergedMetric | undefined)[] = [];
@@ -147,7 +156,7 @@ export class Reporter implements SlotSource {
    * it was applied; a rejected collection changes nothing.
    */
   apply(message: unknown): string | undefined {
-    let plan: { metrics: MetricDef[]; series: SeriesDef[]; offsets: number[]; full: boolean };
+    let plan: Plan;
     try {
       plan = this.check(message);
     } catch (error) {
@@ -165,20 +174,15 @@ export class Reporter implements SlotSource {
     this.slotsById = [];
   }
 
-  private check(message: unknown): {
-    metrics: MetricDef[];
-    series: SeriesDef[];
-    offsets: number[];
-    full: boolean;
-  } {
+  private check(message: unknown): Plan {
     if (!isRecord(message)) fail('not an object');
-    const { full, metrics, series, values } = message;
+    const { full, metrics, series, values, gone } = message;
     if (typeof full !== 'boolean') fail('"full" is not a boolean');
     if (this.needFull && !full) fail('an incremental collection where a full one was asked for');
-    if (!Array.isArray(metrics) || !Array.isArray(series) || !Array.isArray(values)) {
-      fail('"metrics", "series" or "values" is not an array');
+    if (!Array.isArray(metrics) || !Array.isArray(series) || !Array.isArray(values) || !Array.isArray(gone)) {
+      fail('"metrics", "series", "values" or "gone" is not an array');
     }
-    if (metrics.length > this.maxSeries || series.length > this.maxSeries) {
+    if (metrics.length > this.maxSeries || series.length > this.maxSeries || gone.length > this.maxSeries) {
       fail(`more than ${this.maxSeries} definitions`);
     }
     const metricDefs = new Map<number, MetricDef>();
@@ -199,13 +203,27 @@ export class Reporter implements SlotSource {
       }
       seriesDefs.set(def.id, def);
     }
-    const offsets = this.checkValues(values, (id) => {
+    const layout = (id: number): [Kind, number] | undefined => {
       const def = seriesDefs.get(id);
       if (def) return [def.kind, (def.boundaries?.length ?? 0) + 1];
       const kind = full ? undefined : this.kindById[id];
       return kind === undefined ? undefined : [kind, this.bucketsById[id] ?? 0];
-    });
-    return { metrics: [...metricDefs.values()], series: [...seriesDefs.values()], offsets, full };
+    };
+    const stamp = ++this.stamp;
+    const offsets = this.checkValues(values, layout, stamp);
+    for (const raw of gone) {
+      const id = int(raw, 'a gone series id');
+      if (layout(id) === undefined) fail(`undefined series ${id} is gone`);
+      if (this.seen[id] === stamp) fail(`series ${id} is both reported and gone`);
+      this.seen[id] = stamp;
+    }
+    return {
+      full,
+      metrics: [...metricDefs.values()],
+      series: [...seriesDefs.values()],
+      offsets,
+      gone: gone as number[],
+    };
   }
 
   private checkMetric(raw: unknown): MetricDef {
@@ -240,8 +258,11 @@ export class Reporter implements SlotSource {
   }
 
   /** Walks the values; returns where each reported series' numbers start. */
-  private checkValues(values: unknown[], layout: (id: number) => [Kind, number] | undefined): number[] {
-    const stamp = ++this.stamp;
+  private checkValues(
+    values: unknown[],
+    layout: (id: number) => [Kind, number] | undefined,
+    stamp: number,
+  ): number[] {
     const offsets: number[] = [];
     let i = 0;
     while (i < values.length) {
@@ -290,11 +311,10 @@ export class Reporter implements SlotSource {
     return at;
   }
 
-  private commit(
-    plan: { metrics: MetricDef[]; series: SeriesDef[]; offsets: number[]; full: boolean },
-    values: unknown[],
-  ): void {
+  private commit(plan: Plan, values: unknown[]): void {
     if (plan.full) {
+      // Whatever this collection does not report is no longer observed.
+      for (const slot of this.byKey.values()) slot.present = false;
       this.metricsByIndex = [];
       this.kindById = [];
       this.bucketsById = [];
@@ -328,7 +348,6 @@ export class Reporter implements SlotSource {
       this.kindById[def.id] = def.kind;
       this.bucketsById[def.id] = (def.boundaries?.length ?? 0) + 1;
     }
-    const epoch = ++this.epoch;
     for (const at of plan.offsets) {
       const id = values[at] as number;
       const slot = this.slotsById[id];
@@ -336,7 +355,11 @@ export class Reporter implements SlotSource {
       const value = readPoint(values, at + 1, this.kindById[id] as Kind, this.bucketsById[id] ?? 0);
       if (slot.value !== undefined && wentDown(slot.value, value)) this.state.keepBeforeReset(slot);
       slot.value = value;
-      slot.epoch = epoch;
+      slot.present = true;
+    }
+    for (const id of plan.gone) {
+      const slot = this.slotsById[id];
+      if (slot) slot.present = false;
     }
   }
 

@@ -2,12 +2,14 @@
  * The messages between a cluster primary (or a main thread) and the processes
  * or threads that report to it. One request/response pair per scrape.
  *
- * A collection is cumulative and incremental in what it *names*: a metric or
- * series is defined once (`metrics`, `series`: descriptor, attributes, start
- * time, bucket boundaries) and referred to by a small integer afterwards, so a
- * steady-state scrape of 10k series carries numbers only. When the receiver
- * lost track (a reply it dropped as late or malformed), it asks with
- * `full: true` and the sender defines everything again.
+ * The values are cumulative; what crosses is incremental. A metric or series
+ * is defined once (`metrics`, `series`: descriptor, attributes, start time,
+ * bucket boundaries) and named by a small integer afterwards; a series' numbers
+ * are sent when they changed since the last collection, and a series that
+ * stopped being collected is listed in `gone`. A steady-state scrape of an
+ * app where little changed is a few numbers. When the receiver lost track (a
+ * reply it dropped as late or malformed), it asks with `full: true` and the
+ * sender starts over: every definition, every series' numbers.
  *
  * Everything that crosses is plain JSON (`node:cluster`'s default
  * serialization), so non-finite numbers travel as strings.
@@ -63,8 +65,11 @@ export interface WireCollection {
    * - exponential: count, sum, min, max, scale, zeroCount, positive offset,
    *   positive length, the positive counts, negative offset, negative length,
    *   the negative counts.
+   * Only series whose value changed since the last collection (all of them in a full one).
    */
   readonly values: WireNumber[];
+  /** Series of the last collection that this one no longer has (observations stopped). */
+  readonly gone: number[];
 }
 
 /** Receiver → reporter. */
