@@ -202,6 +202,31 @@ describe('node:cluster, 4 real workers', () => {
     expect(app.stderr).not.toMatch(/tokenmeter/);
   }, 60_000);
 
+  it("a worker merges its own threads before it answers; a thread that ends leaves its counts in the worker's", async () => {
+    const { app, ids, scraper } = await start({ WORKERS: '2' });
+    const expected = new Expected();
+    await app.record(1, 4);
+    expected.record(ids.get(1) as string, 4);
+    app.send({ cmd: 'thread', slot: 1, n: 9 });
+    const { threadId } = await app.next({ event: 'thread', slot: 1 });
+    // Nine more requests on worker 1's own series, split over the routes as a worker splits them.
+    expected.requests['/a'] += 5;
+    expected.requests['/b'] += 4;
+    let samples = await scraper.scrape();
+    expected.check(samples);
+    const threadGauge = (s: Sample[]) =>
+      s.find((x) => x.name === 'thread_test_recorded')?.labels.tokenmeter_worker_id;
+    expect(threadGauge(samples)).toBe(`${ids.get(1)}/thread-${threadId}`);
+    app.send({ cmd: 'end-thread', slot: 1 });
+    await app.next({ event: 'thread-ended', slot: 1 });
+    for (let i = 0; i < 2; i++) {
+      samples = await scraper.scrape();
+      expected.check(samples);
+      expect(threadGauge(samples)).toBeUndefined();
+    }
+    expect(app.stderr).not.toMatch(/tokenmeter/);
+  }, 60_000);
+
   it('a worker that hangs costs each scrape its timeout, counts at its last state, and is named once', async () => {
     const { app, ids, scraper } = await start({ CLUSTER_TIMEOUT_MS: '500' });
     const expected = new Expected();

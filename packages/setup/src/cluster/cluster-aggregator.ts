@@ -56,15 +56,20 @@ export class ClusterAggregator {
   private readonly children = new Map<string, Child>();
   private nextRequest = 0;
   private ownWarned = false;
+  private joined = false;
 
   constructor(private readonly options: ClusterAggregatorOptions) {
     this.state = new MergedState(options.cardinalityLimit);
     this.own = new Reporter(this.state, options.ownLabel, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Reporters that joined and have not left. */
-  get size(): number {
-    return this.children.size;
+  /**
+   * True once any reporter joined. From then on its collections must go
+   * through `collect()`: what departed reporters left is in the merge, and a
+   * level above would see this process's totals drop without it.
+   */
+  get merging(): boolean {
+    return this.joined;
   }
 
   /**
@@ -79,6 +84,7 @@ export class ClusterAggregator {
       known.finished = false;
       return;
     }
+    this.joined = true;
     this.children.set(key, {
       name,
       reporter: new Reporter(this.state, label, this.options.maxSeries),

@@ -68,7 +68,8 @@ export function startCluster(config: ResolvedConfig, readers: Readers): ClusterC
   const threads = aggregator ? listenToWorkerThreads(aggregator) : undefined;
   const link = new ParentLink(isMainThread ? clusterWorkerChannel() : workerThreadChannel(), async () => {
     const own = (await snapshot.collect()).resourceMetrics;
-    return aggregator && aggregator.size > 0 ? aggregator.collect(own) : own;
+    // Until a thread joins, this process's own collection is the answer: no merge to pay for.
+    return aggregator?.merging ? aggregator.collect(own) : own;
   });
   return hold(threads, () => aggregator?.close(), link);
 }
