@@ -78,7 +78,7 @@ describe('cluster configuration', () => {
       [
         '--input-type=module',
         '-e',
-        "import('@tokenmeter/setup').then((m) => m.registerMetrics({ cluster: 'worker' })).catch((e) => console.log(`${e.name}: ${e.message}`))",
+        "import('@tokenmeter/setup').then((m) => m.registerMetrics({ cluster: 'worker' })).catch((e) => console.log(e.name + ': ' + e.message))",
       ],
       { cwd: SETUP_PACKAGE_DIR, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
     );
