@@ -6,7 +6,8 @@
  * must equal it (counters, histograms, exponential histograms), keep gauges
  * per worker, and never let a total step back when a worker goes.
  */
-import { type Attributes, DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
+import { type Attributes, context, DiagLogLevel, diag, ValueType } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
@@ -20,13 +21,17 @@ import {
   type ResourceMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterAggregator } from '../src/cluster/cluster-aggregator.js';
+import type { ClusterPrometheusReader } from '../src/cluster/cluster-prometheus-reader.js';
 import { CollectionEncoder } from '../src/cluster/collection-encoder.js';
 import { mergeExponential } from '../src/cluster/exponential-merge.js';
 import { type MetricsHandle, registerMetrics } from '../src/index.js';
+import { parseOpenMetrics } from './helpers/openmetrics-text.js';
+import { decodeFamilies, nativeBuckets } from './helpers/prometheus-protobuf.js';
 
 const BOUNDS = [1, 5, 10, 100];
 /** Exactly representable, so sums do not depend on the order of addition. */
@@ -72,6 +77,7 @@ interface WorkerOptions {
   /** Other bucket boundaries for `app.latency`. */
   bounds?: number[];
   metricProducers?: MetricProducer[];
+  exemplars?: boolean;
 }
 
 /** How a test worker answers the aggregator's requests. */
@@ -113,6 +119,7 @@ class TestWorker {
       shutdownOnSignals: false,
       detectResources: false,
       metricProducers: this.options.metricProducers ?? [],
+      exemplars: this.options.exemplars ?? false,
       views: this.options.bounds
         ? [
             ...VIEWS,
@@ -458,7 +465,7 @@ describe('cluster merge', () => {
   });
 
   it('garbage from a worker: nothing thrown, one diagnostic for that worker, its last good state kept', async () => {
-    const valid = fc.constantFrom(0, 1, 2, 3, 4, 5, 6);
+    const valid = fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7);
     const corruption = fc.oneof(
       fc.anything(),
       fc.record({ at: valid, with: fc.anything() }),
@@ -493,7 +500,7 @@ describe('cluster merge', () => {
           if (typeof bad !== 'object' || bad === null || !('at' in bad) || !('with' in bad)) {
             return { $tokenmeter: 1, type: 'collection', id: request.id, ...(bad as object) };
           }
-          const keys = ['full', 'metrics', 'series', 'values', 'type', 'id', 'gone'];
+          const keys = ['full', 'metrics', 'series', 'values', 'type', 'id', 'gone', 'exemplars'];
           message[keys[bad.at as number] as string] = bad.with;
           return message;
         };
@@ -634,6 +641,104 @@ describe('cluster merge, what crosses', () => {
     ];
     expect(await temps()).toEqual({ '/r0': 41, '/r1': 50 });
     expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(1);
+  });
+});
+
+describe('cluster merge, exemplars', () => {
+  const tracer = new TracerProvider().getTracer('test');
+  const contextManager = new AsyncLocalStorageContextManager();
+  const inSpan = (fn: () => void) =>
+    tracer.startActiveSpan('op', (span) => {
+      fn();
+      span.end();
+      return span.spanContext().spanId;
+    });
+
+  it('each bucket keeps the latest exemplar of any worker; a worker that leaves takes its exemplars along', async () => {
+    context.setGlobalContextManager(contextManager.enable());
+    try {
+      const agg = aggregator();
+      const [a, b] = [worker(agg, '1', { exemplars: true }), worker(agg, '2', { exemplars: true })];
+      const aLow = inSpan(() => a.inst.hist.record(3, ROUTES[0]));
+      await new Promise((r) => setTimeout(r, 5));
+      const bLow = inSpan(() => b.inst.hist.record(4, ROUTES[0]));
+      const aHigh = inSpan(() => a.inst.hist.record(20, ROUTES[0]));
+      const bCount = inSpan(() => b.inst.count.add(2, ROUTES[0]));
+      const exemplarsOf = (rm: ResourceMetrics, name: string) =>
+        (
+          metric(rm, name)?.dataPoints.find((p) => p.attributes['http.route'] === '/r0') as
+            | { exemplars?: ({ spanId: string; value: number } | undefined)[] }
+            | undefined
+        )?.exemplars?.map((e) => e && [e.spanId, e.value]);
+      let merged = await agg.collect(EMPTY);
+      // Buckets of [1, 5, 10, 100]: 3 and 4 share (1, 5], b's is later; 20 is in (10, 100].
+      expect(exemplarsOf(merged, 'app.latency')).toEqual([
+        undefined,
+        [bLow, 4],
+        undefined,
+        [aHigh, 20],
+        undefined,
+      ]);
+      expect(exemplarsOf(merged, 'app.requests')).toEqual([[bCount, 2]]);
+      expect(point<Histogram>(metric(merged, 'app.latency'), ROUTES[0] as Attributes)?.count).toBe(3);
+      await b.leave();
+      merged = await agg.collect(EMPTY);
+      expect(exemplarsOf(merged, 'app.latency')).toEqual([
+        undefined,
+        [aLow, 3],
+        undefined,
+        [aHigh, 20],
+        undefined,
+      ]);
+      expect(point<Histogram>(metric(merged, 'app.latency'), ROUTES[0] as Attributes)?.count).toBe(3);
+    } finally {
+      context.disable();
+    }
+  });
+
+  it("the primary's endpoint serves the merge in every format: OpenMetrics with exemplars, native histograms over protobuf", async () => {
+    context.setGlobalContextManager(contextManager.enable());
+    try {
+      const primary = registerMetrics({
+        cluster: 'primary',
+        prometheus: { server: false },
+        exemplars: true,
+        views: VIEWS,
+        setGlobal: false,
+        shutdownOnSignals: false,
+        detectResources: false,
+      });
+      live.push(primary);
+      const reader = primary.prometheus?.reader as ClusterPrometheusReader;
+      const w = worker(reader.aggregator, '1', { exemplars: true });
+      const own = instrumentsOf(primary.meterProvider);
+      const ownSpan = inSpan(() => own.hist.record(0.5, ROUTES[0]));
+      const workerSpan = inSpan(() => w.inst.hist.record(7, ROUTES[0]));
+      for (const v of [0.75, 3, 1000]) own.exp.record(v, ROUTES[0]);
+      for (const v of [2 ** -10, 3, 2 ** 20]) w.inst.exp.record(v, ROUTES[0]);
+
+      const families = parseOpenMetrics((await primary.prometheus?.scrape('openmetrics')) ?? '');
+      const buckets = families
+        .get('app_latency_seconds')
+        ?.samples.filter((x) => x.name === 'app_latency_seconds_bucket');
+      expect(buckets?.map((x) => [x.labels.le, x.value, x.exemplar?.labels.span_id])).toEqual([
+        ['1.0', 1, ownSpan],
+        ['5.0', 1, undefined],
+        ['10.0', 2, workerSpan],
+        ['100.0', 2, undefined],
+        ['+Inf', 2, undefined],
+      ]);
+
+      const { chunks } = await reader.scrape('protobuf');
+      const size = decodeFamilies(Buffer.concat(chunks)).find((f) => f.name === 'app_size_bytes');
+      const native = size?.metric?.[0]?.histogram;
+      expect(native?.sampleCount).toBe(6);
+      expect(native?.sampleSum).toBe(0.75 + 3 + 1000 + 2 ** -10 + 3 + 2 ** 20);
+      const counts = [...nativeBuckets(native?.positiveSpan, native?.positiveDelta).values()];
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(6);
+    } finally {
+      context.disable();
+    }
   });
 });
 

@@ -1,5 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type DataPoint,
+  DataPointType,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { exemplarsOf } from '../exemplar.js';
 import {
   canonicalKey,
   encodeNumber,
@@ -19,6 +25,16 @@ interface EncodedMetric {
   readonly byObject: WeakMap<Attributes, number>;
   /** Series ids by canonical key, for a series whose attributes arrive as a new object. */
   readonly byKey: Map<string, number>;
+}
+
+/** Appends the exemplars a point carries (the bound-series path with `exemplars: true`). */
+function encodeExemplars(id: number, point: DataPoint<unknown>, out: WireCollection['exemplars']): void {
+  const list = exemplarsOf(point);
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    if (e !== undefined) out.push(id, i, encodeNumber(e.value), e.timeMs, e.traceId, e.spanId);
+  }
 }
 
 export function kindOf(metric: MetricData): Kind {
@@ -74,6 +90,7 @@ export class CollectionEncoder {
     const metricDefs: WireMetricDef[] = [];
     const seriesDefs: WireSeriesDef[] = [];
     const values: WireNumber[] = [];
+    const exemplars: WireCollection['exemplars'] = [];
     for (const { scope, metrics } of resourceMetrics.scopeMetrics) {
       for (const metric of metrics) {
         if (metric.dataPoints.length === 0) continue;
@@ -98,14 +115,24 @@ export class CollectionEncoder {
             valueType,
           ]);
         }
-        this.encodePoints(metric, encoded, seriesDefs, values, present, collection);
+        this.encodePoints(metric, encoded, seriesDefs, values, exemplars, present, collection);
       }
     }
     const gone: number[] = [];
     for (const seriesId of this.present) if (this.lastSeen[seriesId] !== collection) gone.push(seriesId);
     for (const seriesId of gone) this.lastSent[seriesId] = undefined; // sent again if it comes back
     this.present = present;
-    return { [TAG]: WIRE_VERSION, type, id, full, metrics: metricDefs, series: seriesDefs, values, gone };
+    return {
+      [TAG]: WIRE_VERSION,
+      type,
+      id,
+      full,
+      metrics: metricDefs,
+      series: seriesDefs,
+      values,
+      gone,
+      exemplars,
+    };
   }
 
   private seriesId(
@@ -152,6 +179,7 @@ export class CollectionEncoder {
     encoded: EncodedMetric,
     seriesDefs: WireSeriesDef[],
     values: WireNumber[],
+    exemplars: WireCollection['exemplars'],
     present: number[],
     collection: number,
   ): void {
@@ -160,7 +188,9 @@ export class CollectionEncoder {
       case DataPointType.GAUGE:
         for (const point of metric.dataPoints) {
           const id = this.seriesId(encoded, point.attributes, point.startTime, undefined, seriesDefs);
-          if (this.changed(id, point.value, present, collection)) values.push(id, encodeNumber(point.value));
+          if (!this.changed(id, point.value, present, collection)) continue;
+          values.push(id, encodeNumber(point.value));
+          encodeExemplars(id, point, exemplars);
         }
         return;
       case DataPointType.HISTOGRAM:
@@ -176,6 +206,7 @@ export class CollectionEncoder {
           if (!this.changed(id, h.count, present, collection)) continue;
           values.push(id, h.count, encodeOptional(h.sum), encodeOptional(h.min), encodeOptional(h.max));
           for (const c of h.buckets.counts) values.push(c);
+          encodeExemplars(id, point, exemplars);
         }
         return;
       case DataPointType.EXPONENTIAL_HISTOGRAM:

@@ -11,6 +11,7 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
 import { mergeExponential } from './exponential-merge.js';
 import { Kind } from './wire.js';
 
@@ -56,6 +57,8 @@ export class MergedSeries {
   sum = 0;
   histogram: HistogramValue | undefined;
   parts: ExponentialHistogram[] = [];
+  /** The latest exemplar per bucket across the reporters of this merge. */
+  exemplars: (Exemplar | undefined)[] | undefined;
 
   constructor(
     readonly key: string,
@@ -100,6 +103,8 @@ export interface Slot {
   /** Explicit-bucket histograms: the reporter's boundaries (those of the merged series unless per reporter). */
   readonly boundaries: readonly number[] | undefined;
   value: SeriesValue | undefined;
+  /** The latest exemplar per bucket (one for a counter) the reporter sent with the value. */
+  exemplars: (Exemplar | undefined)[] | undefined;
   /** In the reporter's latest collection (a gauge or up-down series that stopped being observed is not). */
   present: boolean;
 }
@@ -154,6 +159,28 @@ function combine(kind: Kind, a: SeriesValue | undefined, b: SeriesValue): Series
     return sum;
   }
   return mergeExponential([a as ExponentialHistogram, b as ExponentialHistogram]);
+}
+
+/** Per bucket, the more recent of two exemplars. */
+function latest(
+  into: (Exemplar | undefined)[] | undefined,
+  from: readonly (Exemplar | undefined)[],
+): (Exemplar | undefined)[] {
+  const out = into ?? new Array<Exemplar | undefined>(from.length).fill(undefined);
+  for (let i = 0; i < from.length; i++) {
+    const e = from[i];
+    const have = out[i];
+    if (e !== undefined && (have === undefined || e.timeMs > have.timeMs)) out[i] = e;
+  }
+  return out;
+}
+
+/** The point with its exemplars in the field the serializers read (`ExemplarDataPoint`). */
+function withExemplars<T>(
+  point: DataPoint<T>,
+  exemplars: readonly (Exemplar | undefined)[] | undefined,
+): DataPoint<T> {
+  return exemplars === undefined ? point : ({ ...point, exemplars } as ExemplarDataPoint<T>);
 }
 
 /** A merged value as the SDK's `MetricData` carries it. */
@@ -254,6 +281,7 @@ export class MergedState {
       startTime,
       boundaries: boundaries === undefined ? undefined : Object.freeze(boundaries.slice()),
       value: undefined,
+      exemplars: undefined,
       present: false,
     };
   }
@@ -294,14 +322,21 @@ export class MergedState {
         // Monotonic values stand until replaced; the others only while the reporter still reports them.
         if (!slot.metric.monotonic && !slot.present) continue;
         if (slot.perReporter) {
-          slot.metric.own.set(slot.attributes, {
-            startTime: slot.startTime,
-            endTime,
-            attributes: slot.attributes,
-            value: toSdkValue(value, slot.boundaries),
-          });
+          slot.metric.own.set(
+            slot.attributes,
+            withExemplars(
+              {
+                startTime: slot.startTime,
+                endTime,
+                attributes: slot.attributes,
+                value: toSdkValue(value, slot.boundaries),
+              },
+              slot.exemplars,
+            ),
+          );
         } else {
           this.accumulate(slot.metric, slot.series, value, gen);
+          if (slot.exemplars) slot.series.exemplars = latest(slot.series.exemplars, slot.exemplars);
         }
       }
     }
@@ -322,6 +357,7 @@ export class MergedState {
     const kind = metric.identity.kind;
     const fresh = series.stamp !== gen;
     series.stamp = gen;
+    if (fresh) series.exemplars = undefined;
     if (kind === Kind.Counter || kind === Kind.UpDown) {
       series.sum = (fresh ? ((series.departed as number | undefined) ?? 0) : series.sum) + (value as number);
     } else if (kind === Kind.Histogram) {
@@ -359,12 +395,14 @@ export class MergedState {
     const add = (series: MergedSeries) => {
       const value = this.seriesValue(metric, series, gen);
       if (value === undefined) return;
-      points.push({
+      const point = {
         startTime: series.startTime,
         endTime,
         attributes: series.attributes,
         value: toSdkValue(value, metric.boundaries),
-      });
+      };
+      // Exemplars come from live reporters only: a departed one's are samples, not totals.
+      points.push(series.stamp === gen ? withExemplars(point, series.exemplars) : point);
     };
     if (kind !== Kind.Gauge) {
       for (const series of metric.series.values()) add(series);

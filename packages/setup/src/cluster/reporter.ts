@@ -1,5 +1,6 @@
 import type { Attributes, HrTime, ValueType } from '@opentelemetry/api';
 import type { ExponentialHistogram } from '@opentelemetry/sdk-metrics';
+import type { Exemplar } from '../exemplar.js';
 import { MAX_EXPONENTIAL_BUCKETS } from './exponential-merge.js';
 import {
   earlier,
@@ -20,6 +21,8 @@ const MAX_ATTRIBUTES = 128;
 const MAX_ARRAY_ATTRIBUTE = 1000;
 const MAX_TEXT = 65_536;
 const MAX_ID = 2 ** 31 - 1;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
 
 /** A definition from the message, checked, not yet applied. */
 interface MetricDef extends MetricIdentity {
@@ -44,6 +47,8 @@ interface Plan {
   readonly offsets: number[];
   /** Series ids no longer collected. */
   readonly gone: number[];
+  /** The exemplars of reported series, by series id. */
+  readonly exemplars: Map<number, (Exemplar | undefined)[]>;
 }
 
 class Malformed extends Error {}
@@ -211,6 +216,10 @@ export class Reporter implements SlotSource {
     };
     const stamp = ++this.stamp;
     const offsets = this.checkValues(values, layout, stamp);
+    const exemplarList = message.exemplars ?? [];
+    if (!Array.isArray(exemplarList)) fail('"exemplars" is not an array');
+    // Before `gone` marks more ids: here `seen` still means "reported in values".
+    const exemplars = this.checkExemplars(exemplarList, layout, stamp);
     for (const raw of gone) {
       const id = int(raw, 'a gone series id');
       if (layout(id) === undefined) fail(`undefined series ${id} is gone`);
@@ -223,6 +232,7 @@ export class Reporter implements SlotSource {
       series: [...seriesDefs.values()],
       offsets,
       gone: gone as number[],
+      exemplars,
     };
   }
 
@@ -276,6 +286,46 @@ export class Reporter implements SlotSource {
       i = this.checkPoint(values, i + 1, known[0], known[1], id);
     }
     return offsets;
+  }
+
+  /** The exemplars of reported counters and histograms: six fields each, bucket indexes in range. */
+  private checkExemplars(
+    list: unknown[],
+    layout: (id: number) => [Kind, number] | undefined,
+    stamp: number,
+  ): Map<number, (Exemplar | undefined)[]> {
+    const out = new Map<number, (Exemplar | undefined)[]>();
+    if (list.length % 6 !== 0 || list.length > 6 * this.maxSeries)
+      fail('"exemplars" is not a list of 6-field entries');
+    for (let i = 0; i < list.length; i += 6) {
+      const id = int(list[i], 'an exemplar series id');
+      const known = layout(id);
+      if (known === undefined || this.seen[id] !== stamp)
+        fail(`an exemplar for series ${id}, which is not reported`);
+      const [kind, buckets] = known;
+      const slots = kind === Kind.Histogram ? buckets : kind === Kind.Counter ? 1 : 0;
+      const index = int(list[i + 1], 'an exemplar bucket', 0, Math.max(0, slots - 1));
+      if (slots === 0) fail(`an exemplar for series ${id}, which is neither a counter nor a histogram`);
+      const traceId = list[i + 4];
+      const spanId = list[i + 5];
+      if (
+        typeof traceId !== 'string' ||
+        !TRACE_ID.test(traceId) ||
+        typeof spanId !== 'string' ||
+        !SPAN_ID.test(spanId)
+      ) {
+        fail('an exemplar trace or span id is not lowercase hex of the right length');
+      }
+      const timeMs = number(list[i + 3], 'an exemplar time');
+      if (!Number.isFinite(timeMs)) fail('an exemplar time is not finite');
+      let entries = out.get(id);
+      if (entries === undefined) {
+        entries = new Array<Exemplar | undefined>(slots).fill(undefined);
+        out.set(id, entries);
+      }
+      entries[index] = { value: number(list[i + 2], 'an exemplar value'), timeMs, traceId, spanId };
+    }
+    return out;
   }
 
   /** Checks one series' numbers from `i`; returns the index after them. */
@@ -355,6 +405,8 @@ export class Reporter implements SlotSource {
       const value = readPoint(values, at + 1, this.kindById[id] as Kind, this.bucketsById[id] ?? 0);
       if (slot.value !== undefined && wentDown(slot.value, value)) this.state.keepBeforeReset(slot);
       slot.value = value;
+      // A reported point carries all its current exemplars: none means none.
+      slot.exemplars = plan.exemplars.get(id);
       slot.present = true;
     }
     for (const id of plan.gone) {

@@ -70,6 +70,12 @@ export interface WireCollection {
   readonly values: WireNumber[];
   /** Series of the last collection that this one no longer has (observations stopped). */
   readonly gone: number[];
+  /**
+   * The exemplars of series reported in `values` (counters and histograms recorded with
+   * `exemplars: true`), flat: series id, bucket index (0 for a counter), value, time in
+   * milliseconds since the epoch, trace id, span id. A reported series without any has none.
+   */
+  readonly exemplars: (WireNumber | string)[];
 }
 
 /** Receiver → reporter. */
