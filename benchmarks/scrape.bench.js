@@ -15,43 +15,13 @@ import { registerMetrics } from '@tokenmeter/setup';
 import client from 'prom-client';
 import { emit, fmtBytes, fmtMs, fmtX, gc, median, QUICK, withLoopProbe } from './lib/harness.js';
 import { startHttpClient } from './lib/http-client.js';
+import { attributesOf, KEYS, promLabel, SPREAD } from './lib/series-shape.js';
 
 const BUCKETS = [...DURATION_BUCKETS]; // 14 boundaries
 const SERIES = QUICK ? [1000] : [1000, 10_000, 50_000];
 const ATTRS = QUICK ? [6] : [2, 6, 10];
 const UNIQUE = QUICK ? [2] : [1, 2, 4];
 const VALUES = QUICK ? [1, 3] : [1, 3, 100];
-/** Values spread over the duration buckets; series i's k-th value is SPREAD[(i + k) % 7]. */
-const SPREAD = [0.005, 0.03, 0.15, 0.7, 3.1, 12, 60];
-
-// Attribute keys in the order a shape takes them; the constant value each has
-// when it is not one of the series' unique attributes.
-const KEYS = [
-  ['gen_ai.operation.name', 'chat'],
-  ['gen_ai.provider.name', 'openai'],
-  ['server.address', 'api.openai.com'],
-  ['server.port', 443],
-  ['gen_ai.request.model', 'gpt-4o'],
-  ['gen_ai.response.model', 'gpt-4o-2024-08-06'],
-  ['error.type', 'timeout'],
-  ['gen_ai.token.type', 'input'],
-  ['tokenmeter.finish_reason', 'stop'],
-  ['tokenmeter.worker.id', 'worker-1'],
-];
-
-/** Series i of a shape: `attrs` keys, the last `unique` of them with values no other series has. */
-function attributesOf(i, attrs, unique) {
-  const a = {};
-  for (let k = 0; k < attrs; k++) {
-    const [key, constant] = KEYS[k];
-    const isUnique = k >= attrs - unique;
-    a[key] = !isUnique ? constant : typeof constant === 'number' ? 1024 + i : `${constant}-${i}`;
-  }
-  return a;
-}
-
-const promLabel = (key) => key.replaceAll('.', '_');
-
 const http = startHttpClient();
 
 /** A GET timed by the client process; `wallMs` in this process (probe) is kept only for the loop block. */

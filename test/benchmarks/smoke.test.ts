@@ -27,6 +27,7 @@ describe.skipIf(!built)('pnpm bench --quick', () => {
       '## 4. Memory per active series',
       '## 5. GPU sweep: NVML via FFI vs nvidia-smi spawn',
       '## 6. Cold start',
+      '## 7. Merged cluster scrape',
     ]) {
       expect(r.stdout, heading).toContain(heading);
     }

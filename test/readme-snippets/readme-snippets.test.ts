@@ -141,6 +141,11 @@ const EXPECT: Record<string, Expectation> = {
         /^http_server_request_duration_seconds_bucket\{[^}]*le="1\.0"\} 1 # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}"\} 0\.42 \d+(\.\d+)?$/m,
       ),
   },
+  'packages/setup/README.md#Cluster and worker threads': {
+    // Two real workers each counted one request; the primary's scrape merged them into one series.
+    check: (r) =>
+      expect(r.stdout).toMatch(/^app_requests_total\{http_route="\/chat",otel_scope_name="chat-api"\} 2$/m),
+  },
   'packages/setup/README.md#File exporter': {
     check: (r) => {
       // One OTLP/JSON request per line; the final export on exit wrote the counter.

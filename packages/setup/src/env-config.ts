@@ -1,3 +1,4 @@
+import { type ClusterRole, parseClusterEnv } from './cluster/cluster-options.js';
 import { ConfigurationError } from './errors.js';
 import type { ExporterName, OtlpProtocol, TemporalityPreference } from './options.js';
 
@@ -26,6 +27,8 @@ export interface EnvConfig {
   boundSeries?: boolean;
   /** Not an OTel variable: `TOKENMETER_EXEMPLARS`, exemplars on the bound-series path. */
   exemplars?: boolean;
+  /** Not an OTel variable: `TOKENMETER_CLUSTER`, cluster aggregation. */
+  cluster?: ClusterRole | 'off';
 }
 
 const EXPORTERS: readonly string[] = ['prometheus', 'otlp', 'console', 'logging', 'file', 'none'];
@@ -196,5 +199,7 @@ export function readEnvConfig(env: NodeJS.ProcessEnv): EnvConfig {
   if (bound !== undefined) config.boundSeries = parseBoolean('TOKENMETER_BOUND_SERIES', bound);
   const exemplars = read(env, 'TOKENMETER_EXEMPLARS');
   if (exemplars !== undefined) config.exemplars = parseBoolean('TOKENMETER_EXEMPLARS', exemplars);
+  const cluster = read(env, 'TOKENMETER_CLUSTER');
+  if (cluster !== undefined) config.cluster = parseClusterEnv('TOKENMETER_CLUSTER', cluster);
   return config;
 }

@@ -5,6 +5,8 @@ export type {
   BoundHistogram,
   BoundRecordSeries,
 } from './bound/instruments.js';
+export type { ClusterOptions, ClusterRole } from './cluster/cluster-options.js';
+export { attachWorkerThread } from './cluster/start-cluster.js';
 export { ConfigurationError, DeadlineError, ExportError, MetricsServerError } from './errors.js';
 export { type Exemplar, type ExemplarDataPoint, exemplarsOf } from './exemplar.js';
 export { type ExpositionFormat, type NegotiatedFormat, negotiateFormat } from './exposition-format.js';

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer, PushMetricExporter, ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { ClusterOptions, ClusterRole } from './cluster/cluster-options.js';
 import type { MetricsAuth, RequestHandler } from './metrics-handler.js';
 
 /** Names accepted in `exporters` and in `OTEL_METRICS_EXPORTER`. */
@@ -206,4 +207,12 @@ export interface RegisterMetricsOptions {
   shutdownTimeoutMillis?: number;
   /** Environment to read `OTEL_*` variables from. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Merge the metrics of `node:cluster` workers and worker threads into one endpoint
+   * served by the primary (counters and histograms summed, gauges per worker). `true`
+   * or `'auto'`: worker in a cluster worker or a worker thread, primary elsewhere. See
+   * the README, "Cluster and worker threads".
+   * @default false, else TOKENMETER_CLUSTER
+   */
+  cluster?: boolean | ClusterRole | ClusterOptions;
 }

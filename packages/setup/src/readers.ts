@@ -7,10 +7,11 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { BoundRegistry } from './bound/bound-registry.js';
+import { createPrometheusReader } from './cluster/cluster-prometheus-reader.js';
 import { FileMetricExporter } from './file-metric-exporter.js';
 import type { ExporterName } from './options.js';
 import { LazyOtlpExporter } from './otlp-exporter.js';
-import { PrometheusReader } from './prometheus-reader.js';
+import type { PrometheusReader } from './prometheus-reader.js';
 import type { ResolvedConfig } from './resolve-config.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { TrackedExporter } from './tracked-exporter.js';
@@ -58,18 +59,16 @@ export function createReaders(config: ResolvedConfig, exporters: readonly Export
   let prometheus: PrometheusReader | undefined;
   if (exporters.includes('prometheus')) {
     const p = config.prometheus;
-    prometheus = withBound(
-      [...config.metricProducers, ...p.metricProducers],
-      (metricProducers) =>
-        new PrometheusReader({
-          naming: p.naming,
-          withoutScopeInfo: p.withoutScopeInfo,
-          withoutTargetInfo: p.withoutTargetInfo,
-          withoutCreated: p.withoutCreated,
-          scrapeTimeoutMillis: p.scrapeTimeoutMillis,
-          cardinalityLimit: limit,
-          metricProducers,
-        }),
+    prometheus = withBound([...config.metricProducers, ...p.metricProducers], (metricProducers) =>
+      createPrometheusReader(config, {
+        naming: p.naming,
+        withoutScopeInfo: p.withoutScopeInfo,
+        withoutTargetInfo: p.withoutTargetInfo,
+        withoutCreated: p.withoutCreated,
+        scrapeTimeoutMillis: p.scrapeTimeoutMillis,
+        cardinalityLimit: limit,
+        metricProducers,
+      }),
     );
     all.push(prometheus);
   }

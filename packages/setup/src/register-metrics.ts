@@ -2,6 +2,7 @@ import { diag, metrics as metricsApi } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { type CollectionResult, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BoundMeterProvider } from './bound/bound-meter-provider.js';
+import { type ClusterControl, startCluster } from './cluster/start-cluster.js';
 import { flushAndReport } from './flush-report.js';
 import type { MetricsAuth, RequestHandler } from './metrics-handler.js';
 import type { ExporterName, RegisterMetricsOptions } from './options.js';
@@ -108,7 +109,8 @@ function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth
     ? createPrometheusEndpoint(readers.prometheus, config.prometheus, auth)
     : undefined;
   const globalSet = setGlobalProvider(config, meterProvider);
-  return createHandle({ config, resource, exporters, readers, meterProvider, endpoint, globalSet });
+  const cluster = startCluster(config, readers);
+  return createHandle({ config, resource, exporters, readers, meterProvider, endpoint, globalSet, cluster });
 }
 
 function withCardinality(views: ViewOptions[], limit: number): ViewOptions[] {
@@ -147,6 +149,7 @@ interface HandleParts {
   meterProvider: MeterProvider;
   endpoint: PrometheusEndpointControl | undefined;
   globalSet: boolean;
+  cluster: ClusterControl | undefined;
 }
 
 function createHandle(parts: HandleParts): MetricsHandle {
@@ -223,6 +226,7 @@ async function finalShutdown(
 ): Promise<ShutdownResult> {
   const { readers, meterProvider } = parts;
   for (const exporter of readers.pushed) exporter.quiet = true;
+  await parts.cluster?.close(timeoutMillis); // a worker's last state goes up while it can still be collected
   let error: Error | undefined;
   try {
     await flushAndReport('shutdown', timeoutMillis, readers.pushed, async () => {

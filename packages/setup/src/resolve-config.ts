@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricProducer, PushMetricExporter, ViewOptions } from '@opentelemetry/sdk-metrics';
+import { type ResolvedCluster, resolveCluster } from './cluster/cluster-options.js';
 import { appendMetricsPath, parseUrl, readEnvConfig } from './env-config.js';
 import { ConfigurationError } from './errors.js';
 import type {
@@ -58,6 +59,8 @@ export interface ResolvedConfig {
   setGlobal: boolean;
   shutdownOnSignals: boolean;
   shutdownTimeoutMillis: number;
+  /** Cluster aggregation; a worker runs no Prometheus exporter and keeps a snapshot reader to answer from. */
+  cluster: ResolvedCluster;
 }
 
 export const DEFAULT_PROMETHEUS_PORT = 9464;
@@ -153,7 +156,9 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
   for (const [k, v] of Object.entries(headers)) {
     if (typeof v !== 'string') throw new ConfigurationError(`otlp.headers.${k}`, v, 'a string');
   }
-  const exporters = resolveExporters(options, env.exporters);
+  const cluster = resolveCluster(options.cluster, env.cluster);
+  const worker = cluster.role === 'worker';
+  const exporters = resolveExporters(options, env.exporters).filter((e) => !(worker && e === 'prometheus'));
   const f = options.file ?? {};
   const filePath = f.path ?? env.filePath;
   if (exporters.includes('file') && (typeof filePath !== 'string' || filePath === '')) {
@@ -244,12 +249,13 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
     metricProducers: options.metricProducers ?? [],
     views: options.views ?? [],
     selfMetrics: options.selfMetrics ?? true,
-    snapshot: options.snapshot ?? false,
+    snapshot: worker || (options.snapshot ?? false),
     boundSeries,
     exemplars,
     setGlobal: options.setGlobal ?? true,
     shutdownOnSignals: options.shutdownOnSignals ?? true,
     shutdownTimeoutMillis:
       intOption('shutdownTimeoutMillis', options.shutdownTimeoutMillis, 1, 600_000) ?? 5_000,
+    cluster,
   };
 }
