@@ -12,7 +12,8 @@ import { finiteNumber, hasContent, isObject, nonEmptyString } from '@tokenmeter/
  * conventions count all of it as input (semconv anthropic.md:
  * input = `input_tokens` + `cache_read_input_tokens` + `cache_creation_input_tokens`).
  * `output_tokens` include the thinking tokens, which newer API versions also
- * report apart (`output_tokens_details.thinking_tokens`).
+ * report apart (`output_tokens_details.thinking_tokens`). `service_tier` is
+ * the tier the request is priced at.
  *
  * `final`: the usage of a whole message or of a `message_delta` (cumulative,
  * the call's output). A `message_start` counts only the first output token,
@@ -21,6 +22,8 @@ import { finiteNumber, hasContent, isObject, nonEmptyString } from '@tokenmeter/
  */
 export function readUsage(usage: unknown, o: EndInfo, final: boolean): void {
   if (!isObject(usage)) return;
+  // The tier the request was served at (`standard`, `priority`, `batch`): the price tier.
+  o.serviceTier = nonEmptyString(usage.service_tier) ?? o.serviceTier;
   const read = finiteNumber(usage.cache_read_input_tokens);
   const write = finiteNumber(usage.cache_creation_input_tokens);
   if (read !== undefined) o.cachedInputTokens = read;

@@ -18,6 +18,9 @@ import { expectStreamTimings, useAnthropicSimulator } from '@tokenmeter/testkit/
 import { beforeAll, describe, expect, it } from 'vitest';
 import { anthropicErrorType, endpointFromBaseURL, instrumentAnthropic } from '../src/index.js';
 
+/** Written out as llm's README spells it, so a renamed instrument fails here. */
+const COST = 'tokenmeter.gen_ai.client.cost';
+
 const env = useAnthropicSimulator();
 const { tokens } = env;
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
@@ -79,6 +82,38 @@ describe('usage', () => {
     expect(await env.t.sum(CACHED)).toBe(15);
     expect(await env.t.sum(CACHE_WRITE)).toBe(0);
     expect(await env.t.sum(REQUESTS, { 'tokenmeter.finish_reason': 'max_tokens' })).toBe(1);
+  });
+});
+
+describe('cost', () => {
+  it('prices fresh input, cache reads, cache writes and output apart, at the reported service tier', async () => {
+    await client().messages.create({
+      model: 'claude-sonnet-4-20250514?prompt=1000&cached=600&cachewrite=300&completion=100',
+      max_tokens: 256,
+      messages,
+    });
+    // The bundled table's claude-sonnet-4 standard prices, per million tokens: 3, 0.3, 3.75, 15.
+    const cost = (type: string) =>
+      env.t.sum(COST, { 'tokenmeter.cost.token_type': type, 'tokenmeter.service_tier': 'standard' });
+    expect(await cost('input')).toBeCloseTo((100 * 3) / 1e6, 12);
+    expect(await cost('cache_read')).toBeCloseTo((600 * 0.3) / 1e6, 12);
+    expect(await cost('cache_write')).toBeCloseTo((300 * 3.75) / 1e6, 12);
+    expect(await cost('output')).toBeCloseTo((100 * 15) / 1e6, 12);
+  });
+
+  it('a tier the table has no price for leaves the request unpriced, by tier', async () => {
+    await client().messages.create({
+      model: 'claude-sonnet-4-20250514?tier=priority',
+      max_tokens: 8,
+      messages,
+    });
+    expect(await env.t.sum(COST)).toBe(0);
+    expect(
+      await env.t.sum('tokenmeter.gen_ai.client.usage.unpriced', {
+        'tokenmeter.service_tier': 'priority',
+        'tokenmeter.cost.unpriced_reason': 'tier',
+      }),
+    ).toBe(1);
   });
 });
 

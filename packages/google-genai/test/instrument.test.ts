@@ -15,6 +15,9 @@ import { expectStreamTimings, useGoogleSimulator } from '@tokenmeter/testkit/vit
 import { beforeAll, describe, expect, it } from 'vitest';
 import { googleGenAIErrorType, instrumentGoogleGenAI } from '../src/index.js';
 
+/** Written out as llm's README spells it, so a renamed instrument fails here. */
+const COST = 'tokenmeter.gen_ai.client.cost';
+
 const env = useGoogleSimulator();
 const { tokens } = env;
 
@@ -66,6 +69,20 @@ describe('usageMetadata', () => {
       'server.port': env.sim.port,
     });
     expect(await env.t.sum(REQUESTS, { 'tokenmeter.finish_reason': 'STOP' })).toBe(1);
+  });
+});
+
+describe('cost', () => {
+  it('prices input, output and thinking tokens (thoughts at the output rate)', async () => {
+    await client().models.generateContent({
+      model: 'gemini-2.5-flash;prompt=1000;completion=300;reasoning=100',
+      contents: 'Say hello',
+    });
+    // The bundled table's gemini-2.5-flash prices, per million tokens: 0.30 in, 2.50 out and thinking.
+    const cost = (type: string) => env.t.sum(COST, { 'tokenmeter.cost.token_type': type });
+    expect(await cost('input')).toBeCloseTo((1000 * 0.3) / 1e6, 12);
+    expect(await cost('output')).toBeCloseTo((200 * 2.5) / 1e6, 12);
+    expect(await cost('reasoning')).toBeCloseTo((100 * 2.5) / 1e6, 12);
   });
 });
 

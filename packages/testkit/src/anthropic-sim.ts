@@ -110,7 +110,7 @@ function messages(options: ScriptOptions): Handler {
       content,
       stop_reason: stopReason,
       stop_sequence: null,
-      ...(withUsage ? { usage: { ...usageOf(s, final), service_tier: 'standard' } } : {}),
+      ...(withUsage ? { usage: { ...usageOf(s, final), service_tier: s.serviceTier ?? 'standard' } } : {}),
     });
 
     if (ex.request.body?.stream !== true) {

@@ -44,7 +44,10 @@ export interface SimScript {
    * object is omitted when undefined.
    */
   reasoningTokens?: number;
-  /** OpenAI's `service_tier` in the response (`default`, `flex`, `priority`…); omitted when undefined. */
+  /**
+   * OpenAI's `service_tier` in the response (`default`, `flex`, `priority`…;
+   * omitted when undefined); Anthropic's `usage.service_tier` (`standard` when undefined).
+   */
   serviceTier?: string;
   /**
    * Anthropic and Google routes: the first N output chunks are thinking
