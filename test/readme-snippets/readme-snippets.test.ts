@@ -9,8 +9,9 @@
  * dependencies, built) and run with this Node, which strips the types of a
  * `.ts` file itself. Programs of one README run in order in one folder (the
  * scrape README summarises the recording its first snippet made). It gets what a user would set in the environment, aimed
- * at local stand-ins, no network: `OPENAI_BASE_URL`/`OPENAI_API_KEY` and
- * `OLLAMA_HOST` point at testkit's simulators, `OTEL_EXPORTER_OTLP_ENDPOINT` at
+ * at local stand-ins, no network: `OPENAI_BASE_URL`/`OPENAI_API_KEY`,
+ * `OLLAMA_HOST`, `ANTHROPIC_BASE_URL`/`ANTHROPIC_API_KEY` and
+ * `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY` point at testkit's simulators, `OTEL_EXPORTER_OTLP_ENDPOINT` at
  * a real OTLP receiver with `OTEL_METRICS_EXPORTER=prometheus,otlp` (so the
  * final export of `registerMetrics()` shows what a snippet recorded), and
  * `OTEL_EXPORTER_PROMETHEUS_PORT`/`PORT` at a free port. A program must exit 0
@@ -27,9 +28,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
+  type AnthropicSimulator,
+  type GoogleSimulator,
   type OllamaSimulator,
   type OpenAiSimulator,
   type SimRequest,
+  startAnthropicSimulator,
+  startGoogleSimulator,
   startOllamaSimulator,
   startOpenAiSimulator,
 } from '@tokenmeter/testkit';
@@ -70,6 +75,8 @@ interface Run {
   exports: ReceivedRequest[];
   openai: SimRequest[];
   ollama: SimRequest[];
+  anthropic: SimRequest[];
+  google: SimRequest[];
   /** Its working directory (files it wrote). */
   dir: string;
   /** With `serves`: the fetched response. */
@@ -196,6 +203,39 @@ const EXPECT: Record<string, Expectation> = {
       expect(histogramCount(exported(r, 'tokenmeter.gen_ai.client.reported.server.duration'))).toBe(1);
     },
   },
+  'packages/anthropic/README.md#Use': {
+    check: (r) => {
+      expect(r.anthropic.map((q) => [q.path, q.model, q.body?.stream])).toEqual([
+        ['/v1/messages', 'claude-sonnet-4-5', true],
+      ]);
+      expect(r.stdout).toBe('Hello from the');
+      const match = {
+        ...CHAT,
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.request.model': 'claude-sonnet-4-5',
+      };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.time_to_first_chunk'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), match)).toBe(2); // input and output
+    },
+  },
+  'packages/google-genai/README.md#Use': {
+    check: (r) => {
+      expect(r.google.map((q) => [q.path, q.model])).toEqual([
+        ['/v1/models/gemini-2.5-flash:streamGenerateContent', 'gemini-2.5-flash'],
+      ]);
+      // The streamed text, then the SDK's console.debug about the Vertex AI client's credentials.
+      expect(r.stdout).toMatch(/^Hello from the(\n|The user provided)/);
+      const match = {
+        'gen_ai.operation.name': 'generate_content',
+        'gen_ai.provider.name': 'gcp.gemini',
+        'gen_ai.request.model': 'gemini-2.5-flash',
+      };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.time_to_first_chunk'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), match)).toBe(2); // input and output
+    },
+  },
   'packages/ai-sdk/README.md#Use': {
     check: (r) => {
       expect(r.openai).toHaveLength(1);
@@ -251,11 +291,19 @@ const EXPECT: Record<string, Expectation> = {
     check: (r) => expect(r.stdout).toMatch(/^p50 0\.42\d* s, p99 0\.9\d+ s\n$/),
   },
   'packages/testkit/README.md#OpenAI-compatible simulator': {},
+  'packages/testkit/README.md#Anthropic Messages API simulator': {
+    check: (r) => expect(r.stdout).toBe('10 60\n'),
+  },
+  'packages/testkit/README.md#Google Gen AI simulator': {
+    check: (r) => expect(r.stdout).toBe('Hello from the'),
+  },
   'packages/testkit/README.md#createTestMeterProvider()': {},
 };
 
 let openai: OpenAiSimulator;
 let ollama: OllamaSimulator;
+let anthropic: AnthropicSimulator;
+let google: GoogleSimulator;
 let receiver: OtlpReceiver;
 
 beforeAll(async () => {
@@ -266,6 +314,8 @@ beforeAll(async () => {
     'host',
     'openai',
     'ollama',
+    'anthropic',
+    'google-genai',
     'ai-sdk',
     'tfjs',
     'scrape',
@@ -282,10 +332,18 @@ beforeAll(async () => {
   }
   openai = await startOpenAiSimulator({ defaults: { chunks: 3 } });
   ollama = await startOllamaSimulator({ defaults: { chunks: 3 } });
+  anthropic = await startAnthropicSimulator({ defaults: { chunks: 3 } });
+  google = await startGoogleSimulator({ defaults: { chunks: 3 } });
   receiver = await startOtlpReceiver();
 });
 afterAll(async () => {
-  await Promise.all([openai?.close(), ollama?.close(), receiver?.close()]);
+  await Promise.all([
+    openai?.close(),
+    ollama?.close(),
+    anthropic?.close(),
+    google?.close(),
+    receiver?.close(),
+  ]);
 });
 
 function programFile(p: Program): string {
@@ -322,6 +380,8 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
     exports: receiver.requests.length,
     openai: openai.requests.length,
     ollama: ollama.requests.length,
+    anthropic: anthropic.requests.length,
+    google: google.requests.length,
   };
   // A real application has its own work that keeps it running; a served snippet gets a timer.
   const keepAlive = expectation.serves ? ['--import', 'data:text/javascript,setInterval(()=>{},2**30)'] : [];
@@ -335,6 +395,10 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
       OPENAI_BASE_URL: openai.baseURL,
       OPENAI_API_KEY: 'sk-readme-test',
       OLLAMA_HOST: ollama.url,
+      ANTHROPIC_BASE_URL: anthropic.baseURL,
+      ANTHROPIC_API_KEY: 'sk-ant-readme-test',
+      GOOGLE_GEMINI_BASE_URL: google.baseURL,
+      GEMINI_API_KEY: 'readme-test',
       OTEL_METRICS_EXPORTER: 'prometheus,otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -388,6 +452,8 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
     exports: receiver.requests.slice(before.exports),
     openai: openai.requests.slice(before.openai),
     ollama: ollama.requests.slice(before.ollama),
+    anthropic: anthropic.requests.slice(before.anthropic),
+    google: google.requests.slice(before.google),
     dir,
     ...(served ? { served } : {}),
   };

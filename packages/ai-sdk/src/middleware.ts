@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { createLlmMetrics, type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
-import { isObject, runCall } from '@tokenmeter/llm/integration';
+import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import { isObject, metricsOf, runCall } from '@tokenmeter/llm/integration';
 import type { LanguageModelMiddleware } from 'ai';
 import { AiSdkCall } from './call.js';
 import { operationFromId, providerFromId } from './provider.js';
@@ -47,8 +47,7 @@ const clock = globalThis.performance;
  * ```
  */
 export function tokenmeterMiddleware(options: TokenmeterMiddlewareOptions = {}): TokenmeterMiddleware {
-  const llm =
-    options.llm ?? createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+  const llm = metricsOf(options);
 
   function start(model: Model, params: Params, stream: boolean, startTime: number): AiSdkCall | undefined {
     try {

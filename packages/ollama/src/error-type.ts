@@ -4,14 +4,12 @@
  * or llm's generic mapping.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
-import { isObject } from '@tokenmeter/llm/integration';
+import { fetchErrorCode, isObject } from '@tokenmeter/llm/integration';
 
 /** An `{"error": …}` object inside an NDJSON stream (the client throws a plain `Error`). */
 export const ERROR_TYPE_STREAM_ERROR = 'stream_error';
 /** The stream ended without the final `done: true` object. */
 export const ERROR_TYPE_INCOMPLETE_STREAM = 'incomplete_stream';
-
-const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
 
 /**
  * What the `ollama` client's errors say for sure (steps 1–3 of
@@ -27,16 +25,7 @@ export function classifyOllamaError(err: unknown): string | undefined {
   if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
     return String(status);
   }
-  const cause = err.cause;
-  if (
-    err instanceof TypeError &&
-    isObject(cause) &&
-    typeof cause.code === 'string' &&
-    CODE.test(cause.code)
-  ) {
-    return cause.code;
-  }
-  return undefined;
+  return fetchErrorCode(err);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { createLlmMetrics, type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
 import {
   type CallStarter,
   isObject,
+  metricsOf,
   PatchRegistry,
   type UnknownRecord,
   wrapCall,
@@ -89,8 +90,7 @@ export function instrumentOllama<C extends object>(client: C, options: Instrumen
   if (!isObject(c) || patches.isPatched(c)) return client;
   let ctx: Ctx;
   try {
-    const llm =
-      options.llm ?? createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+    const llm = metricsOf(options);
     ctx = { client: c, options, llm, serverTimings: options.serverTimings !== false, worker: options.worker };
   } catch (error) {
     telemetry.report('instrumentOllama', error);

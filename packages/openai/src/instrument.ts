@@ -1,8 +1,9 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { createLlmMetrics, type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
 import {
   type CallStarter,
   isObject,
+  metricsOf,
   PatchRegistry,
   type UnknownRecord,
   wrapCall,
@@ -103,8 +104,7 @@ export function instrumentOpenAI<C extends object>(client: C, options: Instrumen
   if (!isObject(c) || patches.isPatched(c)) return client;
   let llm: LlmMetrics;
   try {
-    llm =
-      options.llm ?? createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+    llm = metricsOf(options);
   } catch (error) {
     telemetry.report('instrumentOpenAI', error);
     return client;

@@ -10,7 +10,11 @@ import type { MeterProvider } from '@opentelemetry/api';
 export interface ContractTarget {
   /** `http://127.0.0.1:<port>` (an Ollama client's host). */
   readonly url: string;
-  /** `url + '/v1'` (an OpenAI-style client's base URL). */
+  /**
+   * The simulator's base URL for an SDK: `url + '/v1'` for the OpenAI and
+   * Ollama simulators (an OpenAI-style client's), `url` for the Anthropic and
+   * Google ones (their SDKs add the version themselves).
+   */
   readonly baseURL: string;
   readonly port: number;
 }
@@ -67,6 +71,14 @@ export interface StreamOutcome {
 export interface ContractExpectations {
   /** `gen_ai.provider.name`. */
   readonly provider: string;
+  /** `gen_ai.operation.name` of a chat call. @default 'chat' */
+  readonly operation?: string;
+  /**
+   * The finish reasons recorded for a reply scripted to stop (`finish=stop`,
+   * the default) and one cut by the token limit (`finish=length`): what the
+   * provider calls them. @default { stop: 'stop', length: 'length' }
+   */
+  readonly finishReasons?: { readonly stop: string; readonly length: string };
   /** Usage details the provider reports and the integration records (never estimated otherwise). */
   readonly usage: {
     /** Cached input tokens (`cached=N` in the simulator). */
@@ -75,6 +87,12 @@ export interface ContractExpectations {
     readonly cacheWrite: boolean;
     /** Reasoning output tokens (`reasoning=N`). */
     readonly reasoning: boolean;
+    /**
+     * Whether the provider reports the input tokens when a stream starts
+     * (Anthropic's `message_start`), so that a stream stopped early still
+     * records them; output tokens come only at the end either way. @default false
+     */
+    readonly inputAtStart?: boolean;
   };
   /** `error.type` of a connection cut mid-stream. */
   readonly cutErrorType: string;
@@ -115,7 +133,13 @@ export interface IntegrationAdapter<Client> {
   /** The suite's title, e.g. `openai 7`. */
   readonly name: string;
   /** Which testkit simulator the client talks to. */
-  readonly simulator: 'openai' | 'ollama';
+  readonly simulator: 'openai' | 'ollama' | 'anthropic' | 'google';
+  /**
+   * How this SDK is handed a scripted model name (`m?ttft=60&gap=10`), which is
+   * also the `gen_ai.request.model` it records: `semicolonModelName` for SDKs
+   * that refuse `?` and `&` in a model name (@google/genai). @default as written
+   */
+  modelName?(scripted: string): string;
   /** An instrumented client against `target`, recording through `telemetry`. */
   client(target: ContractTarget, telemetry: ContractTelemetry): Client;
   /** One non-streamed chat call; resolves with the reply text, rejects as the SDK does. */

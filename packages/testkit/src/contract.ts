@@ -5,7 +5,9 @@
  * A separate entry point (`@tokenmeter/testkit/contract`) because it loads vitest.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicSimulator } from './anthropic-sim.js';
 import type { ContractTarget, ContractTelemetry, IntegrationAdapter } from './contract-adapter.js';
+import { startGoogleSimulator } from './google-sim.js';
 import { createTestMeterProvider, type TestMeterProvider } from './meter.js';
 import {
   CACHE_WRITE,
@@ -27,11 +29,26 @@ import { assertWithin, TIMING } from './timing.js';
 import {
   expectStreamTimings,
   type SimulatorSuite,
+  useAnthropicSimulator,
+  useGoogleSimulator,
   useOllamaSimulator,
   useOpenAiSimulator,
 } from './vitest-hooks.js';
 
 export * from './contract-adapter.js';
+
+type Simulator = RunningSimulator & { baseURL: string };
+
+/** Each simulator kind, started for a suite and on its own (a refused connection needs one closed). */
+const SIMULATORS: Record<
+  IntegrationAdapter<unknown>['simulator'],
+  { suite: () => SimulatorSuite<Simulator>; start: () => Promise<Simulator> }
+> = {
+  openai: { suite: useOpenAiSimulator, start: () => startOpenAiSimulator() },
+  ollama: { suite: useOllamaSimulator, start: () => startOllamaSimulator() },
+  anthropic: { suite: useAnthropicSimulator, start: () => startAnthropicSimulator() },
+  google: { suite: useGoogleSimulator, start: () => startGoogleSimulator() },
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,9 +86,20 @@ function isTelemetryBug(error: unknown): boolean {
 /** Registers the contract's scenarios for `adapter` in a `describe` block named after it. */
 export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Client>): void {
   describe(`${adapter.name}: integration contract`, () => {
-    const env: SimulatorSuite<RunningSimulator & { baseURL: string }> =
-      adapter.simulator === 'ollama' ? useOllamaSimulator() : useOpenAiSimulator();
+    const sims = SIMULATORS[adapter.simulator];
+    const env = sims.suite();
     const x = adapter.expects;
+    const operation = x.operation ?? 'chat';
+    const finish = x.finishReasons ?? { stop: 'stop', length: 'length' };
+    const inputAtStart = x.usage.inputAtStart === true;
+    /** A scripted model name as this SDK is handed it (and records it). */
+    const name = (scripted: string) => adapter.modelName?.(scripted) ?? scripted;
+    /** The tokens a stream stopped early records: input ones only where the provider reports them first. */
+    const expectStoppedStreamTokens = async (prompt: number) => {
+      expect((await t().histogramTotal(TOKENS, { 'gen_ai.token.type': 'output' })).count).toBe(0);
+      expect(await env.tokens('input')).toBe(inputAtStart ? prompt : 0);
+      expect((await t().histogramTotal(TOKENS)).count).toBe(inputAtStart ? 1 : 0);
+    };
     const target = (): ContractTarget => ({ url: env.sim.url, baseURL: env.sim.baseURL, port: env.sim.port });
     const client = (telemetry: Partial<ContractTelemetry> = {}) =>
       adapter.client(target(), { meterProvider: env.t.meterProvider, ...telemetry });
@@ -83,19 +111,20 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
     // one-time cost would land in the first test's timings.
     beforeAll(async () => {
       const warm = adapter.client(target(), { meterProvider: createTestMeterProvider().meterProvider });
-      await adapter.generate(warm, 'warm?chunks=1');
-      await adapter.stream(warm, 'warm?chunks=1');
+      await adapter.generate(warm, name('warm?chunks=1'));
+      await adapter.stream(warm, name('warm?chunks=1'));
     });
 
     it('a non-streamed call: one duration with the request attributes, reported tokens and finish reason, no chunk metrics', async () => {
-      const model =
-        'm?ttft=60&gap=10&chunks=3&prompt=12&completion=9&cached=5&cachewrite=3&reasoning=2&responseModel=m-1';
+      const model = name(
+        'm?ttft=60&gap=10&chunks=3&prompt=12&completion=9&cached=5&cachewrite=3&reasoning=2&responseModel=m-1',
+      );
       expect(await adapter.generate(client(), model)).toBe(reply(3));
       const points = await t().histogram(DURATION);
       expect(points).toHaveLength(1);
       expect(points[0]!.count).toBe(1);
       expect(points[0]!.attributes).toEqual({
-        'gen_ai.operation.name': 'chat',
+        'gen_ai.operation.name': operation,
         'gen_ai.provider.name': x.provider,
         'gen_ai.request.model': model,
         'gen_ai.response.model': 'm-1',
@@ -109,7 +138,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
       expect(await t().sum(CACHED)).toBe(x.usage.cacheRead ? 5 : 0);
       expect(await t().sum(CACHE_WRITE)).toBe(x.usage.cacheWrite ? 3 : 0);
       expect(await t().sum(REASONING)).toBe(x.usage.reasoning ? 2 : 0);
-      expect(await t().sum(REQUESTS, { 'tokenmeter.finish_reason': 'stop' })).toBe(1);
+      expect(await t().sum(REQUESTS, { 'tokenmeter.finish_reason': finish.stop })).toBe(1);
       expect(await t().sum(ERRORS)).toBe(0);
       expect(await t().sum(MISSING)).toBe(0);
       expect(await t().histogram(TTFC)).toEqual([]);
@@ -119,7 +148,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
     it('a streamed call: time to first chunk from the call, one gap per later chunk, the duration, tokens and finish reason', async () => {
       const out = await adapter.stream(
         client(),
-        'm?ttft=60&gap=20&chunks=4&prompt=7&finish=length&responseModel=m-2',
+        name('m?ttft=60&gap=20&chunks=4&prompt=7&finish=length&responseModel=m-2'),
       );
       expect(out.error).toBeUndefined();
       expect(out.texts.join('')).toBe(reply(4));
@@ -132,23 +161,25 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
       });
       expect(await env.tokens('input')).toBe(7);
       expect(await env.tokens('output')).toBe(4);
-      expect(await t().sum(REQUESTS, { 'tokenmeter.finish_reason': 'length' })).toBe(1);
+      expect(await t().sum(REQUESTS, { 'tokenmeter.finish_reason': finish.length })).toBe(1);
       expect(await t().sum(MISSING)).toBe(0);
     });
 
     it('a call without reported usage records no tokens and counts the missing usage', async () => {
       const c = client();
-      expect(await adapter.generate(c, 'm?chunks=2&usage=0')).toBe(reply(2));
-      const out = await adapter.stream(c, 'm?chunks=3&usage=0');
+      expect(await adapter.generate(c, name('m?chunks=2&usage=0'))).toBe(reply(2));
+      const out = await adapter.stream(c, name('m?chunks=3&usage=0'));
       expect(out.texts.join('')).toBe(reply(3));
       expect((await t().histogramTotal(TOKENS)).count).toBe(0);
       expect((await durations({ 'error.type': null })).count).toBe(2);
-      expect(await t().sum(MISSING, { 'gen_ai.operation.name': 'chat' })).toBe(2);
+      expect(await t().sum(MISSING, { 'gen_ai.operation.name': operation })).toBe(2);
     });
 
     if (x.breakStops) {
       it('a break out of the stream finalises the call once, as aborted, with the chunks received', async () => {
-        const out = await adapter.stream(client(), 'm?ttft=20&gap=20&chunks=10', { stopAfter: 3 });
+        const out = await adapter.stream(client(), name('m?ttft=20&gap=20&chunks=10&prompt=5'), {
+          stopAfter: 3,
+        });
         expect(out.texts).toHaveLength(3);
         const d = await durations({ 'error.type': 'aborted' });
         expect(d.count).toBe(1);
@@ -157,13 +188,15 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
         expect((await t().histogramTotal(TPOC)).count).toBe(2);
         await sleep(100);
         expect((await durations()).count).toBe(1);
-        expect((await t().histogramTotal(TOKENS)).count).toBe(0);
+        await expectStoppedStreamTokens(5);
         expect(await t().sum(MISSING)).toBe(0);
         expect(await t().sum(ERRORS, { 'error.type': 'aborted' })).toBe(1);
       });
     } else {
       it('a break out of the stream does not stop the model call: it is recorded complete when the provider finishes', async () => {
-        const out = await adapter.stream(client(), 'm?ttft=10&gap=20&chunks=8&prompt=3', { stopAfter: 2 });
+        const out = await adapter.stream(client(), name('m?ttft=10&gap=20&chunks=8&prompt=3'), {
+          stopAfter: 2,
+        });
         expect(out.texts).toHaveLength(2);
         for (let i = 0; i < 50 && (await durations()).count === 0; i++) await sleep(20);
         const d = await durations({ 'error.type': null });
@@ -175,7 +208,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
     }
 
     it('an abort mid-stream finalises the call once, as aborted, when it happens', async () => {
-      const out = await adapter.stream(client(), 'm?ttft=20&gap=30&chunks=10', {
+      const out = await adapter.stream(client(), name('m?ttft=20&gap=30&chunks=10&prompt=5'), {
         stopAfter: 2,
         stopWith: 'abort',
       });
@@ -192,14 +225,14 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
       expect(gaps).toBeLessThanOrEqual(out.texts.length - 1);
       await sleep(100);
       expect((await durations()).count).toBe(1);
-      expect((await t().histogramTotal(TOKENS)).count).toBe(0);
+      await expectStoppedStreamTokens(5);
       expect(await t().sum(MISSING)).toBe(0);
     });
 
     it('an HTTP error is one failure with the status as error.type, streamed or not, and no tokens', async () => {
       const c = client();
-      await expect(adapter.generate(c, 'm?status=429')).rejects.toBeDefined();
-      const out = await adapter.stream(c, 'm?status=500&errorDelay=40');
+      await expect(adapter.generate(c, name('m?status=429'))).rejects.toBeDefined();
+      const out = await adapter.stream(c, name('m?status=500&errorDelay=40'));
       expect(out.error).toBeDefined();
       expect(out.texts).toEqual([]);
       expect((await durations({ 'error.type': '429' })).count).toBe(1);
@@ -213,7 +246,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
     });
 
     it('a connection cut mid-stream is one failure, after the chunks that arrived', async () => {
-      const out = await adapter.stream(client(), 'm?ttft=10&gap=10&chunks=8&cut=3&cutdelay=250');
+      const out = await adapter.stream(client(), name('m?ttft=10&gap=10&chunks=8&cut=3&cutdelay=250'));
       expect(out.texts).toHaveLength(3);
       expect(out.error).toBeDefined();
       const points = await t().histogram(DURATION);
@@ -226,11 +259,11 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
     });
 
     it('a refused connection is one failure', async () => {
-      const dead = await (adapter.simulator === 'ollama' ? startOllamaSimulator() : startOpenAiSimulator());
+      const dead = await sims.start();
       const gone: ContractTarget = { url: dead.url, baseURL: dead.baseURL, port: dead.port };
       await dead.close();
       const c = adapter.client(gone, { meterProvider: t().meterProvider });
-      await expect(adapter.generate(c, 'm')).rejects.toBeDefined();
+      await expect(adapter.generate(c, name('m'))).rejects.toBeDefined();
       expect((await durations({ 'error.type': x.refusedErrorType })).count).toBe(1);
       expect((await durations()).count).toBe(1);
     });
@@ -244,7 +277,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
           abortedAt = performance.now();
           ac.abort();
         }, 40);
-        const model = 'm?ttft=400';
+        const model = name('m?ttft=400');
         await expect(adapter.generate(client(), model, { signal: ac.signal })).rejects.toBeDefined();
         const d = await durations({ 'error.type': 'aborted' });
         expect(d.count).toBe(1);
@@ -261,7 +294,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
 
     if (x.timeout) {
       it('a call that times out is one failure with error.type=timeout', async () => {
-        await expect(adapter.generate(client(), 'm?ttft=400', { timeoutMs: 30 })).rejects.toBeDefined();
+        await expect(adapter.generate(client(), name('m?ttft=400'), { timeoutMs: 30 })).rejects.toBeDefined();
         expect((await durations({ 'error.type': 'timeout' })).count).toBe(1);
         await sleep(50);
         expect((await durations()).count).toBe(1);
@@ -274,7 +307,7 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
         const fragments = 4;
         const out = await adapter.stream(
           client(),
-          `m?tool=lookup&ttft=40&gap=20&chunks=${fragments}&prompt=9`,
+          name(`m?tool=lookup&ttft=40&gap=20&chunks=${fragments}&prompt=9`),
           {
             withTool: true,
           },
@@ -296,11 +329,11 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
       const { throwingMetrics, throwingHandles } = brokenTelemetry();
       for (const llm of [throwingMetrics, throwingHandles]) {
         const c = client({ llm });
-        expect(await adapter.generate(c, 'm?chunks=2')).toBe(reply(2));
-        const out = await adapter.stream(c, 'm?chunks=2');
+        expect(await adapter.generate(c, name('m?chunks=2'))).toBe(reply(2));
+        const out = await adapter.stream(c, name('m?chunks=2'));
         expect(out.error).toBeUndefined();
         expect(out.texts.join('')).toBe(reply(2));
-        const failed = await adapter.generate(c, 'm?status=429').then(
+        const failed = await adapter.generate(c, name('m?status=429')).then(
           () => undefined,
           (error: unknown) => error,
         );
@@ -320,12 +353,13 @@ export function runIntegrationContract<Client>(adapter: IntegrationAdapter<Clien
         expect(patching.isInstrumented(c)).toBe(true);
         const other = patching.plain(target());
         expect(patching.isInstrumented(other)).toBe(false);
-        await adapter.generate(c, 'x?chunks=1');
-        await adapter.generate(other, 'x?chunks=1');
-        expect((await durations({ 'gen_ai.request.model': 'x?chunks=1' })).count).toBe(1);
+        const model = name('x?chunks=1');
+        await adapter.generate(c, model);
+        await adapter.generate(other, model);
+        expect((await durations({ 'gen_ai.request.model': model })).count).toBe(1);
         expect(patching.uninstrument(c)).toBe(c);
         expect(patching.isInstrumented(c)).toBe(false);
-        await adapter.generate(c, 'x?chunks=1');
+        await adapter.generate(c, model);
         expect((await durations()).count).toBe(1);
       });
     }

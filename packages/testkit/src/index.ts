@@ -1,4 +1,10 @@
 export {
+  type AnthropicSimulator,
+  type AnthropicSimulatorOptions,
+  startAnthropicSimulator,
+} from './anthropic-sim.js';
+export { type GoogleSimulator, type GoogleSimulatorOptions, startGoogleSimulator } from './google-sim.js';
+export {
   createTestMeterProvider,
   type HistogramPoint,
   matches,
@@ -31,6 +37,7 @@ export {
   type ScriptOptions,
   type SimRequest,
   type SimScript,
+  semicolonModelName,
   toolArguments,
 } from './script.js';
 export type { RunningSimulator, ServerOptions } from './server.js';

@@ -1,14 +1,5 @@
-import {
-  chunkDue,
-  embed,
-  lastChunkDue,
-  nonStreamCutAt,
-  type ResolvedScript,
-  resolveScript,
-  type ScriptOptions,
-  streamCutAt,
-  toolArguments,
-} from './script.js';
+import { namedSse, nextId, scriptOrError, sse, startSse, streamChunks, waitWhole } from './playback.js';
+import { embed, type ResolvedScript, type ScriptOptions, toolArguments } from './script.js';
 import {
   type Exchange,
   type Handler,
@@ -25,8 +16,6 @@ export interface OpenAiSimulator extends RunningSimulator {
   readonly baseURL: string;
 }
 
-let ids = 0;
-const nextId = (prefix: string) => `${prefix}${(++ids).toString(36).padStart(6, '0')}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 const ERROR_TYPES: Record<number, [type: string, code: string | null, message: string]> = {
@@ -39,9 +28,8 @@ const ERROR_TYPES: Record<number, [type: string, code: string | null, message: s
   503: ['server_error', null, 'The engine is currently overloaded (simulated).'],
 };
 
-/** Sends the scripted HTTP error with an OpenAI-shaped body after `errorDelayMs`. */
-async function sendError(ex: Exchange, s: ResolvedScript, status: number): Promise<void> {
-  if (!(await ex.at(s.errorDelayMs))) return;
+/** Sends the scripted HTTP error with an OpenAI-shaped body. */
+function sendError(ex: Exchange, s: ResolvedScript, status: number): void {
   const [type, code, message] = ERROR_TYPES[status] ?? ['server_error', null, `Simulated error ${status}.`];
   sendJson(
     ex,
@@ -51,41 +39,10 @@ async function sendError(ex: Exchange, s: ResolvedScript, status: number): Promi
   );
 }
 
-function startSse(ex: Exchange, s: ResolvedScript): void {
-  ex.res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-request-id': nextId('req_'),
-    ...s.headers,
-  });
-  ex.res.flushHeaders();
-}
+const openSse = (ex: Exchange, s: ResolvedScript) => startSse(ex, s, { 'x-request-id': nextId('req_') });
 
-const sse = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
-const namedSse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/**
- * Shared prelude: an error status or a non-streaming cut ends the exchange.
- * Returns the script when the caller should go on.
- */
-async function prelude(ex: Exchange, options: ScriptOptions): Promise<ResolvedScript | undefined> {
-  const s = resolveScript(ex.request, options);
-  if (s.status !== undefined && s.status >= 400) {
-    await sendError(ex, s, s.status);
-    return undefined;
-  }
-  return s;
-}
-
-/** For non-streaming calls: wait for the generation time, or cut. False when the exchange is over. */
-async function waitWhole(ex: Exchange, s: ResolvedScript): Promise<boolean> {
-  if (s.cutAfterChunks !== undefined) {
-    if (await ex.at(nonStreamCutAt(s))) ex.cut();
-    return false;
-  }
-  return ex.at(lastChunkDue(s));
-}
+/** Shared prelude: an error status ends the exchange. Returns the script when the caller should go on. */
+const prelude = (ex: Exchange, options: ScriptOptions) => scriptOrError(ex, options, sendError);
 
 function wantsStreamUsage(ex: Exchange, s: ResolvedScript): boolean {
   if (s.usage === 'auto') {
@@ -120,25 +77,6 @@ function responsesUsage(s: ResolvedScript) {
     output_tokens_details: { reasoning_tokens: s.reasoningTokens ?? 0 },
     total_tokens: s.promptTokens + s.completionTokens,
   };
-}
-
-/**
- * Streams `texts` on schedule, honouring `cutAfterChunks`. `emit(i)` writes
- * chunk i. Returns false when the exchange ended (client gone or cut).
- */
-async function streamChunks(ex: Exchange, s: ResolvedScript, emit: (i: number) => void): Promise<boolean> {
-  const cut = s.cutAfterChunks;
-  for (let i = 0; i < s.texts.length; i++) {
-    if (cut !== undefined && i >= cut) break;
-    if (!(await ex.at(chunkDue(s, i)))) return false;
-    emit(i);
-  }
-  if (cut !== undefined) {
-    if (await ex.at(streamCutAt(s))) ex.cut();
-    return false;
-  }
-  if (s.texts.length === 0 && !(await ex.at(s.ttftMs))) return false;
-  return true;
 }
 
 function chatCompletions(options: ScriptOptions): Handler {
@@ -197,7 +135,7 @@ function chatCompletions(options: ScriptOptions): Handler {
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
       ...extra,
     });
-    startSse(ex, s);
+    openSse(ex, s);
     const ok = await streamChunks(ex, s, (i) => {
       if (tool === undefined) {
         // The first event only carries the role (no output), like OpenAI's.
@@ -250,7 +188,7 @@ function legacyCompletions(options: ScriptOptions): Handler {
       choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
       ...extra,
     });
-    startSse(ex, s);
+    openSse(ex, s);
     if (!(await streamChunks(ex, s, (i) => ex.write(sse(chunk(s.texts[i]!)))))) return;
     ex.write(sse(chunk('', s.finishReason)));
     if (withUsage) ex.write(sse({ ...base, choices: [], usage: chatUsage(s) }));
@@ -306,7 +244,7 @@ function responses(options: ScriptOptions): Handler {
     let seq = 0;
     const event = (type: string, data: Record<string, unknown>) =>
       ex.write(namedSse(type, { type, sequence_number: seq++, ...data }));
-    startSse(ex, s);
+    openSse(ex, s);
     event('response.created', { response: response('in_progress', false) });
     event('response.in_progress', { response: response('in_progress', false) });
     const item = { item_id: msgId, output_index: 0, content_index: 0 };

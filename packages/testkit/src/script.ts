@@ -26,12 +26,37 @@ export interface SimScript {
   promptTokens?: number;
   /** Reported output tokens. @default the number of chunks */
   completionTokens?: number;
-  /** Reported cached input tokens; the `*_details` object is omitted when undefined. */
+  /**
+   * Reported input tokens read from the prompt cache, part of `promptTokens`
+   * (OpenAI's `cached_tokens`, Anthropic's `cache_read_input_tokens`,
+   * Gemini's `cachedContentTokenCount`); the `*_details` object is omitted
+   * when undefined.
+   */
   cachedTokens?: number;
-  /** Reported reasoning tokens; the `*_details` object is omitted when undefined. */
+  /**
+   * Reported input tokens written to the prompt cache, part of `promptTokens`
+   * (Anthropic's `cache_creation_input_tokens`; only the Anthropic routes
+   * report it, as only Anthropic does).
+   */
+  cacheWriteTokens?: number;
+  /**
+   * Reported reasoning tokens, part of `completionTokens`; the `*_details`
+   * object is omitted when undefined.
+   */
   reasoningTokens?: number;
-  /** OpenAI's `service_tier` in the response (`default`, `flex`, `priority`…); omitted when undefined. */
+  /**
+   * OpenAI's `service_tier` in the response (`default`, `flex`, `priority`…;
+   * omitted when undefined); Anthropic's `usage.service_tier` (`standard` when undefined).
+   */
   serviceTier?: string;
+  /**
+   * Anthropic and Google routes: the first N output chunks are thinking
+   * (an Anthropic `thinking` block of `thinking_delta`s closed by a
+   * `signature_delta`; Gemini parts with `thought: true`), the rest the reply. @default 0
+   */
+  thinkingChunks?: number;
+  /** Google routes: reported `toolUsePromptTokenCount` (input of server-side tools, beside `promptTokens`). */
+  toolUsePromptTokens?: number;
   /** @default 'stop' ('tool_calls' for a tool call answered by the OpenAI routes) */
   finishReason?: string;
   /**
@@ -79,12 +104,15 @@ export interface SimScript {
 /** A request as the simulator received it (also the entries of `requests`). */
 export interface SimRequest {
   readonly method: string;
-  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  /**
+   * Path without the query string, e.g. `/v1/chat/completions` (Google
+   * routes: `/v1beta/models/{model}:generateContent`, percent-decoded).
+   */
   readonly path: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Parsed JSON body (undefined when empty or not JSON). */
   readonly body: Record<string, unknown> | undefined;
-  /** The `model` field of the body, as sent. */
+  /** The model asked for, as sent: the body's `model` field, or (Google routes) the one in the URL path. */
   readonly model: string | undefined;
   /** `performance.now()` when the body was fully received. */
   readonly receivedAt: number;
@@ -110,8 +138,11 @@ export interface ResolvedScript {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number | undefined;
+  cacheWriteTokens: number | undefined;
   reasoningTokens: number | undefined;
   serviceTier: string | undefined;
+  thinkingChunks: number;
+  toolUsePromptTokens: number | undefined;
   finishReason: string;
   toolCall: string | undefined;
   /** The finish reason of a tool call on the OpenAI routes: `finishReason` if scripted, else `tool_calls`. */
@@ -163,6 +194,12 @@ const NUMBER_KEYS: Record<string, keyof SimScript> = {
   completiontokens: 'completionTokens',
   cached: 'cachedTokens',
   cachedtokens: 'cachedTokens',
+  cachewrite: 'cacheWriteTokens',
+  cachewritetokens: 'cacheWriteTokens',
+  thinking: 'thinkingChunks',
+  thinkingchunks: 'thinkingChunks',
+  tooluse: 'toolUsePromptTokens',
+  tooluseprompttokens: 'toolUsePromptTokens',
   reasoning: 'reasoningTokens',
   reasoningtokens: 'reasoningTokens',
   status: 'status',
@@ -179,14 +216,16 @@ const NUMBER_KEYS: Record<string, keyof SimScript> = {
 
 /**
  * Splits `gpt-4o?ttft=120&gap=15&chunks=6&usage=0&status=429&cut=3&finish=length`
- * into the base model name and the script its parameters describe.
+ * into the base model name and the script its parameters describe. The same
+ * parameters can be written `gpt-4o;ttft=120;gap=15` for SDKs that refuse `?`
+ * and `&` in a model name (@google/genai puts it in the URL path).
  */
 export function parseModelName(model: string): { base: string; script: SimScript } {
-  const q = model.indexOf('?');
+  const q = model.search(/[?;]/);
   if (q < 0) return { base: model, script: {} };
   const base = model.slice(0, q);
   const script: Record<string, unknown> = {};
-  for (const [rawKey, value] of new URLSearchParams(model.slice(q + 1))) {
+  for (const [rawKey, value] of new URLSearchParams(model.slice(q + 1).replaceAll(';', '&'))) {
     const key = rawKey.toLowerCase();
     const numeric = NUMBER_KEYS[key];
     if (numeric !== undefined) {
@@ -213,7 +252,7 @@ export function parseModelName(model: string): { base: string; script: SimScript
 
 function inputChars(body: Record<string, unknown> | undefined): number {
   if (!body) return 0;
-  const input = body.messages ?? body.input ?? body.prompt;
+  const input = body.messages ?? body.input ?? body.prompt ?? body.contents;
   if (input === undefined) return 0;
   return typeof input === 'string' ? input.length : JSON.stringify(input).length;
 }
@@ -238,8 +277,11 @@ export function resolveScript(request: SimRequest, options: ScriptOptions): Reso
     promptTokens: s.promptTokens ?? Math.max(1, Math.ceil(inputChars(request.body) / 4)),
     completionTokens: s.completionTokens ?? texts.length,
     cachedTokens: s.cachedTokens,
+    cacheWriteTokens: s.cacheWriteTokens,
     reasoningTokens: s.reasoningTokens,
     serviceTier: s.serviceTier,
+    thinkingChunks: Math.max(0, Math.floor(s.thinkingChunks ?? 0)),
+    toolUsePromptTokens: s.toolUsePromptTokens,
     finishReason: s.finishReason ?? 'stop',
     toolCall: s.toolCall,
     toolFinishReason: s.finishReason ?? 'tool_calls',
@@ -265,6 +307,15 @@ export function toolArguments(texts: readonly string[]): string[] {
   return texts.map(
     (t, i) => `${i === 0 ? '{"text":"' : ''}${JSON.stringify(t).slice(1, -1)}${i === n - 1 ? '"}' : ''}`,
   );
+}
+
+/**
+ * Spells a scripted model name `m?ttft=60&gap=10` as `m;ttft=60;gap=10`, the
+ * form for SDKs that refuse `?` and `&` in a model name (@google/genai).
+ */
+export function semicolonModelName(model: string): string {
+  const q = model.indexOf('?');
+  return q < 0 ? model : `${model.slice(0, q)};${model.slice(q + 1).replaceAll('&', ';')}`;
 }
 
 /** Deterministic pseudo-embedding of `text` (unit-length vector). */

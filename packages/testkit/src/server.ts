@@ -40,6 +40,18 @@ export interface Exchange {
 
 export type Handler = (ex: Exchange) => Promise<void>;
 
+/** Where a request goes and which model it asks for, from its URL and parsed body. */
+export type RequestTarget = (
+  url: string,
+  body: Record<string, unknown> | undefined,
+) => { path: string; model: string | undefined };
+
+/** The path before `?` and the body's `model` field: the OpenAI, Ollama and Anthropic APIs. */
+export const bodyModelTarget: RequestTarget = (url, body) => ({
+  path: url.split('?')[0] ?? '/',
+  model: typeof body?.model === 'string' ? body.model : undefined,
+});
+
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
@@ -86,6 +98,7 @@ export function sendJson(ex: Exchange, status: number, body: unknown, headers: R
 export async function startServer(
   options: ServerOptions,
   route: (path: string, method: string) => Handler | undefined,
+  target: RequestTarget = bodyModelTarget,
 ): Promise<RunningSimulator> {
   const requests: SimRequest[] = [];
   const maxLogged = Math.max(0, options.maxLoggedRequests ?? 1000);
@@ -94,15 +107,15 @@ export async function startServer(
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
       const method = req.method ?? 'GET';
       const body = await readBody(req);
+      const { path, model } = target(req.url ?? '/', body);
       const request: SimRequest = {
         method,
         path,
         headers: req.headers,
         body,
-        model: typeof body?.model === 'string' ? body.model : undefined,
+        model,
         receivedAt: performance.now(),
       };
       requests.push(request);

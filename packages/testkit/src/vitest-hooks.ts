@@ -5,6 +5,8 @@
  * never loads vitest.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { type AnthropicSimulator, startAnthropicSimulator } from './anthropic-sim.js';
+import { type GoogleSimulator, startGoogleSimulator } from './google-sim.js';
 import { createTestMeterProvider, type TestMeterProvider } from './meter.js';
 import { DURATION, TOKENS, TPOC, TTFC } from './names.js';
 import { type OllamaSimulator, startOllamaSimulator } from './ollama-sim.js';
@@ -50,6 +52,9 @@ function suite<S extends { close(): Promise<void> }>(start: () => Promise<S>): S
 
 export const useOpenAiSimulator = (): SimulatorSuite<OpenAiSimulator> => suite(() => startOpenAiSimulator());
 export const useOllamaSimulator = (): SimulatorSuite<OllamaSimulator> => suite(() => startOllamaSimulator());
+export const useAnthropicSimulator = (): SimulatorSuite<AnthropicSimulator> =>
+  suite(() => startAnthropicSimulator());
+export const useGoogleSimulator = (): SimulatorSuite<GoogleSimulator> => suite(() => startGoogleSimulator());
 
 /**
  * One streamed call scripted as `ttft=T&gap=G&chunks=N`: one time to first

@@ -1,11 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AnthropicSimulator,
   chunkText,
   createTestMeterProvider,
+  type GoogleSimulator,
   type OllamaSimulator,
   type OpenAiSimulator,
   parseModelName,
+  semicolonModelName,
+  startAnthropicSimulator,
+  startGoogleSimulator,
   startOllamaSimulator,
   startOpenAiSimulator,
   TIMING,
@@ -208,6 +213,12 @@ describe('OpenAI simulator', () => {
       script: { ttftMs: 10, gapMs: 2, usage: false, finishReason: 'length' },
     });
     expect(parseModelName('plain')).toEqual({ base: 'plain', script: {} });
+    expect(parseModelName('gemini;ttft=10;cachewrite=3;thinking=2;tooluse=4')).toEqual({
+      base: 'gemini',
+      script: { ttftMs: 10, cacheWriteTokens: 3, thinkingChunks: 2, toolUsePromptTokens: 4 },
+    });
+    expect(semicolonModelName('m?ttft=10&gap=2')).toBe('m;ttft=10;gap=2');
+    expect(semicolonModelName('m')).toBe('m');
   });
 
   it('uses the script function over model scripts', async () => {
@@ -299,5 +310,140 @@ describe('createTestMeterProvider', () => {
     expect(await t.names()).toEqual(expect.arrayContaining(['h', 'c']));
     expect(await t.find('nope')).toBeUndefined();
     await t.shutdown();
+  });
+});
+
+describe('Anthropic simulator', () => {
+  let sim: AnthropicSimulator;
+  beforeAll(async () => {
+    sim = await startAnthropicSimulator();
+  });
+  afterAll(() => sim.close());
+
+  it('streams the Messages API events in order, deltas on the schedule, usage split like Anthropic', async () => {
+    const t0 = performance.now();
+    const res = await post(`${sim.baseURL}/v1/messages`, {
+      model: 'claude?ttft=60&gap=20&chunks=3&prompt=50&cached=20&cachewrite=10&completion=7',
+      stream: true,
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events = await readSse(res);
+    expect(events.map((e) => e.event)).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    const data = events.map((e) => ({ ...JSON.parse(e.data), at: e.at }));
+    expect(data.map((d) => d.type)).toEqual(events.map((e) => e.event));
+    expect(data[0].message.usage).toEqual({
+      input_tokens: 20,
+      cache_creation_input_tokens: 10,
+      cache_read_input_tokens: 20,
+      output_tokens: 1,
+      service_tier: 'standard',
+    });
+    const deltas = data.filter((d) => d.type === 'content_block_delta');
+    expect(deltas.map((d) => d.delta.text)).toEqual([0, 1, 2].map(chunkText));
+    deltas.forEach((d, i) => {
+      expect(d.at - t0).toBeGreaterThanOrEqual(60 + i * 20 - 2);
+      expect(d.at - t0).toBeLessThanOrEqual(60 + i * 20 + SLACK);
+    });
+    expect(data[7]).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } });
+  });
+
+  it('streams thinking, then a tool call; answers errors with Anthropic-shaped bodies', async () => {
+    const events = await readSse(
+      await post(`${sim.baseURL}/v1/messages`, { model: 'c?chunks=3&thinking=1&tool=lookup', stream: true }),
+    );
+    const deltas = events
+      .filter((e) => e.event === 'content_block_delta')
+      .map((e) => JSON.parse(e.data).delta);
+    expect(deltas.map((d) => d.type)).toEqual([
+      'thinking_delta',
+      'signature_delta',
+      'input_json_delta',
+      'input_json_delta',
+    ]);
+    expect(
+      deltas
+        .slice(2)
+        .map((d) => d.partial_json)
+        .join(''),
+    ).toBe('{"text":" from the"}');
+    const starts = events.filter((e) => e.event === 'content_block_start').map((e) => JSON.parse(e.data));
+    expect(starts.map((s) => [s.index, s.content_block.type])).toEqual([
+      [0, 'thinking'],
+      [1, 'tool_use'],
+    ]);
+    expect(JSON.parse(events.find((e) => e.event === 'message_delta')!.data).delta.stop_reason).toBe(
+      'tool_use',
+    );
+    const res = await post(`${sim.baseURL}/v1/messages`, { model: 'c?status=529' });
+    expect(res.status).toBe(529);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    const failed = await readSse(
+      await post(`${sim.baseURL}/v1/messages`, { model: 'c?chunks=1&fail=api_error', stream: true }),
+    );
+    expect(failed.at(-1)).toMatchObject({ event: 'error' });
+    expect(JSON.parse(failed.at(-1)!.data)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+  });
+});
+
+describe('Google Gen AI simulator', () => {
+  let sim: GoogleSimulator;
+  beforeAll(async () => {
+    sim = await startGoogleSimulator();
+  });
+  afterAll(() => sim.close());
+
+  it('reads the model from the URL path and streams GenerateContentResponse chunks, usage on the last', async () => {
+    const model = 'gemini;ttft=30;gap=10;chunks=3;prompt=9;cached=4;completion=5;reasoning=2;thinking=1';
+    const res = await post(`${sim.baseURL}/v1beta/models/${model}:streamGenerateContent?alt=sse`, {
+      contents: [],
+    });
+    const text = await res.text();
+    const chunks = text
+      .split('\r\n\r\n')
+      .filter(Boolean)
+      .map((e) => JSON.parse(e.replace(/^data: /, '')));
+    expect(sim.requests.at(-1)).toMatchObject({
+      model,
+      path: `/v1beta/models/${model}:streamGenerateContent`,
+    });
+    expect(chunks.map((c) => c.candidates[0].content.parts[0])).toEqual([
+      { text: chunkText(0), thought: true },
+      { text: chunkText(1) },
+      { text: chunkText(2) },
+    ]);
+    expect(chunks.map((c) => c.candidates[0].finishReason)).toEqual([undefined, undefined, 'STOP']);
+    expect(chunks.map((c) => c.usageMetadata?.promptTokenCount)).toEqual([undefined, undefined, 9]);
+    expect(chunks[2].usageMetadata).toMatchObject({
+      candidatesTokenCount: 3,
+      thoughtsTokenCount: 2,
+      cachedContentTokenCount: 4,
+      totalTokenCount: 14,
+    });
+    expect(chunks[2].modelVersion).toBe('gemini');
+  });
+
+  it('answers whole, on the Vertex AI path too, and errors with Google-shaped bodies', async () => {
+    const body = await json(
+      post(`${sim.baseURL}/v1beta1/publishers/google/models/gemini;chunks=2;tool=lookup:generateContent`, {}),
+    );
+    expect(body.candidates[0]).toMatchObject({
+      content: { parts: [{ functionCall: { name: 'lookup', args: { text: 'Hello from' } } }], role: 'model' },
+      finishReason: 'STOP',
+    });
+    const res = await post(`${sim.baseURL}/v1beta/models/gemini;status=429:generateContent`, {});
+    expect(res.status).toBe(429);
+    expect(await res.json()).toEqual({
+      error: { code: 429, message: 'Simulated error 429.', status: 'RESOURCE_EXHAUSTED' },
+    });
   });
 });

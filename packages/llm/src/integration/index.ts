@@ -7,9 +7,12 @@
  */
 export { type ApiPromiseLike, isApiPromiseLike, observeApiPromise } from './api-promise.js';
 export { Call } from './call.js';
+export { type ClientIntegrationOptions, metricsOf } from './client-options.js';
+export { fetchErrorCode } from './fetch-error.js';
 export { type MethodPatcher, PatchRegistry } from './patch-registry.js';
 export { observeReadableStream } from './readable-stream.js';
 export { RunRegistry, type RunRegistryOptions } from './run-registry.js';
+export { classifyStainlessError } from './stainless-error.js';
 export { observeAsyncIterable, observeIterator, observeStreamInPlace } from './stream-observer.js';
 export {
   finiteNumber,
