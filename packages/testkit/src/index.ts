@@ -1,3 +1,5 @@
+export { type BedrockSimulator, type BedrockSimulatorOptions, startBedrockSimulator } from './bedrock-sim.js';
+export { encodeEventStreamMessage, encodeJsonEvent, encodeJsonException } from './eventstream.js';
 export {
   type AnthropicSimulator,
   type AnthropicSimulatorOptions,
