@@ -1,0 +1,226 @@
+/**
+ * A LangChain.js callback handler that turns runs into `@tokenmeter/llm`
+ * measurements: model runs into client requests (`chat`, or
+ * `text_completion` for completion models), tool runs into `execute_tool`,
+ * and the chain run an application invoked into `invoke_agent` or
+ * `invoke_workflow`. Each open run is a core `Call` in a `RunRegistry`, keyed
+ * by LangChain's run id and finalised once by its end or error callback.
+ */
+
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { MeterProvider } from '@opentelemetry/api';
+import { createLlmMetrics, type LlmMetrics, type StartRequestOptions, telemetryGuard } from '@tokenmeter/llm';
+import { Call, RunRegistry } from '@tokenmeter/llm/integration';
+import { isOutputToken, readResult, requestModelOf } from './extract.js';
+import { providerOf } from './provider.js';
+import { chainOperation } from './run-kind.js';
+
+export interface TokenmeterCallbackHandlerOptions {
+  /** The `@tokenmeter/llm` metrics to record through. @default createLlmMetrics({ meterProvider }) */
+  llm?: LlmMetrics;
+  /** Used to create `llm` when it is not given. @default the global MeterProvider */
+  meterProvider?: MeterProvider;
+  /**
+   * `gen_ai.provider.name` of model runs: a string, or a function of the one
+   * detected. @default from the run's `ls_provider` or the model's class (see README)
+   */
+  providerName?: string | ((detected: string) => string);
+  /**
+   * `server.address` of model runs. Callbacks do not say where a model sends
+   * its requests, so set it to tell endpoints apart. @default omitted
+   */
+  serverAddress?: string;
+  /** `server.port` of model runs, recorded only with `serverAddress`. @default omitted */
+  serverPort?: number;
+  /**
+   * `gen_ai.provider.name` of tool, agent and workflow runs, which no model
+   * provider runs: the framework does. @default 'langchain'
+   */
+  frameworkProvider?: string;
+  /** Measure tool runs (`execute_tool`). @default true */
+  tools?: boolean;
+  /** Measure the root chain run (`invoke_agent` / `invoke_workflow`). @default true */
+  chains?: boolean;
+  /**
+   * Most runs kept open at once; beyond it the oldest is let go (counted
+   * `abandoned` when collected). A stream the application stops reading
+   * (`break`) gets no callback at all, so its run stays open until then.
+   * @default 10000
+   */
+  maxOpenRuns?: number;
+}
+
+const telemetry = telemetryGuard('@tokenmeter/langchain');
+// Node's `performance` global is a lazy accessor: resolve it once.
+const clock = globalThis.performance;
+
+/**
+ * Records LangChain runs through `@tokenmeter/llm`. Pass it where LangChain
+ * takes callbacks: `model.invoke(input, { callbacks: [handler] })`, a
+ * runnable's or agent's config, or a model's constructor.
+ */
+export class TokenmeterCallbackHandler extends BaseCallbackHandler {
+  name = 'tokenmeter';
+  private readonly runs: RunRegistry;
+  private readonly llm: LlmMetrics | undefined;
+  private readonly options: TokenmeterCallbackHandlerOptions;
+
+  constructor(options: TokenmeterCallbackHandlerOptions = {}) {
+    super();
+    // Called inline, not queued behind other handlers: a token's time is when it arrived.
+    this.awaitHandlers = true;
+    this.options = options;
+    this.runs = new RunRegistry({ maxOpen: options.maxOpenRuns });
+    try {
+      this.llm =
+        options.llm ??
+        createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+    } catch (error) {
+      telemetry.report('TokenmeterCallbackHandler', error);
+    }
+  }
+
+  /** LangChain may copy handlers; the runs a copy sees must be the same runs. */
+  override copy(): this {
+    return this;
+  }
+
+  /** Number of runs started and not yet ended. */
+  get openRuns(): number {
+    return this.runs.size;
+  }
+
+  override handleLLMStart(
+    llm: unknown,
+    _prompts: unknown,
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    this.startModel('text_completion', llm, runId, extraParams, metadata);
+  }
+
+  override handleChatModelStart(
+    llm: unknown,
+    _messages: unknown,
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
+    this.startModel('chat', llm, runId, extraParams, metadata);
+  }
+
+  override handleLLMNewToken(
+    token: string,
+    _idx: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    fields?: unknown,
+  ): void {
+    const call = this.runs.get(runId);
+    if (call === undefined) return;
+    try {
+      if (isOutputToken(token, fields)) call.chunk();
+    } catch (error) {
+      telemetry.report('handleLLMNewToken', error);
+    }
+  }
+
+  override handleLLMEnd(output: unknown, runId: string): void {
+    const call = this.runs.take(runId);
+    if (call === undefined) return;
+    telemetry.guard('handleLLMEnd', () => readResult(output, call.info));
+    call.end();
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    this.runs.take(runId)?.fail(error);
+  }
+
+  override handleToolStart(
+    _tool: unknown,
+    _input: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    _runName?: string,
+  ): void {
+    if (this.options.tools === false) return;
+    this.start(runId, { operation: 'execute_tool', provider: this.frameworkProvider() });
+  }
+
+  override handleToolEnd(_output: unknown, runId: string): void {
+    this.runs.take(runId)?.end();
+  }
+
+  override handleToolError(error: unknown, runId: string): void {
+    this.runs.take(runId)?.fail(error);
+  }
+
+  /**
+   * LangChain calls it as (chain, inputs, runId, parentRunId, tags, metadata,
+   * runType, runName), in every major; the declared order differs between
+   * majors, so the arguments are read by position.
+   */
+  override handleChainStart(...args: unknown[]): void {
+    const [chain, , runId, parentRunId, , metadata] = args;
+    if (this.options.chains === false || parentRunId !== undefined || typeof runId !== 'string') return;
+    try {
+      this.start(runId, { operation: chainOperation(chain, metadata), provider: this.frameworkProvider() });
+    } catch (error) {
+      telemetry.report('handleChainStart', error);
+    }
+  }
+
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    this.runs.take(runId)?.end();
+  }
+
+  override handleChainError(error: unknown, runId: string): void {
+    this.runs.take(runId)?.fail(error);
+  }
+
+  private frameworkProvider(): string {
+    return this.options.frameworkProvider ?? 'langchain';
+  }
+
+  private startModel(
+    operation: 'chat' | 'text_completion',
+    serialized: unknown,
+    runId: string,
+    extraParams: unknown,
+    metadata: unknown,
+  ): void {
+    try {
+      const detected = providerOf(serialized, metadata);
+      const p = this.options.providerName;
+      this.start(runId, {
+        operation,
+        provider: typeof p === 'function' ? p(detected) : (p ?? detected),
+        requestModel: requestModelOf(extraParams, metadata),
+        serverAddress: this.options.serverAddress,
+        serverPort: this.options.serverPort,
+        // Whether the model streams shows in its tokens only: chunk metrics record when tokens come.
+        stream: true,
+      });
+    } catch (error) {
+      telemetry.report('startModel', error);
+    }
+  }
+
+  private start(runId: string, options: Omit<StartRequestOptions, 'startTime'>): void {
+    const startTime = clock.now();
+    if (this.llm === undefined) return;
+    try {
+      this.runs.start(runId, new Call(this.llm.startRequest({ ...options, startTime }), telemetry));
+    } catch (error) {
+      telemetry.report('start', error);
+    }
+  }
+}
