@@ -4,7 +4,7 @@
  * service), an HTTP status, a socket error code, or llm's generic mapping.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
-import { isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
+import { causeCode, isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
 
 /** A ConverseStream that ended without its `messageStop` event (the SDK may end a dropped stream quietly). */
 export const ERROR_TYPE_INCOMPLETE_STREAM = 'incomplete_stream';
@@ -24,16 +24,6 @@ function httpStatus(err: UnknownRecord): string | undefined {
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599
     ? String(status)
     : undefined;
-}
-
-/** The first system error code in an error's `cause` chain (3 levels): `connect ECONNREFUSED` under an HTTP/2 cancel. */
-function causeCode(err: UnknownRecord): string | undefined {
-  let c: unknown = err.cause;
-  for (let i = 0; i < 3 && isObject(c); i++) {
-    if (typeof c.code === 'string' && NAME.test(c.code)) return c.code;
-    c = c.cause;
-  }
-  return undefined;
 }
 
 /**

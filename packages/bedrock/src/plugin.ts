@@ -59,9 +59,10 @@ const clock = globalThis.performance;
 type Next = (args: unknown) => Promise<unknown>;
 type Middleware = (next: Next, context: unknown) => (args: unknown) => Promise<unknown>;
 
-/** The parts of a smithy `MiddlewareStack` the plugin uses. */
+/** The parts of a smithy `MiddlewareStack` the plugin uses (any client's or command's stack is one). */
 export interface MiddlewareStackLike {
-  add(middleware: Middleware, options: object): void;
+  // biome-ignore lint/suspicious/noExplicitAny: smithy's add() is overloaded per step, each with its own handler types
+  add(middleware: any, options: any): void;
   remove(toRemove: string): boolean;
   identify?(): string[];
 }
