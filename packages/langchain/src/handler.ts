@@ -10,10 +10,11 @@
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { MeterProvider } from '@opentelemetry/api';
 import { createLlmMetrics, type LlmMetrics, type StartRequestOptions, telemetryGuard } from '@tokenmeter/llm';
-import { Call, RunRegistry } from '@tokenmeter/llm/integration';
+import { Call, isObject, nonEmptyString, RunRegistry } from '@tokenmeter/llm/integration';
+import { classifyRunError } from './error-type.js';
 import { isOutputToken, readResult, requestModelOf } from './extract.js';
 import { providerOf } from './provider.js';
-import { chainOperation } from './run-kind.js';
+import { chainName, chainOperation } from './run-kind.js';
 
 export interface TokenmeterCallbackHandlerOptions {
   /** The `@tokenmeter/llm` metrics to record through. @default createLlmMetrics({ meterProvider }) */
@@ -51,6 +52,22 @@ export interface TokenmeterCallbackHandlerOptions {
 }
 
 const telemetry = telemetryGuard('@tokenmeter/langchain');
+
+/** One open run: a core `Call` whose errors are classified as LangChain runs' errors. */
+class RunCall extends Call {
+  protected override errorType(error: unknown): string | undefined {
+    return classifyRunError(error);
+  }
+}
+
+/** The AbortSignal a model was called with (`{ signal }`, or `{ timeout }`, which LangChain turns into one). */
+function signalOf(extraParams: unknown): AbortSignal | undefined {
+  const options = isObject(extraParams) ? extraParams.options : undefined;
+  const signal = isObject(options) ? options.signal : undefined;
+  return isObject(signal) && typeof signal.addEventListener === 'function'
+    ? (signal as unknown as AbortSignal)
+    : undefined;
+}
 // Node's `performance` global is a lazy accessor: resolve it once.
 const clock = globalThis.performance;
 
@@ -61,7 +78,7 @@ const clock = globalThis.performance;
  */
 export class TokenmeterCallbackHandler extends BaseCallbackHandler {
   name = 'tokenmeter';
-  private readonly runs: RunRegistry;
+  private readonly runs: RunRegistry<RunCall>;
   private readonly llm: LlmMetrics | undefined;
   private readonly options: TokenmeterCallbackHandlerOptions;
 
@@ -70,7 +87,7 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     // Called inline, not queued behind other handlers: a token's time is when it arrived.
     this.awaitHandlers = true;
     this.options = options;
-    this.runs = new RunRegistry({ maxOpen: options.maxOpenRuns });
+    this.runs = new RunRegistry<RunCall>({ maxOpen: options.maxOpenRuns });
     try {
       this.llm =
         options.llm ??
@@ -143,16 +160,22 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleToolStart(
-    _tool: unknown,
+    tool: unknown,
     _input: unknown,
     runId: string,
     _parentRunId?: string,
     _tags?: string[],
     _metadata?: Record<string, unknown>,
-    _runName?: string,
+    runName?: string,
   ): void {
     if (this.options.tools === false) return;
-    this.start(runId, { operation: 'execute_tool', provider: this.frameworkProvider() });
+    this.start(runId, {
+      operation: 'execute_tool',
+      provider: this.frameworkProvider(),
+      toolName: nonEmptyString(runName) ?? (isObject(tool) ? nonEmptyString(tool.name) : undefined),
+      // A LangChain tool is a function the application runs.
+      toolType: 'function',
+    });
   }
 
   override handleToolEnd(_output: unknown, runId: string): void {
@@ -169,10 +192,16 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
    * majors, so the arguments are read by position.
    */
   override handleChainStart(...args: unknown[]): void {
-    const [chain, , runId, parentRunId, , metadata] = args;
+    const [chain, , runId, parentRunId, , metadata, , runName] = args;
     if (this.options.chains === false || parentRunId !== undefined || typeof runId !== 'string') return;
     try {
-      this.start(runId, { operation: chainOperation(chain, metadata), provider: this.frameworkProvider() });
+      const operation = chainOperation(chain, metadata);
+      const name = chainName(chain, runName);
+      this.start(runId, {
+        operation,
+        provider: this.frameworkProvider(),
+        ...(operation === 'invoke_agent' ? { agentName: name } : { workflowName: name }),
+      });
     } catch (error) {
       telemetry.report('handleChainStart', error);
     }
@@ -200,7 +229,7 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     try {
       const detected = providerOf(serialized, metadata);
       const p = this.options.providerName;
-      this.start(runId, {
+      const call = this.start(runId, {
         operation,
         provider: typeof p === 'function' ? p(detected) : (p ?? detected),
         requestModel: requestModelOf(extraParams, metadata),
@@ -209,18 +238,23 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
         // Whether the model streams shows in its tokens only: chunk metrics record when tokens come.
         stream: true,
       });
+      // The abort is recorded when it happens (LangChain reports the model's error later, if at all).
+      call?.watch(signalOf(extraParams));
     } catch (error) {
       telemetry.report('startModel', error);
     }
   }
 
-  private start(runId: string, options: Omit<StartRequestOptions, 'startTime'>): void {
+  private start(runId: string, options: Omit<StartRequestOptions, 'startTime'>): RunCall | undefined {
     const startTime = clock.now();
-    if (this.llm === undefined) return;
+    if (this.llm === undefined) return undefined;
     try {
-      this.runs.start(runId, new Call(this.llm.startRequest({ ...options, startTime }), telemetry));
+      const call = new RunCall(this.llm.startRequest({ ...options, startTime }), telemetry);
+      this.runs.start(runId, call);
+      return call;
     } catch (error) {
       telemetry.report('start', error);
+      return undefined;
     }
   }
 }

@@ -3,6 +3,7 @@
  * as a callback handler.
  */
 
+export { classifyRunError } from './error-type.js';
 export { TokenmeterCallbackHandler, type TokenmeterCallbackHandlerOptions } from './handler.js';
 export { providerOf } from './provider.js';
-export { chainOperation } from './run-kind.js';
+export { chainName, chainOperation } from './run-kind.js';

@@ -5,7 +5,7 @@
  * is measured: `invoke_agent` for an agent, `invoke_workflow` for anything
  * else (an LCEL chain, a LangGraph graph).
  */
-import { isObject } from '@tokenmeter/llm/integration';
+import { isObject, nonEmptyString } from '@tokenmeter/llm/integration';
 
 /**
  * `invoke_agent` for LangChain's agents: `createAgent()` (langchain 1.x,
@@ -17,4 +17,16 @@ export function chainOperation(serialized: unknown, metadata: unknown): 'invoke_
   const id = isObject(serialized) ? serialized.id : undefined;
   if (Array.isArray(id) && id.at(-1) === 'AgentExecutor') return 'invoke_agent';
   return 'invoke_workflow';
+}
+
+/**
+ * The name an application gave an agent or workflow (`createAgent({ name })`,
+ * `.withConfig({ runName })`): the run's name, unless it is only the
+ * runnable's class or LangGraph's default (`LangGraph`), which name nothing.
+ */
+export function chainName(serialized: unknown, runName: unknown): string | undefined {
+  const name = nonEmptyString(runName);
+  if (name === undefined || name === 'LangGraph') return undefined;
+  const id = isObject(serialized) ? serialized.id : undefined;
+  return Array.isArray(id) && id.at(-1) === name ? undefined : name;
 }

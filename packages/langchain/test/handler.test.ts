@@ -22,7 +22,7 @@ import {
 } from '@tokenmeter/testkit';
 import { createAgent } from 'langchain';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chainOperation, providerOf, TokenmeterCallbackHandler } from '../src/index.js';
+import { chainName, chainOperation, providerOf, TokenmeterCallbackHandler } from '../src/index.js';
 
 let sim: OpenAiSimulator;
 let t: TestMeterProvider;
@@ -151,6 +151,23 @@ describe('tools, agents and workflows', () => {
     expect(handler.openRuns).toBe(0);
   });
 
+  it('latest_experimental: the tool, agent and workflow names go on their own duration metrics', async () => {
+    const next = createLlmMetrics({ meterProvider: t.meterProvider, semconv: 'latest_experimental' });
+    const handler = new TokenmeterCallbackHandler({ llm: next });
+    const agent = createAgent({ model: model('agent'), tools: [lookup], name: 'researcher' });
+    await agent.invoke({ messages: [{ role: 'user', content: 'find x' }] }, { callbacks: [handler] });
+    const chain = RunnableLambda.from((s: string) => s).withConfig({ runName: 'echo' });
+    await chain.invoke('x', { callbacks: [handler] });
+    const tools = await t.histogram('gen_ai.execute_tool.duration');
+    expect(
+      tools.map((p) => [p.count, p.attributes['gen_ai.tool.name'], p.attributes['gen_ai.tool.type']]),
+    ).toEqual([[1, 'lookup', 'function']]);
+    const agents = await t.histogram('gen_ai.invoke_agent.duration');
+    expect(agents.map((p) => [p.count, p.attributes['gen_ai.agent.name']])).toEqual([[1, 'researcher']]);
+    const workflows = await t.histogram('gen_ai.invoke_workflow.duration');
+    expect(workflows.map((p) => [p.count, p.attributes['gen_ai.workflow.name']])).toEqual([[1, 'echo']]);
+  });
+
   it('a tool that throws fails its execute_tool run with the error class', async () => {
     const handler = new TokenmeterCallbackHandler({ llm });
     const broken = tool(
@@ -215,5 +232,9 @@ describe('providerOf and chainOperation', () => {
     expect(chainOperation({ id: ['langchain_core', 'runnables', 'RunnableSequence'] }, {})).toBe(
       'invoke_workflow',
     );
+    // A class name or LangGraph's default names nothing.
+    expect(chainName({ id: ['x', 'RunnableSequence'] }, 'RunnableSequence')).toBeUndefined();
+    expect(chainName({ id: ['x', 'CompiledStateGraph'] }, 'LangGraph')).toBeUndefined();
+    expect(chainName({ id: ['x', 'RunnableSequence'] }, 'summarise')).toBe('summarise');
   });
 });
