@@ -79,6 +79,13 @@ const clock = globalThis.performance;
 export class TokenmeterCallbackHandler extends BaseCallbackHandler {
   name = 'tokenmeter';
   private readonly runs: RunRegistry<RunCall>;
+  /**
+   * The agent each run under a measured `invoke_agent` belongs to, by run
+   * id, so the agent's own model and tool calls are counted (bounded like
+   * the open runs: a run that never ends is let go).
+   */
+  private readonly lineage = new Map<string, RunCall>();
+  private readonly maxLineage: number;
   private readonly llm: LlmMetrics | undefined;
   private readonly options: TokenmeterCallbackHandlerOptions;
 
@@ -88,6 +95,8 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     this.awaitHandlers = true;
     this.options = options;
     this.runs = new RunRegistry<RunCall>({ maxOpen: options.maxOpenRuns });
+    const max = options.maxOpenRuns;
+    this.maxLineage = typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : 10_000;
     try {
       this.llm =
         options.llm ??
@@ -111,11 +120,12 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     llm: unknown,
     _prompts: unknown,
     runId: string,
-    _parentRunId?: string,
+    parentRunId?: string,
     extraParams?: Record<string, unknown>,
     _tags?: string[],
     metadata?: Record<string, unknown>,
   ): void {
+    this.countCall(parentRunId, 'inferenceCalls');
     this.startModel('text_completion', llm, runId, extraParams, metadata);
   }
 
@@ -123,11 +133,12 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     llm: unknown,
     _messages: unknown,
     runId: string,
-    _parentRunId?: string,
+    parentRunId?: string,
     extraParams?: Record<string, unknown>,
     _tags?: string[],
     metadata?: Record<string, unknown>,
   ): void {
+    this.countCall(parentRunId, 'inferenceCalls');
     this.startModel('chat', llm, runId, extraParams, metadata);
   }
 
@@ -163,11 +174,13 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     tool: unknown,
     _input: unknown,
     runId: string,
-    _parentRunId?: string,
+    parentRunId?: string,
     _tags?: string[],
     _metadata?: Record<string, unknown>,
     runName?: string,
   ): void {
+    this.countCall(parentRunId, 'toolCalls');
+    this.inherit(runId, parentRunId);
     if (this.options.tools === false) return;
     this.start(runId, {
       operation: 'execute_tool',
@@ -179,10 +192,12 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleToolEnd(_output: unknown, runId: string): void {
+    this.lineage.delete(runId);
     this.runs.take(runId)?.end();
   }
 
   override handleToolError(error: unknown, runId: string): void {
+    this.lineage.delete(runId);
     this.runs.take(runId)?.fail(error);
   }
 
@@ -193,26 +208,57 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
    */
   override handleChainStart(...args: unknown[]): void {
     const [chain, , runId, parentRunId, , metadata, , runName] = args;
-    if (this.options.chains === false || parentRunId !== undefined || typeof runId !== 'string') return;
+    if (this.options.chains === false || typeof runId !== 'string') return;
+    if (typeof parentRunId === 'string') {
+      this.inherit(runId, parentRunId);
+      return;
+    }
     try {
       const operation = chainOperation(chain, metadata);
       const name = chainName(chain, runName);
-      this.start(runId, {
+      const call = this.start(runId, {
         operation,
         provider: this.frameworkProvider(),
         ...(operation === 'invoke_agent' ? { agentName: name } : { workflowName: name }),
       });
+      if (call && operation === 'invoke_agent') {
+        call.info.inferenceCalls = 0;
+        call.info.toolCalls = 0;
+        this.remember(runId, call);
+      }
     } catch (error) {
       telemetry.report('handleChainStart', error);
     }
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
+    this.lineage.delete(runId);
     this.runs.take(runId)?.end();
   }
 
   override handleChainError(error: unknown, runId: string): void {
+    this.lineage.delete(runId);
     this.runs.take(runId)?.fail(error);
+  }
+
+  /** A run under a measured agent belongs to that agent too. */
+  private inherit(runId: string, parentRunId: string | undefined): void {
+    const agent = parentRunId === undefined ? undefined : this.lineage.get(parentRunId);
+    if (agent !== undefined && !agent.done) this.remember(runId, agent);
+  }
+
+  private remember(runId: string, agent: RunCall): void {
+    this.lineage.set(runId, agent);
+    if (this.lineage.size > this.maxLineage) {
+      const oldest = this.lineage.keys().next();
+      if (!oldest.done) this.lineage.delete(oldest.value);
+    }
+  }
+
+  /** Counts a model or tool call its agent issued (`gen_ai.invoke_agent.inference_calls` / `.tool_calls`). */
+  private countCall(parentRunId: string | undefined, kind: 'inferenceCalls' | 'toolCalls'): void {
+    const agent = parentRunId === undefined ? undefined : this.lineage.get(parentRunId);
+    if (agent !== undefined && !agent.done) agent.info[kind] = (agent.info[kind] ?? 0) + 1;
   }
 
   private frameworkProvider(): string {

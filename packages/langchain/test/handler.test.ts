@@ -164,6 +164,9 @@ describe('tools, agents and workflows', () => {
     ).toEqual([[1, 'lookup', 'function']]);
     const agents = await t.histogram('gen_ai.invoke_agent.duration');
     expect(agents.map((p) => [p.count, p.attributes['gen_ai.agent.name']])).toEqual([[1, 'researcher']]);
+    // The agent's own calls: two model calls and one tool call.
+    expect((await t.histogramTotal('gen_ai.invoke_agent.inference_calls')).sum).toBe(2);
+    expect((await t.histogramTotal('gen_ai.invoke_agent.tool_calls')).sum).toBe(1);
     const workflows = await t.histogram('gen_ai.invoke_workflow.duration');
     expect(workflows.map((p) => [p.count, p.attributes['gen_ai.workflow.name']])).toEqual([[1, 'echo']]);
   });
