@@ -15,24 +15,24 @@
  * Only `ConverseCommand` and `ConverseStreamCommand` are measured; every
  * other command passes through untouched.
  */
-import type { MeterProvider } from '@opentelemetry/api';
-import { createLlmMetrics, type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
-import { isObject, nonEmptyString, observeResult } from '@tokenmeter/llm/integration';
+import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import {
+  type ClientIntegrationOptions,
+  isObject,
+  metricsOf,
+  nonEmptyString,
+  observeResult,
+} from '@tokenmeter/llm/integration';
 import { BedrockCall } from './call.js';
 import { endpointOfRequest } from './endpoint.js';
 import { asSignal, sentSignal } from './sent-signal.js';
 
-export interface BedrockMetricsOptions {
-  /** The `@tokenmeter/llm` metrics to record through. @default createLlmMetrics({ meterProvider }) */
-  llm?: LlmMetrics;
-  /** Used to create `llm` when it is not given. @default the global MeterProvider */
-  meterProvider?: MeterProvider;
-  /** `gen_ai.provider.name`. @default 'aws.bedrock' */
-  providerName?: string;
-  /** Overrides `server.address`. @default the host the request goes to */
-  serverAddress?: string;
-  /** Overrides `server.port`. @default the request's port, or 443 */
-  serverPort?: number;
+/**
+ * `providerName` defaults to `aws.bedrock`; `serverAddress` / `serverPort`
+ * to the host and port the request goes to (the region's endpoint, or the
+ * configured `endpoint`).
+ */
+export interface BedrockMetricsOptions extends ClientIntegrationOptions {
   /**
    * Records the latency Bedrock measured itself (`metrics.latencyMs`) on
    * `tokenmeter.gen_ai.client.reported.server.duration`, apart from what
@@ -95,8 +95,7 @@ function signalOf(context: unknown): AbortSignal | undefined {
 export function bedrockMetricsPlugin(options: BedrockMetricsOptions = {}): BedrockMetricsPlugin {
   let llm: LlmMetrics | undefined;
   try {
-    llm =
-      options.llm ?? createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+    llm = metricsOf(options);
   } catch (error) {
     telemetry.report('bedrockMetricsPlugin', error);
   }

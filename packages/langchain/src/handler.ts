@@ -6,33 +6,32 @@
  * `invoke_workflow`. Each open run is a core `Call` in a `RunRegistry`, keyed
  * by LangChain's run id and finalised once by its end or error callback.
  */
-
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import type { MeterProvider } from '@opentelemetry/api';
-import { createLlmMetrics, type LlmMetrics, type StartRequestOptions, telemetryGuard } from '@tokenmeter/llm';
-import { Call, isObject, nonEmptyString, RunRegistry } from '@tokenmeter/llm/integration';
+import { type LlmMetrics, type StartRequestOptions, telemetryGuard } from '@tokenmeter/llm';
+import {
+  Call,
+  type ClientIntegrationOptions,
+  isObject,
+  metricsOf,
+  nonEmptyString,
+  RunRegistry,
+} from '@tokenmeter/llm/integration';
 import { classifyRunError } from './error-type.js';
 import { isOutputToken, readResult, requestModelOf } from './extract.js';
 import { providerOf } from './provider.js';
 import { chainName, chainOperation } from './run-kind.js';
 
-export interface TokenmeterCallbackHandlerOptions {
-  /** The `@tokenmeter/llm` metrics to record through. @default createLlmMetrics({ meterProvider }) */
-  llm?: LlmMetrics;
-  /** Used to create `llm` when it is not given. @default the global MeterProvider */
-  meterProvider?: MeterProvider;
+/**
+ * `serverAddress` / `serverPort` apply to model runs and default to none:
+ * callbacks do not say where a model sends its requests, so set them to tell
+ * endpoints apart.
+ */
+export interface TokenmeterCallbackHandlerOptions extends Omit<ClientIntegrationOptions, 'providerName'> {
   /**
    * `gen_ai.provider.name` of model runs: a string, or a function of the one
    * detected. @default from the run's `ls_provider` or the model's class (see README)
    */
   providerName?: string | ((detected: string) => string);
-  /**
-   * `server.address` of model runs. Callbacks do not say where a model sends
-   * its requests, so set it to tell endpoints apart. @default omitted
-   */
-  serverAddress?: string;
-  /** `server.port` of model runs, recorded only with `serverAddress`. @default omitted */
-  serverPort?: number;
   /**
    * `gen_ai.provider.name` of tool, agent and workflow runs, which no model
    * provider runs: the framework does. @default 'langchain'
@@ -98,9 +97,7 @@ export class TokenmeterCallbackHandler extends BaseCallbackHandler {
     const max = options.maxOpenRuns;
     this.maxLineage = typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : 10_000;
     try {
-      this.llm =
-        options.llm ??
-        createLlmMetrics(options.meterProvider ? { meterProvider: options.meterProvider } : {});
+      this.llm = metricsOf(options);
     } catch (error) {
       telemetry.report('TokenmeterCallbackHandler', error);
     }

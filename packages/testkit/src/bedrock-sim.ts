@@ -10,16 +10,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { encodeJsonEvent, encodeJsonException } from './eventstream.js';
-import {
-  chunkDue,
-  lastChunkDue,
-  nonStreamCutAt,
-  type ResolvedScript,
-  resolveScript,
-  type ScriptOptions,
-  streamCutAt,
-  toolArguments,
-} from './script.js';
+import { nextId, scriptOrError, streamChunks, waitWhole } from './playback.js';
+import { type ResolvedScript, type ScriptOptions, toolArguments } from './script.js';
 import {
   type Exchange,
   type Handler,
@@ -57,9 +49,8 @@ const STOP_REASONS: Record<string, string> = {
 };
 const stopReason = (reason: string) => STOP_REASONS[reason] ?? reason;
 
-let ids = 0;
-const nextId = (prefix: string) => `${prefix}${(++ids).toString(36).padStart(6, '0')}`;
-const requestId = () => `00000000-0000-4000-8000-${(++ids).toString(16).padStart(12, '0')}`;
+/** A request id shaped like AWS's (a UUID). */
+const requestId = () => `00000000-0000-4000-8000-${nextId('').padStart(12, '0')}`;
 
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
 
@@ -77,8 +68,7 @@ const modelInPath: RequestTarget = (url) => {
 };
 
 /** A Bedrock (restJson1) error: the exception's name in `x-amzn-ErrorType`, `{ message }` in the body. */
-async function sendError(ex: Exchange, s: ResolvedScript, status: number): Promise<void> {
-  if (!(await ex.at(s.errorDelayMs))) return;
+function sendError(ex: Exchange, s: ResolvedScript, status: number): void {
   const [name, message] = EXCEPTIONS[status] ?? ['InternalServerException', `Simulated error ${status}.`];
   sendJson(
     ex,
@@ -125,25 +115,10 @@ function traceOf(ex: Exchange, s: ResolvedScript) {
   return s.responseModel !== base ? { trace: { promptRouter: { invokedModelId: s.responseModel } } } : {};
 }
 
-/** The script's error, or the script; undefined when the exchange is over. */
-async function scriptFor(ex: Exchange, options: ScriptOptions) {
-  const s = resolveScript(ex.request, options);
-  if (s.status !== undefined && s.status >= 400) {
-    await sendError(ex, s, s.status);
-    return undefined;
-  }
-  return s;
-}
-
 function converse(options: ScriptOptions): Handler {
   return async (ex) => {
-    const s = await scriptFor(ex, options);
-    if (!s) return;
-    if (s.cutAfterChunks !== undefined) {
-      if (await ex.at(nonStreamCutAt(s))) ex.cut();
-      return;
-    }
-    if (!(await ex.at(lastChunkDue(s)))) return;
+    const s = await scriptOrError(ex, options, sendError);
+    if (!s || !(await waitWhole(ex, s))) return;
     const tool = s.toolCall;
     const content =
       tool === undefined
@@ -166,7 +141,7 @@ function converse(options: ScriptOptions): Handler {
 
 function converseStream(options: ScriptOptions): Handler {
   return async (ex) => {
-    const s = await scriptFor(ex, options);
+    const s = await scriptOrError(ex, options, sendError);
     if (!s) return;
     const send = (frame: Buffer): boolean => {
       if (ex.signal.aborted || ex.res.destroyed) return false;
@@ -182,13 +157,10 @@ function converseStream(options: ScriptOptions): Handler {
     send(encodeJsonEvent('messageStart', { role: 'assistant' }));
     const tool = s.toolCall;
     const args = tool === undefined ? [] : toolArguments(s.texts);
-    const cut = s.cutAfterChunks;
-    for (let i = 0; i < s.texts.length; i++) {
-      if (cut !== undefined && i >= cut) break;
-      if (!(await ex.at(chunkDue(s, i)))) return;
+    const ok = await streamChunks(ex, s, (i) => {
       if (tool === undefined) {
         send(encodeJsonEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: s.texts[i] } }));
-        continue;
+        return;
       }
       // Like Bedrock's: the tool's id and name open the block, then the input arrives in fragments.
       if (i === 0) {
@@ -201,12 +173,8 @@ function converseStream(options: ScriptOptions): Handler {
           delta: { toolUse: { input: args[i] } },
         }),
       );
-    }
-    if (cut !== undefined) {
-      if (await ex.at(streamCutAt(s))) ex.cut();
-      return;
-    }
-    if (s.texts.length === 0 && !(await ex.at(s.ttftMs))) return;
+    });
+    if (!ok) return;
     // `fail=<exception event>`: the stream ends with that modelled exception instead of its end.
     const failure = s.failCode;
     if (failure !== undefined) {

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicSimulator } from './anthropic-sim.js';
+import { startBedrockSimulator } from './bedrock-sim.js';
 import type { ContractTarget, ContractTelemetry, IntegrationAdapter } from './contract-adapter.js';
 import { startGoogleSimulator } from './google-sim.js';
 import { createTestMeterProvider, type TestMeterProvider } from './meter.js';
@@ -21,7 +22,6 @@ import {
   TPOC,
   TTFC,
 } from './names.js';
-import { startBedrockSimulator } from './bedrock-sim.js';
 import { startOllamaSimulator } from './ollama-sim.js';
 import { startOpenAiSimulator } from './openai-sim.js';
 import { chunkText } from './script.js';
