@@ -5,7 +5,7 @@ export default defineConfig({
   // sources without a build step. Tests run in Vite's SSR environment, which
   // has its own resolve conditions.
   resolve: { conditions: ['tokenmeter-source', 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: ['tokenmeter-source', 'module', 'node', 'development|production'] } },
+  ssr: { resolve: { conditions: ['tokenmeter-source', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -11,7 +11,9 @@
  * scrape README summarises the recording its first snippet made). It gets what a user would set in the environment, aimed
  * at local stand-ins, no network: `OPENAI_BASE_URL`/`OPENAI_API_KEY`,
  * `OLLAMA_HOST`, `ANTHROPIC_BASE_URL`/`ANTHROPIC_API_KEY` and
- * `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY` point at testkit's simulators, `OTEL_EXPORTER_OTLP_ENDPOINT` at
+ * `GOOGLE_GEMINI_BASE_URL`/`GEMINI_API_KEY` and
+ * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` (with static AWS credentials and region)
+ * point at testkit's simulators, `OTEL_EXPORTER_OTLP_ENDPOINT` at
  * a real OTLP receiver with `OTEL_METRICS_EXPORTER=prometheus,otlp` (so the
  * final export of `registerMetrics()` shows what a snippet recorded), and
  * `OTEL_EXPORTER_PROMETHEUS_PORT`/`PORT` at a free port. A program must exit 0
@@ -29,11 +31,13 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
   type AnthropicSimulator,
+  type BedrockSimulator,
   type GoogleSimulator,
   type OllamaSimulator,
   type OpenAiSimulator,
   type SimRequest,
   startAnthropicSimulator,
+  startBedrockSimulator,
   startGoogleSimulator,
   startOllamaSimulator,
   startOpenAiSimulator,
@@ -77,6 +81,7 @@ interface Run {
   ollama: SimRequest[];
   anthropic: SimRequest[];
   google: SimRequest[];
+  bedrock: SimRequest[];
   /** Its working directory (files it wrote). */
   dir: string;
   /** With `serves`: the fetched response. */
@@ -236,6 +241,36 @@ const EXPECT: Record<string, Expectation> = {
       expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), match)).toBe(2); // input and output
     },
   },
+  'packages/bedrock/README.md#Use': {
+    check: (r) => {
+      expect(r.bedrock.map((q) => [q.path.split('/').at(-1), q.model])).toEqual([
+        ['converse-stream', 'anthropic.claude-3-5-haiku-20241022-v1:0'],
+      ]);
+      expect(r.stdout).toBe('Hello from the');
+      const match = {
+        ...CHAT,
+        'gen_ai.provider.name': 'aws.bedrock',
+        'gen_ai.request.model': 'anthropic.claude-3-5-haiku-20241022-v1:0',
+        'server.address': '127.0.0.1',
+      };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.time_to_first_chunk'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), match)).toBe(2); // input and output
+      expect(histogramCount(exported(r, 'tokenmeter.gen_ai.client.reported.server.duration'), match)).toBe(1);
+    },
+  },
+  'packages/langchain/README.md#Use': {
+    check: (r) => {
+      expect(r.openai.map((q) => [q.path, q.model, q.body?.stream])).toEqual([
+        ['/v1/chat/completions', 'gpt-4o-mini', true],
+      ]);
+      expect(r.stdout).toBe('Hello from the');
+      const match = { ...CHAT, 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.time_to_first_chunk'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), match)).toBe(2); // input and output
+    },
+  },
   'packages/ai-sdk/README.md#Use': {
     check: (r) => {
       expect(r.openai).toHaveLength(1);
@@ -291,6 +326,9 @@ const EXPECT: Record<string, Expectation> = {
     check: (r) => expect(r.stdout).toMatch(/^p50 0\.42\d* s, p99 0\.9\d+ s\n$/),
   },
   'packages/testkit/README.md#OpenAI-compatible simulator': {},
+  'packages/testkit/README.md#Bedrock simulator': {
+    check: (r) => expect(r.stdout).toBe('end_turn 3\n'),
+  },
   'packages/testkit/README.md#Anthropic Messages API simulator': {
     check: (r) => expect(r.stdout).toBe('10 60\n'),
   },
@@ -304,6 +342,7 @@ let openai: OpenAiSimulator;
 let ollama: OllamaSimulator;
 let anthropic: AnthropicSimulator;
 let google: GoogleSimulator;
+let bedrock: BedrockSimulator;
 let receiver: OtlpReceiver;
 
 beforeAll(async () => {
@@ -316,7 +355,9 @@ beforeAll(async () => {
     'ollama',
     'anthropic',
     'google-genai',
+    'bedrock',
     'ai-sdk',
+    'langchain',
     'tfjs',
     'scrape',
     'dashboard',
@@ -334,6 +375,7 @@ beforeAll(async () => {
   ollama = await startOllamaSimulator({ defaults: { chunks: 3 } });
   anthropic = await startAnthropicSimulator({ defaults: { chunks: 3 } });
   google = await startGoogleSimulator({ defaults: { chunks: 3 } });
+  bedrock = await startBedrockSimulator({ defaults: { chunks: 3 } });
   receiver = await startOtlpReceiver();
 });
 afterAll(async () => {
@@ -342,6 +384,7 @@ afterAll(async () => {
     ollama?.close(),
     anthropic?.close(),
     google?.close(),
+    bedrock?.close(),
     receiver?.close(),
   ]);
 });
@@ -382,6 +425,7 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
     ollama: ollama.requests.length,
     anthropic: anthropic.requests.length,
     google: google.requests.length,
+    bedrock: bedrock.requests.length,
   };
   // A real application has its own work that keeps it running; a served snippet gets a timer.
   const keepAlive = expectation.serves ? ['--import', 'data:text/javascript,setInterval(()=>{},2**30)'] : [];
@@ -399,6 +443,10 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
       ANTHROPIC_API_KEY: 'sk-ant-readme-test',
       GOOGLE_GEMINI_BASE_URL: google.baseURL,
       GEMINI_API_KEY: 'readme-test',
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+      AWS_ACCESS_KEY_ID: 'AKIDREADMETEST',
+      AWS_SECRET_ACCESS_KEY: 'readme-test',
+      AWS_REGION: 'us-east-1',
       OTEL_METRICS_EXPORTER: 'prometheus,otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -454,6 +502,7 @@ async function runProgram(p: Program, expectation: Expectation): Promise<Run> {
     ollama: ollama.requests.slice(before.ollama),
     anthropic: anthropic.requests.slice(before.anthropic),
     google: google.requests.slice(before.google),
+    bedrock: bedrock.requests.slice(before.bedrock),
     dir,
     ...(served ? { served } : {}),
   };

@@ -2,22 +2,12 @@
  * `error.type` for failed AI SDK model calls, low cardinality by construction.
  */
 import { errorTypeOr } from '@tokenmeter/llm';
-import { isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
+import { causeCode, isObject } from '@tokenmeter/llm/integration';
 
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
 /** Only error statuses: an `APICallError` for a stream that broke after a 200 carries `statusCode: 200`. */
 const httpStatus = (v: unknown) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599 ? String(v) : undefined;
-
-/** The first socket/system error code in an error's `cause` chain (3 levels). */
-function causeCode(err: UnknownRecord): string | undefined {
-  let c: unknown = err.cause;
-  for (let i = 0; i < 3 && isObject(c); i++) {
-    if (typeof c.code === 'string' && CODE.test(c.code)) return c.code;
-    c = c.cause;
-  }
-  return undefined;
-}
 
 /**
  * What a model call's error says for sure (steps 1–4 of `aiSdkErrorType`),

@@ -12,8 +12,8 @@ export interface ContractTarget {
   readonly url: string;
   /**
    * The simulator's base URL for an SDK: `url + '/v1'` for the OpenAI and
-   * Ollama simulators (an OpenAI-style client's), `url` for the Anthropic and
-   * Google ones (their SDKs add the version themselves).
+   * Ollama simulators (an OpenAI-style client's), `url` for the Anthropic,
+   * Google and Bedrock ones (their SDKs add the path themselves).
    */
   readonly baseURL: string;
   readonly port: number;
@@ -79,6 +79,18 @@ export interface ContractExpectations {
    * provider calls them. @default { stop: 'stop', length: 'length' }
    */
   readonly finishReasons?: { readonly stop: string; readonly length: string };
+  /**
+   * `error.type` of an HTTP error answered with `status` (429, 500): what the
+   * integration names it (Bedrock: the AWS exception, `ThrottlingException`).
+   * @default the status as a string
+   */
+  readonly httpErrorType?: (status: number) => string;
+  /**
+   * Whether a non-streamed call's result names the model that answered
+   * (`responseModel=m-1`); false where the SDK drops the field that does
+   * (Bedrock's `trace.promptRouter`, unknown to its oldest SDK). @default true
+   */
+  readonly responseModelInResult?: boolean;
   /** Usage details the provider reports and the integration records (never estimated otherwise). */
   readonly usage: {
     /** Cached input tokens (`cached=N` in the simulator). */
@@ -96,14 +108,22 @@ export interface ContractExpectations {
   };
   /** `error.type` of a connection cut mid-stream. */
   readonly cutErrorType: string;
+  /**
+   * Whether the consumer sees a connection cut mid-stream as an error; false
+   * where the SDK ends the stream quietly instead (the AWS SDK over HTTP/2),
+   * which the integration must still record as a failure. @default true
+   */
+  readonly cutThrown?: boolean;
   /** `error.type` of a refused connection. */
   readonly refusedErrorType: string;
   /**
    * Whether a `break` out of the stream stops the call (recorded as aborted),
    * or the framework reads the model's stream to its end anyway (recorded as
-   * completed, e.g. the AI SDK's `streamText`).
+   * completed, e.g. the AI SDK's `streamText`), or — `'unreported'` — the
+   * framework tells the integration nothing after a break (LangChain's
+   * callbacks), so the chunks before it are all that is recorded.
    */
-  readonly breakStops: boolean;
+  readonly breakStops: boolean | 'unreported';
   /** Whether a non-streamed call takes an AbortSignal (`generate(…, { signal })`). */
   readonly abortBeforeResponse: boolean;
   /** Whether a call can time out the SDK's way (`generate(…, { timeoutMs })`), recorded as `timeout`. */
@@ -133,7 +153,7 @@ export interface IntegrationAdapter<Client> {
   /** The suite's title, e.g. `openai 7`. */
   readonly name: string;
   /** Which testkit simulator the client talks to. */
-  readonly simulator: 'openai' | 'ollama' | 'anthropic' | 'google';
+  readonly simulator: 'openai' | 'ollama' | 'anthropic' | 'google' | 'bedrock';
   /**
    * How this SDK is handed a scripted model name (`m?ttft=60&gap=10`), which is
    * also the `gen_ai.request.model` it records: `semicolonModelName` for SDKs

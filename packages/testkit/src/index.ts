@@ -3,6 +3,8 @@ export {
   type AnthropicSimulatorOptions,
   startAnthropicSimulator,
 } from './anthropic-sim.js';
+export { type BedrockSimulator, type BedrockSimulatorOptions, startBedrockSimulator } from './bedrock-sim.js';
+export { encodeEventStreamMessage, encodeJsonEvent, encodeJsonException } from './eventstream.js';
 export { type GoogleSimulator, type GoogleSimulatorOptions, startGoogleSimulator } from './google-sim.js';
 export {
   createTestMeterProvider,

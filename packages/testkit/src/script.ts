@@ -35,8 +35,9 @@ export interface SimScript {
   cachedTokens?: number;
   /**
    * Reported input tokens written to the prompt cache, part of `promptTokens`
-   * (Anthropic's `cache_creation_input_tokens`; only the Anthropic routes
-   * report it, as only Anthropic does).
+   * (Anthropic's `cache_creation_input_tokens`, Bedrock's
+   * `cacheWriteInputTokens`; only the Anthropic and Bedrock routes report it,
+   * as only those providers do).
    */
   cacheWriteTokens?: number;
   /**

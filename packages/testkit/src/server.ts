@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { createDualProtocolServer, dropConnection } from './dual-protocol.js';
 import type { SimRequest } from './script.js';
 
 /** Common shape of a running simulator. */
@@ -25,7 +26,9 @@ export interface ServerOptions {
 
 /** Per-request context handed to route handlers. */
 export interface Exchange {
+  /** The request; over HTTP/2, Node's compatibility request (same methods). */
   readonly req: IncomingMessage;
+  /** The response; over HTTP/2, Node's compatibility response (same methods). */
   readonly res: ServerResponse;
   readonly request: SimRequest;
   /** Aborted when the client goes away or the simulator closes. */
@@ -34,7 +37,7 @@ export interface Exchange {
   at(ms: number): Promise<boolean>;
   /** Writes unless the connection is gone; false when it is. */
   write(data: string): boolean;
-  /** Destroys the socket (simulates a dropped connection). */
+  /** Drops the connection (the socket; over HTTP/2 the session): simulates a dropped connection. */
   cut(): void;
 }
 
@@ -105,7 +108,7 @@ export async function startServer(
   const sockets = new Set<Socket>();
   const closing = new AbortController();
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createDualProtocolServer((req, res) => {
     void (async () => {
       const method = req.method ?? 'GET';
       const body = await readBody(req);
@@ -136,7 +139,7 @@ export async function startServer(
           return true;
         },
         cut: () => {
-          req.socket.destroy();
+          dropConnection(req);
           gone.abort();
         },
       };
@@ -153,7 +156,7 @@ export async function startServer(
         if (!res.headersSent) {
           sendJson(ex, 500, { error: { message: String(error), type: 'server_error', code: null } });
         } else {
-          res.destroy();
+          dropConnection(req);
         }
       } finally {
         closing.signal.removeEventListener('abort', onGone);

@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { type AnthropicSimulator, startAnthropicSimulator } from './anthropic-sim.js';
+import { type BedrockSimulator, startBedrockSimulator } from './bedrock-sim.js';
 import { type GoogleSimulator, startGoogleSimulator } from './google-sim.js';
 import { createTestMeterProvider, type TestMeterProvider } from './meter.js';
 import { DURATION, TOKENS, TPOC, TTFC } from './names.js';
@@ -55,6 +56,8 @@ export const useOllamaSimulator = (): SimulatorSuite<OllamaSimulator> => suite((
 export const useAnthropicSimulator = (): SimulatorSuite<AnthropicSimulator> =>
   suite(() => startAnthropicSimulator());
 export const useGoogleSimulator = (): SimulatorSuite<GoogleSimulator> => suite(() => startGoogleSimulator());
+export const useBedrockSimulator = (): SimulatorSuite<BedrockSimulator> =>
+  suite(() => startBedrockSimulator());
 
 /**
  * One streamed call scripted as `ttft=T&gap=G&chunks=N`: one time to first

@@ -8,6 +8,7 @@
 export { type ApiPromiseLike, isApiPromiseLike, observeApiPromise } from './api-promise.js';
 export { Call } from './call.js';
 export { type ClientIntegrationOptions, metricsOf } from './client-options.js';
+export { causeCode } from './error-cause.js';
 export { fetchErrorCode } from './fetch-error.js';
 export { type MethodPatcher, PatchRegistry } from './patch-registry.js';
 export { observeReadableStream } from './readable-stream.js';
