@@ -19,6 +19,7 @@ import {
   prometheusUnitSuffix,
 } from './prometheus-naming.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
+import { sliceLength } from './yielding.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram';
 
@@ -249,32 +250,24 @@ export interface WriterSettings {
   readonly withoutTargetInfo: boolean;
   /** Resource attribute keys never copied onto `target_info`. */
   readonly denyList: ReadonlySet<string>;
-  /** Series between event-loop yields (`Infinity`: never). */
+  /** Series between event-loop yields (`Infinity`: never; see `yielding.ts`). */
   readonly yieldEvery: number;
   readonly grouper: FamilyGrouper;
 }
 
 export function writerSettings(options: PrometheusSerializerOptions): WriterSettings {
   const withoutTargetInfo = options.withoutTargetInfo ?? false;
-  const every = options.yieldEvery ?? 500;
   return {
     withoutScopeInfo: options.withoutScopeInfo ?? false,
     withoutTargetInfo,
     denyList: new Set(options.resourceAttributeDenyList ?? DEFAULT_DENY_LIST),
-    yieldEvery: every > 0 ? every : Number.POSITIVE_INFINITY,
+    yieldEvery: sliceLength(options.yieldEvery),
     grouper: new FamilyGrouper({
       naming: options.naming ?? 'otel',
       prefix: options.prefix ?? '',
       withoutTargetInfo,
     }),
   };
-}
-
-/** Runs a writer's steps to the end, giving the event loop a turn wherever it pauses. */
-export async function runYielding(steps: Generator<void, void, void>): Promise<void> {
-  while (steps.next().done !== true) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 /** Milliseconds since the epoch of an SDK timestamp. */

@@ -14,7 +14,6 @@ import {
   EMPTY_ATTRIBUTES,
   type Family,
   hrTimeMs,
-  runYielding,
   scopePairs,
   stillMatches,
   TARGET_INFO,
@@ -22,6 +21,7 @@ import {
   writerSettings,
 } from './prometheus-families.js';
 import type { PrometheusNaming } from './prometheus-naming.js';
+import { runYielding, Slices } from './yielding.js';
 
 export { fallbackHelp } from './prometheus-families.js';
 
@@ -218,7 +218,7 @@ export class PrometheusSerializer {
     om: boolean,
   ): Generator<void, void, void> {
     if (!this.s.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes, om));
-    let budget = this.s.yieldEvery;
+    const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, false).values()) {
       const name = family.name;
       const histogram = family.type === 'histogram';
@@ -273,10 +273,7 @@ export class PrometheusSerializer {
             }
             this.sample(out, bytes.countOpen, bytes.countBare, labels, histogram.count);
             if (created) this.created(out, bytes, labels, point.startTime);
-            if (--budget <= 0) {
-              budget = this.s.yieldEvery;
-              yield;
-            }
+            if (slices.done()) yield;
           }
         } else if (
           metric.dataPointType === DataPointType.SUM ||
@@ -293,10 +290,7 @@ export class PrometheusSerializer {
             } else {
               this.sample(out, bytes.open, bytes.bare, labels, point.value);
             }
-            if (--budget <= 0) {
-              budget = this.s.yieldEvery;
-              yield;
-            }
+            if (slices.done()) yield;
           }
         }
       }

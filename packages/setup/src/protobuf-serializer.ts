@@ -27,7 +27,6 @@ import {
   EMPTY_ATTRIBUTES,
   type Family,
   hrTimeMs,
-  runYielding,
   scopePairs,
   stillMatches,
   TARGET_INFO,
@@ -36,6 +35,7 @@ import {
 } from './prometheus-families.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
 import { ProtobufWriter, writeTimestamp } from './protobuf-writer.js';
+import { runYielding, Slices } from './yielding.js';
 
 // io.prometheus.client field numbers.
 const MetricFamilyField = { name: 1, help: 2, type: 3, metric: 4, unit: 5 } as const;
@@ -115,7 +115,7 @@ export class ProtobufSerializer {
 
   private *render(resourceMetrics: ResourceMetrics, w: ProtobufWriter): Generator<void, void, void> {
     if (!this.s.withoutTargetInfo) this.targetInfo(w, resourceMetrics.resource.attributes);
-    let budget = this.s.yieldEvery;
+    const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, true).values()) {
       w.begin(undefined);
       this.familyHeader(w, family);
@@ -151,8 +151,7 @@ export class ProtobufSerializer {
               break;
           }
           w.end();
-          if (--budget <= 0) {
-            budget = this.s.yieldEvery;
+          if (slices.done()) {
             // The family's message stays open across the pause: the writer keeps it in
             // one buffer, and chunks are only cut between families.
             yield;
