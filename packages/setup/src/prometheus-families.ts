@@ -59,7 +59,6 @@ export interface RenderedAttributes {
 }
 
 export const TARGET_INFO = 'target_info';
-export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const DEFAULT_DENY_LIST: readonly string[] = ['process.command_args', 'process.command_line'];
 export const SCOPE_LABELS: ReadonlySet<string> = new Set([
   'otel_scope_name',
@@ -158,20 +157,6 @@ export function attributePairs(
   }
   // slice(): exact-length copies; push() leaves spare capacity in every cached entry.
   return { keys: keys.slice(), values: values.slice(), pairs };
-}
-
-/** True while `attrs` still has exactly the keys and values `entry` was rendered from. */
-export function stillMatches(
-  entry: { keys: readonly string[]; values: readonly unknown[] },
-  attrs: Attributes,
-): boolean {
-  const { keys, values } = entry;
-  let i = 0;
-  for (const key in attrs) {
-    if (keys[i] !== key || attrs[key] !== values[i]) return false;
-    i++;
-  }
-  return i === keys.length;
 }
 
 /**

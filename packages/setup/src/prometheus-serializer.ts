@@ -11,16 +11,15 @@ import {
 import { type Exemplar, exemplarsOf } from './exemplar.js';
 import {
   attributePairs,
-  EMPTY_ATTRIBUTES,
   type Family,
   hrTimeMs,
   scopePairs,
-  stillMatches,
   TARGET_INFO,
   type WriterSettings,
   writerSettings,
 } from './prometheus-families.js';
 import type { PrometheusNaming } from './prometheus-naming.js';
+import { SeriesLabelCache } from './series-label-cache.js';
 import { runYielding, Slices } from './yielding.js';
 
 export { fallbackHelp } from './prometheus-families.js';
@@ -62,16 +61,6 @@ export interface PrometheusSerializerOptions {
    * @default 500
    */
   yieldEvery?: number;
-}
-
-/** A rendered attribute set plus what it was rendered from, to detect mutation. */
-interface LabelCacheEntry {
-  readonly keys: string[];
-  readonly values: unknown[];
-  /** The scope labels `bytes` was built with. */
-  scope: string;
-  /** UTF-8 of the attribute labels plus `scope`, comma-joined: what goes between the braces. */
-  bytes: Buffer;
 }
 
 /** The rendered `le` tails of one boundaries array, with and without a leading comma. */
@@ -139,16 +128,9 @@ function familyBytes(name: string, histogram: boolean, createdBase: string): Fam
  * `_created`, exemplars and `# EOF`), as UTF-8 bytes.
  *
  * Hot path: the rendered label set of each series is cached as bytes per
- * attributes object. For cumulative temporality the SDK (and tokenmeter's
- * bound series) hand back the same attributes object for a series on every
- * collection, so a steady-state scrape copies cached bytes and writes digits:
- * four memcpy-sized steps per bucket line, no intermediate strings.
- * Attributes objects are assumed immutable (the SDK assumes the same: it keys
- * its own state by them); a cached entry is still checked against the object's
- * current keys and values (`===`), so mutating a recorded attributes object
- * cannot serve a stale string. Arrays as attribute values are compared by
- * reference: mutating one in place is not detected. The caches are `WeakMap`s
- * and die with the SDK's series.
+ * attributes object (`SeriesLabelCache`, shared with the protobuf writer), so
+ * a steady-state scrape copies cached bytes and writes digits: four
+ * memcpy-sized steps per bucket line, no intermediate strings.
  *
  * Exponential histograms are left out (with one diagnostic): neither text
  * format can carry them. `ProtobufSerializer` writes them as native histograms.
@@ -156,8 +138,8 @@ function familyBytes(name: string, histogram: boolean, createdBase: string): Fam
 export class PrometheusSerializer {
   private readonly s: WriterSettings;
   private readonly withoutCreated: boolean;
-  private readonly labelCache = new WeakMap<Attributes, LabelCacheEntry>();
-  private readonly histogramLabelCache = new WeakMap<Attributes, LabelCacheEntry>();
+  /** Per series: the UTF-8 of its labels and then its scope's, comma-joined: what goes between the braces. */
+  private readonly labels: SeriesLabelCache<string>;
   private readonly scopeCache = new WeakMap<ScopeMetrics['scope'], string>();
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
@@ -168,12 +150,15 @@ export class PrometheusSerializer {
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
     this.withoutCreated = options.withoutCreated ?? false;
+    this.labels = new SeriesLabelCache(!this.s.withoutScopeInfo, (pairs, scopeLabels) =>
+      labelBytes(labelText(pairs), scopeLabels),
+    );
   }
 
   /**
    * Renders `resourceMetrics`, yielding to the event loop every `yieldEvery`
    * series so a large scrape does not stall the application it measures.
-   * The attributes objects must not change while this runs (see class docs).
+   * The attributes objects must not change while this runs (see `SeriesLabelCache`).
    */
   async serialize(resourceMetrics: ResourceMetrics, format: TextExpositionFormat = 'text'): Promise<string> {
     return Buffer.concat(await this.serializeChunks(resourceMetrics, format)).toString('utf8');
@@ -241,7 +226,7 @@ export class PrometheusSerializer {
         const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
           for (const point of metric.dataPoints) {
-            const labels = this.seriesLabels(point.attributes, scopeLabels, true);
+            const labels = this.labels.get(point.attributes, scopeLabels, true);
             const histogram = point.value;
             const { boundaries, counts } = histogram.buckets;
             const tails = this.bucketTails(boundaries, om);
@@ -280,7 +265,7 @@ export class PrometheusSerializer {
           metric.dataPointType === DataPointType.GAUGE
         ) {
           for (const point of metric.dataPoints) {
-            const labels = this.seriesLabels(point.attributes, scopeLabels, false);
+            const labels = this.labels.get(point.attributes, scopeLabels, false);
             if (om) {
               this.open(out, bytes.open, bytes.bare, labels);
               out.value(point.value);
@@ -350,25 +335,6 @@ export class PrometheusSerializer {
       this.scopeCache.set(scope, text);
     }
     return text;
-  }
-
-  /** The full label list of one series as UTF-8, without braces; empty when it has none. */
-  private seriesLabels(attributes: Attributes | undefined, scopeLabels: string, histogram: boolean): Buffer {
-    const attrs = attributes ?? EMPTY_ATTRIBUTES;
-    const cache = histogram ? this.histogramLabelCache : this.labelCache;
-    let entry = cache.get(attrs);
-    if (entry === undefined || !stillMatches(entry, attrs)) {
-      const { keys, values, pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
-      entry = { keys, values, scope: scopeLabels, bytes: labelBytes(labelText(pairs), scopeLabels) };
-      cache.set(attrs, entry);
-    } else if (entry.scope !== scopeLabels) {
-      // The same attributes object under another scope (rare): render again. Only
-      // the bytes are kept per series, to hold the cache at one copy of each label set.
-      const { pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
-      entry.scope = scopeLabels;
-      entry.bytes = labelBytes(labelText(pairs), scopeLabels);
-    }
-    return entry.bytes;
   }
 
   /**
