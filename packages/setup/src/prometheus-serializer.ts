@@ -221,7 +221,7 @@ export class PrometheusSerializer {
       } else {
         out.utf8(`# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`);
       }
-      const bytes = this.familyBytes(name, histogram, omFamily.name);
+      const bytes = this.familyBytes(family, omFamily.name);
       for (const { metric, scope } of family.members) {
         const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
@@ -316,11 +316,16 @@ export class PrometheusSerializer {
     );
   }
 
-  private familyBytes(name: string, histogram: boolean, createdBase: string): FamilyBytes {
-    const key = histogram ? `h:${name}` : `s:${name}`;
+  /**
+   * Keyed by type and name: a name's type can change from one scrape to the next
+   * (a gauge `jobs.total` and a counter `jobs` both map to `jobs_total`, and the
+   * first in a scrape owns it), and a counter's `_created` base drops `_total`.
+   */
+  private familyBytes(family: Family, createdBase: string): FamilyBytes {
+    const key = `${family.type}:${family.name}`;
     let bytes = this.familyCache.get(key);
     if (bytes === undefined) {
-      bytes = familyBytes(name, histogram, createdBase);
+      bytes = familyBytes(family.name, family.type === 'histogram', createdBase);
       this.familyCache.set(key, bytes);
     }
     return bytes;
