@@ -1,5 +1,11 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import { DataPointType, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type DataPoint,
+  DataPointType,
+  type Histogram,
+  type ResourceMetrics,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
 import {
   ByteWriter,
   ChunkPool,
@@ -227,37 +233,7 @@ export class PrometheusSerializer {
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
           for (const point of metric.dataPoints) {
             const labels = this.labels.get(point.attributes, scopeLabels, true);
-            const histogram = point.value;
-            const { boundaries, counts } = histogram.buckets;
-            const tails = this.bucketTails(boundaries, om);
-            const hasLabels = labels.length > 0;
-            const tailList = hasLabels ? tails.afterLabels : tails.alone;
-            const ex = exemplars ? exemplarsOf(point) : undefined;
-            let cumulative = 0;
-            for (let i = 0; i < boundaries.length; i++) {
-              cumulative += counts[i] ?? 0;
-              const tail = tailList[i];
-              // Non-finite boundaries (never produced by the SDK) would duplicate `+Inf`.
-              if (tail === undefined) continue;
-              out.bytes(bytes.open);
-              if (hasLabels) out.bytes(labels);
-              out.bytes(tail);
-              out.value(cumulative);
-              if (ex !== undefined) this.exemplar(out, ex[i]);
-              out.byte(NEWLINE);
-            }
-            out.bytes(bytes.open);
-            if (hasLabels) out.bytes(labels);
-            out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
-            out.value(histogram.count);
-            if (ex !== undefined) this.exemplar(out, ex[boundaries.length]);
-            out.byte(NEWLINE);
-            // The SDK leaves `sum` out for instruments that allow negative values.
-            if (histogram.sum !== undefined) {
-              this.sample(out, bytes.sumOpen, bytes.sumBare, labels, histogram.sum);
-            }
-            this.sample(out, bytes.countOpen, bytes.countBare, labels, histogram.count);
-            if (created) this.created(out, bytes, labels, point.startTime);
+            this.histogramSeries(out, bytes, labels, point, om, exemplars, created);
             if (slices.done()) yield;
           }
         } else if (
@@ -266,21 +242,59 @@ export class PrometheusSerializer {
         ) {
           for (const point of metric.dataPoints) {
             const labels = this.labels.get(point.attributes, scopeLabels, false);
-            if (om) {
-              this.open(out, bytes.open, bytes.bare, labels);
-              out.value(point.value);
-              if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
-              out.byte(NEWLINE);
-              if (created) this.created(out, bytes, labels, point.startTime);
-            } else {
-              this.sample(out, bytes.open, bytes.bare, labels, point.value);
-            }
+            // Without OpenMetrics, `exemplars` and `created` are false: a plain sample line.
+            this.open(out, bytes.open, bytes.bare, labels);
+            out.value(point.value);
+            if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
+            out.byte(NEWLINE);
+            if (created) this.created(out, bytes, labels, point.startTime);
             if (slices.done()) yield;
           }
         }
       }
     }
     if (om) out.bytes(EOF);
+  }
+
+  /** One histogram series: its `_bucket` lines (cumulative, `+Inf` last), `_sum`, `_count` and, in OpenMetrics, `_created`. */
+  private histogramSeries(
+    out: ByteWriter,
+    bytes: FamilyBytes,
+    labels: Buffer,
+    point: DataPoint<Histogram>,
+    om: boolean,
+    exemplars: boolean,
+    created: boolean,
+  ): void {
+    const h = point.value;
+    const { boundaries, counts } = h.buckets;
+    const tails = this.bucketTails(boundaries, om);
+    const hasLabels = labels.length > 0;
+    const tailList = hasLabels ? tails.afterLabels : tails.alone;
+    const ex = exemplars ? exemplarsOf(point) : undefined;
+    let cumulative = 0;
+    for (let i = 0; i < boundaries.length; i++) {
+      cumulative += counts[i] ?? 0;
+      const tail = tailList[i];
+      // Non-finite boundaries (never produced by the SDK) would duplicate `+Inf`.
+      if (tail === undefined) continue;
+      out.bytes(bytes.open);
+      if (hasLabels) out.bytes(labels);
+      out.bytes(tail);
+      out.value(cumulative);
+      if (ex !== undefined) this.exemplar(out, ex[i]);
+      out.byte(NEWLINE);
+    }
+    out.bytes(bytes.open);
+    if (hasLabels) out.bytes(labels);
+    out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
+    out.value(h.count);
+    if (ex !== undefined) this.exemplar(out, ex[boundaries.length]);
+    out.byte(NEWLINE);
+    // The SDK leaves `sum` out for instruments that allow negative values.
+    if (h.sum !== undefined) this.sample(out, bytes.sumOpen, bytes.sumBare, labels, h.sum);
+    this.sample(out, bytes.countOpen, bytes.countBare, labels, h.count);
+    if (created) this.created(out, bytes, labels, point.startTime);
   }
 
   /** `name{labels} ` (`name ` without labels). */
