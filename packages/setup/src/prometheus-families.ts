@@ -4,7 +4,7 @@
  * text and unit, and the label pairs of a series. The text, OpenMetrics and
  * protobuf writers differ only in how they put these on the wire.
  */
-import { type Attributes, diag, type HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import {
   DataPointType,
   type MetricData,
@@ -19,6 +19,7 @@ import {
   prometheusUnitSuffix,
 } from './prometheus-naming.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
+import { WarnOnce } from './warn-once.js';
 import { sliceLength } from './yielding.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram';
@@ -164,9 +165,10 @@ export function attributePairs(
  * warning once per problem (through `diag`, never thrown).
  */
 export class FamilyGrouper {
-  private readonly warned = new Set<string>();
-
-  constructor(private readonly options: FamilyOptions) {}
+  constructor(
+    private readonly options: FamilyOptions,
+    private readonly warnings: WarnOnce,
+  ) {}
 
   /**
    * `exponential`: whether exponential histograms are members (the protobuf
@@ -179,7 +181,7 @@ export class FamilyGrouper {
       for (const metric of scopeMetrics.metrics) {
         const { descriptor } = metric;
         if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM && !exponential) {
-          this.warnOnce(
+          this.warnings.warn(
             `exp:${descriptor.name}`,
             `tokenmeter: metric "${descriptor.name}" is an exponential histogram, which the Prometheus text and OpenMetrics formats cannot carry; it is left out of this scrape. A scraper that negotiates the protobuf format (Prometheus with --enable-feature=native-histograms) gets it as a native histogram; OTLP exporters get it as it is.`,
           );
@@ -188,7 +190,7 @@ export class FamilyGrouper {
         const kind = metricKind(metric);
         const name = prometheusMetricName(descriptor.name, descriptor.unit, kind, this.options);
         if (name === '' || (name === TARGET_INFO && !this.options.withoutTargetInfo)) {
-          this.warnOnce(
+          this.warnings.warn(
             `name:${descriptor.name}`,
             `tokenmeter: metric "${descriptor.name}" has no valid Prometheus name ("${name}"); it is left out of the scrape.`,
           );
@@ -206,7 +208,7 @@ export class FamilyGrouper {
             members: [{ metric, scope }],
           });
         } else if (family.type !== type) {
-          this.warnOnce(
+          this.warnings.warn(
             `type:${name}:${type}`,
             `tokenmeter: metric "${descriptor.name}" maps to Prometheus name "${name}", already used by a ${family.type}; the ${type} is left out of the scrape.`,
           );
@@ -221,12 +223,6 @@ export class FamilyGrouper {
     }
     return families;
   }
-
-  warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    diag.warn(message);
-  }
 }
 
 /** The options every writer reads, resolved once. */
@@ -238,20 +234,23 @@ export interface WriterSettings {
   /** Series between event-loop yields (`Infinity`: never; see `yielding.ts`). */
   readonly yieldEvery: number;
   readonly grouper: FamilyGrouper;
+  /** The writer's diagnostics, each said once (the grouper's too). */
+  readonly warnings: WarnOnce;
 }
 
 export function writerSettings(options: PrometheusSerializerOptions): WriterSettings {
   const withoutTargetInfo = options.withoutTargetInfo ?? false;
+  const warnings = new WarnOnce();
   return {
     withoutScopeInfo: options.withoutScopeInfo ?? false,
     withoutTargetInfo,
     denyList: new Set(options.resourceAttributeDenyList ?? DEFAULT_DENY_LIST),
     yieldEvery: sliceLength(options.yieldEvery),
-    grouper: new FamilyGrouper({
-      naming: options.naming ?? 'otel',
-      prefix: options.prefix ?? '',
-      withoutTargetInfo,
-    }),
+    grouper: new FamilyGrouper(
+      { naming: options.naming ?? 'otel', prefix: options.prefix ?? '', withoutTargetInfo },
+      warnings,
+    ),
+    warnings,
   };
 }
 

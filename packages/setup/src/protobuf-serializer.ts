@@ -193,7 +193,7 @@ export class ProtobufSerializer {
     w.begin(MetricField.histogram);
     if (n === undefined) {
       // Not representable (scale below -4): count and sum only, said once.
-      this.s.grouper.warnOnce(
+      this.s.warnings.warn(
         `scale:${name}`,
         `tokenmeter: exponential histogram "${name}" has scale ${point.value.scale}, below the -4 Prometheus native histograms allow; its buckets are left out of protobuf scrapes (count and sum stay)`,
       );

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { WarnOnce } from '../warn-once.js';
 import { sliceLength } from '../yielding.js';
 import { CollectionEncoder } from './collection-encoder.js';
 import { MergedState } from './merged-state.js';
@@ -40,7 +41,8 @@ interface Child {
   pending: Pending | undefined;
   /** It pushed its final state: it will not answer again. */
   finished: boolean;
-  readonly warned: Set<string>;
+  /** One diagnostic per kind of trouble, for the life of the reporter. */
+  readonly warnings: WarnOnce;
 }
 
 /**
@@ -102,7 +104,7 @@ export class ClusterAggregator {
       send,
       pending: undefined,
       finished: false,
-      warned: new Set(),
+      warnings: new WarnOnce(),
     });
   }
 
@@ -268,10 +270,7 @@ export class ClusterAggregator {
     );
   }
 
-  /** One diagnostic per reporter and kind of trouble, for the life of the reporter. */
   private warn(child: Child, kind: string, text: string): void {
-    if (child.warned.has(kind)) return;
-    child.warned.add(kind);
-    diag.warn(`tokenmeter: ${child.name} ${text}`);
+    child.warnings.warn(kind, `tokenmeter: ${child.name} ${text}`);
   }
 }

@@ -1,4 +1,4 @@
-import { type Attributes, diag, type HrTime, type ValueType } from '@opentelemetry/api';
+import type { Attributes, HrTime, ValueType } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -12,6 +12,7 @@ import {
   type ScopeMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
+import { WarnOnce } from '../warn-once.js';
 import { runYielding, Slices } from '../yielding.js';
 import { mergeExponential } from './exponential-merge.js';
 import { Kind } from './wire.js';
@@ -244,7 +245,7 @@ function metricData(
 export class MergedState {
   private readonly metrics = new Map<string, MergedMetric>();
   private readonly scopes = new Map<string, InstrumentationScope>();
-  private readonly warned = new Set<string>();
+  private readonly warnings = new WarnOnce();
   private generation = 0;
 
   constructor(private readonly cardinalityLimit: number) {}
@@ -286,7 +287,7 @@ export class MergedState {
     if (series === undefined) {
       if (metric.series.size >= this.cardinalityLimit - 1) {
         series = metric.overflow ??= new MergedSeries(OVERFLOW_KEY, OVERFLOW_ATTRIBUTES, startTime);
-        this.warnOnce(
+        this.warnings.warn(
           `overflow:${metric.key}`,
           `tokenmeter: metric "${metric.identity.name}" has more than ${this.cardinalityLimit - 1} attribute sets across the cluster; the rest are merged into one otel.metric.overflow=true series`,
         );
@@ -300,7 +301,7 @@ export class MergedState {
       if (metric.boundaries === undefined) metric.boundaries = boundaries.slice();
       else if (!sameNumbers(metric.boundaries, boundaries)) {
         const cannot = label === undefined || series === metric.overflow;
-        this.warnOnce(
+        this.warnings.warn(
           `bounds:${metric.key}`,
           `tokenmeter: histogram "${metric.identity.name}" has bucket boundaries [${boundaries.join(', ')}] in one reporter and [${metric.boundaries.join(', ')}] in another; ${cannot ? 'the series that cannot be merged are left out' : `those are served per reporter (label ${REPORTER_ATTRIBUTE}), not summed`}`,
         );
@@ -482,11 +483,5 @@ export class MergedState {
     };
     // Exemplars come from live reporters only: a departed one's are samples, not totals.
     points.push(series.stamp === gen ? withExemplars(point, series.exemplars) : point);
-  }
-
-  warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    diag.warn(message);
   }
 }
