@@ -15,7 +15,7 @@ import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
 import { WarnOnce } from '../warn-once.js';
 import { runYielding, Slices } from '../yielding.js';
 import { mergeExponential } from './exponential-merge.js';
-import { Kind } from './wire.js';
+import { Kind, metricKey } from './wire.js';
 
 /** The attribute that tells one reporter's gauge series from another's. */
 export const REPORTER_ATTRIBUTE = 'tokenmeter.worker.id';
@@ -252,7 +252,7 @@ export class MergedState {
 
   metric(identity: MetricIdentity): MergedMetric {
     const { scopeName, scopeVersion, schemaUrl, name, unit, kind } = identity;
-    const key = JSON.stringify([scopeName, scopeVersion, schemaUrl, name, unit, kind]);
+    const key = metricKey(scopeName, scopeVersion, schemaUrl, name, unit, kind);
     let metric = this.metrics.get(key);
     if (metric === undefined) {
       const scopeKey = JSON.stringify([scopeName, scopeVersion, schemaUrl]);
