@@ -460,8 +460,7 @@ export class MergedState {
       if (kind === Kind.Exponential) return mergeExponential(series.parts);
       return series.sum;
     }
-    if (series.departed === undefined) return undefined;
-    if (kind === Kind.Histogram) return copyHistogram(series.departed as HistogramValue);
+    // Read only: the point gets its own copy of the bucket counts (toSdkValue).
     return series.departed;
   }
 
