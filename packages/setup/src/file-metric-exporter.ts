@@ -3,9 +3,8 @@
  * OTLP/JSON lines (the Collector file exporter's format: one
  * `ExportMetricsServiceRequest` per line) or CSV, rotated by size.
  *
- * Self-contained on purpose (only `@opentelemetry/api`, `core` and
- * `sdk-metrics`), so it can move into `@tokenmeter/setup` as
- * `exporters: ['file']` without pulling in the scraper.
+ * `registerMetrics({ exporters: ['file'] })` runs it; it is also exported
+ * to run under any `PeriodicExportingMetricReader`.
  */
 import { closeSync, openSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';

@@ -48,7 +48,7 @@ export interface PrometheusOptions {
    * @default 10000
    */
   scrapeTimeoutMillis?: number;
-  /** Leave out `otel_scope_name`/`otel_scope_version` labels. @default false */
+  /** Leave out the `otel_scope_name`/`otel_scope_version`/`otel_scope_schema_url` labels. @default false */
   withoutScopeInfo?: boolean;
   /**
    * Leave the `_created` samples (each counter's and histogram's start time) out of
@@ -143,11 +143,13 @@ export interface RegisterMetricsOptions {
   /** Additional push exporters, each with its own periodic reader. */
   extraExporters?: { name: string; exporter: PushMetricExporter; intervalMillis?: number }[];
   /**
-   * Per-metric limit on attribute sets per collection, applied to every reader and to every
-   * view that has no limit of its own. N means N−1 real series plus one
-   * `otel.metric.overflow=true` series. For cumulative temporality the SDK never evicts, so
-   * this bounds each export, not memory: bound user-controlled values before recording
-   * (`@tokenmeter/llm` does this for model names).
+   * Per-metric limit on attribute sets, applied to every reader and to every view that has
+   * no limit of its own. N means N−1 real series plus one `otel.metric.overflow=true`
+   * series. On the bound-series path (`boundSeries`, the default) it holds for the life of
+   * the instrument, so it bounds memory too; instruments left to the SDK (observables,
+   * instruments a view selects) are bounded per collection only, and for cumulative
+   * temporality the SDK never evicts. Either way, bound user-controlled values before
+   * recording (`@tokenmeter/llm` does this for model names).
    * @default 2000
    */
   cardinalityLimit?: number;

@@ -13,16 +13,16 @@ const TEMPORALITY: Record<ResolvedOtlp['temporality'], AggregationTemporalityPre
   lowmemory: AggregationTemporalityPreference.LOWMEMORY,
 };
 
-/**
- * Imported only when the first export happens (see LazyOtlpExporter).
- * Everything is passed explicitly: the exporters would otherwise read the
- * environment again on their own, with their own (silent) validation.
- */
 /** An OTLP exporter that can report its own exports as `otel.sdk.exporter.*` metrics. */
 export type OtlpExporter = PushMetricExporter & {
   setSelfObsMeterProvider(meterProvider: MeterProvider): void;
 };
 
+/**
+ * Imported only when the first export happens (see LazyOtlpExporter).
+ * Everything is passed explicitly: the exporters would otherwise read the
+ * environment again on their own, with their own (silent) validation.
+ */
 export function createOtlpExporter(otlp: ResolvedOtlp): OtlpExporter {
   const config = {
     url: otlp.url,

@@ -22,7 +22,7 @@ export interface PrometheusEndpoint {
   readonly handler: RequestHandler;
   /** Answers 200 `ok`. */
   readonly healthHandler: RequestHandler;
-  /** The reader, for adding routes of your own next to the scrape. */
+  /** The reader behind the endpoint: `scrape(format)` renders any format (protobuf too) as chunks. */
   readonly reader: PrometheusReader;
   /**
    * Renders the exposition text once, as a scrape would: the text format 0.0.4,

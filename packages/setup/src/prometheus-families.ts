@@ -4,7 +4,7 @@
  * text and unit, and the label pairs of a series. The text, OpenMetrics and
  * protobuf writers differ only in how they put these on the wire.
  */
-import { type Attributes, diag, type HrTime } from '@opentelemetry/api';
+import type { Attributes, HrTime } from '@opentelemetry/api';
 import {
   DataPointType,
   type MetricData,
@@ -19,6 +19,8 @@ import {
   prometheusUnitSuffix,
 } from './prometheus-naming.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
+import { WarnOnce } from './warn-once.js';
+import { sliceLength } from './yielding.js';
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram';
 
@@ -58,7 +60,6 @@ export interface RenderedAttributes {
 }
 
 export const TARGET_INFO = 'target_info';
-export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const DEFAULT_DENY_LIST: readonly string[] = ['process.command_args', 'process.command_line'];
 export const SCOPE_LABELS: ReadonlySet<string> = new Set([
   'otel_scope_name',
@@ -159,28 +160,15 @@ export function attributePairs(
   return { keys: keys.slice(), values: values.slice(), pairs };
 }
 
-/** True while `attrs` still has exactly the keys and values `entry` was rendered from. */
-export function stillMatches(
-  entry: { keys: readonly string[]; values: readonly unknown[] },
-  attrs: Attributes,
-): boolean {
-  const { keys, values } = entry;
-  let i = 0;
-  for (const key in attrs) {
-    if (keys[i] !== key || attrs[key] !== values[i]) return false;
-    i++;
-  }
-  return i === keys.length;
-}
-
 /**
  * Groups an SDK collection into Prometheus families, in first-seen order,
  * warning once per problem (through `diag`, never thrown).
  */
 export class FamilyGrouper {
-  private readonly warned = new Set<string>();
-
-  constructor(private readonly options: FamilyOptions) {}
+  constructor(
+    private readonly options: FamilyOptions,
+    private readonly warnings: WarnOnce,
+  ) {}
 
   /**
    * `exponential`: whether exponential histograms are members (the protobuf
@@ -193,7 +181,7 @@ export class FamilyGrouper {
       for (const metric of scopeMetrics.metrics) {
         const { descriptor } = metric;
         if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM && !exponential) {
-          this.warnOnce(
+          this.warnings.warn(
             `exp:${descriptor.name}`,
             `tokenmeter: metric "${descriptor.name}" is an exponential histogram, which the Prometheus text and OpenMetrics formats cannot carry; it is left out of this scrape. A scraper that negotiates the protobuf format (Prometheus with --enable-feature=native-histograms) gets it as a native histogram; OTLP exporters get it as it is.`,
           );
@@ -202,7 +190,7 @@ export class FamilyGrouper {
         const kind = metricKind(metric);
         const name = prometheusMetricName(descriptor.name, descriptor.unit, kind, this.options);
         if (name === '' || (name === TARGET_INFO && !this.options.withoutTargetInfo)) {
-          this.warnOnce(
+          this.warnings.warn(
             `name:${descriptor.name}`,
             `tokenmeter: metric "${descriptor.name}" has no valid Prometheus name ("${name}"); it is left out of the scrape.`,
           );
@@ -220,7 +208,7 @@ export class FamilyGrouper {
             members: [{ metric, scope }],
           });
         } else if (family.type !== type) {
-          this.warnOnce(
+          this.warnings.warn(
             `type:${name}:${type}`,
             `tokenmeter: metric "${descriptor.name}" maps to Prometheus name "${name}", already used by a ${family.type}; the ${type} is left out of the scrape.`,
           );
@@ -235,12 +223,6 @@ export class FamilyGrouper {
     }
     return families;
   }
-
-  warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    diag.warn(message);
-  }
 }
 
 /** The options every writer reads, resolved once. */
@@ -249,32 +231,27 @@ export interface WriterSettings {
   readonly withoutTargetInfo: boolean;
   /** Resource attribute keys never copied onto `target_info`. */
   readonly denyList: ReadonlySet<string>;
-  /** Series between event-loop yields (`Infinity`: never). */
+  /** Series between event-loop yields (`Infinity`: never; see `yielding.ts`). */
   readonly yieldEvery: number;
   readonly grouper: FamilyGrouper;
+  /** The writer's diagnostics, each said once (the grouper's too). */
+  readonly warnings: WarnOnce;
 }
 
 export function writerSettings(options: PrometheusSerializerOptions): WriterSettings {
   const withoutTargetInfo = options.withoutTargetInfo ?? false;
-  const every = options.yieldEvery ?? 500;
+  const warnings = new WarnOnce();
   return {
     withoutScopeInfo: options.withoutScopeInfo ?? false,
     withoutTargetInfo,
     denyList: new Set(options.resourceAttributeDenyList ?? DEFAULT_DENY_LIST),
-    yieldEvery: every > 0 ? every : Number.POSITIVE_INFINITY,
-    grouper: new FamilyGrouper({
-      naming: options.naming ?? 'otel',
-      prefix: options.prefix ?? '',
-      withoutTargetInfo,
-    }),
+    yieldEvery: sliceLength(options.yieldEvery),
+    grouper: new FamilyGrouper(
+      { naming: options.naming ?? 'otel', prefix: options.prefix ?? '', withoutTargetInfo },
+      warnings,
+    ),
+    warnings,
   };
-}
-
-/** Runs a writer's steps to the end, giving the event loop a turn wherever it pauses. */
-export async function runYielding(steps: Generator<void, void, void>): Promise<void> {
-  while (steps.next().done !== true) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
 }
 
 /** Milliseconds since the epoch of an SDK timestamp. */

@@ -1,5 +1,11 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import { DataPointType, type ResourceMetrics, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  type DataPoint,
+  DataPointType,
+  type Histogram,
+  type ResourceMetrics,
+  type ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
 import {
   ByteWriter,
   ChunkPool,
@@ -11,17 +17,16 @@ import {
 import { type Exemplar, exemplarsOf } from './exemplar.js';
 import {
   attributePairs,
-  EMPTY_ATTRIBUTES,
   type Family,
   hrTimeMs,
-  runYielding,
   scopePairs,
-  stillMatches,
   TARGET_INFO,
   type WriterSettings,
   writerSettings,
 } from './prometheus-families.js';
 import type { PrometheusNaming } from './prometheus-naming.js';
+import { SeriesLabelCache } from './series-label-cache.js';
+import { runYielding, Slices } from './yielding.js';
 
 export { fallbackHelp } from './prometheus-families.js';
 
@@ -62,16 +67,6 @@ export interface PrometheusSerializerOptions {
    * @default 500
    */
   yieldEvery?: number;
-}
-
-/** A rendered attribute set plus what it was rendered from, to detect mutation. */
-interface LabelCacheEntry {
-  readonly keys: string[];
-  readonly values: unknown[];
-  /** The scope labels `bytes` was built with. */
-  scope: string;
-  /** UTF-8 of the attribute labels plus `scope`, comma-joined: what goes between the braces. */
-  bytes: Buffer;
 }
 
 /** The rendered `le` tails of one boundaries array, with and without a leading comma. */
@@ -139,16 +134,9 @@ function familyBytes(name: string, histogram: boolean, createdBase: string): Fam
  * `_created`, exemplars and `# EOF`), as UTF-8 bytes.
  *
  * Hot path: the rendered label set of each series is cached as bytes per
- * attributes object. For cumulative temporality the SDK (and tokenmeter's
- * bound series) hand back the same attributes object for a series on every
- * collection, so a steady-state scrape copies cached bytes and writes digits:
- * four memcpy-sized steps per bucket line, no intermediate strings.
- * Attributes objects are assumed immutable (the SDK assumes the same: it keys
- * its own state by them); a cached entry is still checked against the object's
- * current keys and values (`===`), so mutating a recorded attributes object
- * cannot serve a stale string. Arrays as attribute values are compared by
- * reference: mutating one in place is not detected. The caches are `WeakMap`s
- * and die with the SDK's series.
+ * attributes object (`SeriesLabelCache`, shared with the protobuf writer), so
+ * a steady-state scrape copies cached bytes and writes digits: four
+ * memcpy-sized steps per bucket line, no intermediate strings.
  *
  * Exponential histograms are left out (with one diagnostic): neither text
  * format can carry them. `ProtobufSerializer` writes them as native histograms.
@@ -156,8 +144,8 @@ function familyBytes(name: string, histogram: boolean, createdBase: string): Fam
 export class PrometheusSerializer {
   private readonly s: WriterSettings;
   private readonly withoutCreated: boolean;
-  private readonly labelCache = new WeakMap<Attributes, LabelCacheEntry>();
-  private readonly histogramLabelCache = new WeakMap<Attributes, LabelCacheEntry>();
+  /** Per series: the UTF-8 of its labels and then its scope's, comma-joined: what goes between the braces. */
+  private readonly labels: SeriesLabelCache<string>;
   private readonly scopeCache = new WeakMap<ScopeMetrics['scope'], string>();
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
@@ -168,12 +156,15 @@ export class PrometheusSerializer {
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
     this.withoutCreated = options.withoutCreated ?? false;
+    this.labels = new SeriesLabelCache(!this.s.withoutScopeInfo, (pairs, scopeLabels) =>
+      labelBytes(labelText(pairs), scopeLabels),
+    );
   }
 
   /**
    * Renders `resourceMetrics`, yielding to the event loop every `yieldEvery`
    * series so a large scrape does not stall the application it measures.
-   * The attributes objects must not change while this runs (see class docs).
+   * The attributes objects must not change while this runs (see `SeriesLabelCache`).
    */
   async serialize(resourceMetrics: ResourceMetrics, format: TextExpositionFormat = 'text'): Promise<string> {
     return Buffer.concat(await this.serializeChunks(resourceMetrics, format)).toString('utf8');
@@ -218,7 +209,7 @@ export class PrometheusSerializer {
     om: boolean,
   ): Generator<void, void, void> {
     if (!this.s.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes, om));
-    let budget = this.s.yieldEvery;
+    const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, false).values()) {
       const name = family.name;
       const histogram = family.type === 'histogram';
@@ -236,72 +227,74 @@ export class PrometheusSerializer {
       } else {
         out.utf8(`# HELP ${name} ${escapeHelp(family.help)}\n# TYPE ${name} ${family.type}\n`);
       }
-      const bytes = this.familyBytes(name, histogram, omFamily.name);
+      const bytes = this.familyBytes(family, omFamily.name);
       for (const { metric, scope } of family.members) {
         const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
           for (const point of metric.dataPoints) {
-            const labels = this.seriesLabels(point.attributes, scopeLabels, true);
-            const histogram = point.value;
-            const { boundaries, counts } = histogram.buckets;
-            const tails = this.bucketTails(boundaries, om);
-            const hasLabels = labels.length > 0;
-            const tailList = hasLabels ? tails.afterLabels : tails.alone;
-            const ex = exemplars ? exemplarsOf(point) : undefined;
-            let cumulative = 0;
-            for (let i = 0; i < boundaries.length; i++) {
-              cumulative += counts[i] ?? 0;
-              const tail = tailList[i];
-              // Non-finite boundaries (never produced by the SDK) would duplicate `+Inf`.
-              if (tail === undefined) continue;
-              out.bytes(bytes.open);
-              if (hasLabels) out.bytes(labels);
-              out.bytes(tail);
-              out.value(cumulative);
-              if (ex !== undefined) this.exemplar(out, ex[i]);
-              out.byte(NEWLINE);
-            }
-            out.bytes(bytes.open);
-            if (hasLabels) out.bytes(labels);
-            out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
-            out.value(histogram.count);
-            if (ex !== undefined) this.exemplar(out, ex[boundaries.length]);
-            out.byte(NEWLINE);
-            // The SDK leaves `sum` out for instruments that allow negative values.
-            if (histogram.sum !== undefined) {
-              this.sample(out, bytes.sumOpen, bytes.sumBare, labels, histogram.sum);
-            }
-            this.sample(out, bytes.countOpen, bytes.countBare, labels, histogram.count);
-            if (created) this.created(out, bytes, labels, point.startTime);
-            if (--budget <= 0) {
-              budget = this.s.yieldEvery;
-              yield;
-            }
+            const labels = this.labels.get(point.attributes, scopeLabels, true);
+            this.histogramSeries(out, bytes, labels, point, om, exemplars, created);
+            if (slices.done()) yield;
           }
         } else if (
           metric.dataPointType === DataPointType.SUM ||
           metric.dataPointType === DataPointType.GAUGE
         ) {
           for (const point of metric.dataPoints) {
-            const labels = this.seriesLabels(point.attributes, scopeLabels, false);
-            if (om) {
-              this.open(out, bytes.open, bytes.bare, labels);
-              out.value(point.value);
-              if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
-              out.byte(NEWLINE);
-              if (created) this.created(out, bytes, labels, point.startTime);
-            } else {
-              this.sample(out, bytes.open, bytes.bare, labels, point.value);
-            }
-            if (--budget <= 0) {
-              budget = this.s.yieldEvery;
-              yield;
-            }
+            const labels = this.labels.get(point.attributes, scopeLabels, false);
+            // Without OpenMetrics, `exemplars` and `created` are false: a plain sample line.
+            this.open(out, bytes.open, bytes.bare, labels);
+            out.value(point.value);
+            if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
+            out.byte(NEWLINE);
+            if (created) this.created(out, bytes, labels, point.startTime);
+            if (slices.done()) yield;
           }
         }
       }
     }
     if (om) out.bytes(EOF);
+  }
+
+  /** One histogram series: its `_bucket` lines (cumulative, `+Inf` last), `_sum`, `_count` and, in OpenMetrics, `_created`. */
+  private histogramSeries(
+    out: ByteWriter,
+    bytes: FamilyBytes,
+    labels: Buffer,
+    point: DataPoint<Histogram>,
+    om: boolean,
+    exemplars: boolean,
+    created: boolean,
+  ): void {
+    const h = point.value;
+    const { boundaries, counts } = h.buckets;
+    const tails = this.bucketTails(boundaries, om);
+    const hasLabels = labels.length > 0;
+    const tailList = hasLabels ? tails.afterLabels : tails.alone;
+    const ex = exemplars ? exemplarsOf(point) : undefined;
+    let cumulative = 0;
+    for (let i = 0; i < boundaries.length; i++) {
+      cumulative += counts[i] ?? 0;
+      const tail = tailList[i];
+      // Non-finite boundaries (never produced by the SDK) would duplicate `+Inf`.
+      if (tail === undefined) continue;
+      out.bytes(bytes.open);
+      if (hasLabels) out.bytes(labels);
+      out.bytes(tail);
+      out.value(cumulative);
+      if (ex !== undefined) this.exemplar(out, ex[i]);
+      out.byte(NEWLINE);
+    }
+    out.bytes(bytes.open);
+    if (hasLabels) out.bytes(labels);
+    out.bytes(hasLabels ? INF_AFTER_LABELS : INF_ALONE);
+    out.value(h.count);
+    if (ex !== undefined) this.exemplar(out, ex[boundaries.length]);
+    out.byte(NEWLINE);
+    // The SDK leaves `sum` out for instruments that allow negative values.
+    if (h.sum !== undefined) this.sample(out, bytes.sumOpen, bytes.sumBare, labels, h.sum);
+    this.sample(out, bytes.countOpen, bytes.countBare, labels, h.count);
+    if (created) this.created(out, bytes, labels, point.startTime);
   }
 
   /** `name{labels} ` (`name ` without labels). */
@@ -337,11 +330,16 @@ export class PrometheusSerializer {
     );
   }
 
-  private familyBytes(name: string, histogram: boolean, createdBase: string): FamilyBytes {
-    const key = histogram ? `h:${name}` : `s:${name}`;
+  /**
+   * Keyed by type and name: a name's type can change from one scrape to the next
+   * (a gauge `jobs.total` and a counter `jobs` both map to `jobs_total`, and the
+   * first in a scrape owns it), and a counter's `_created` base drops `_total`.
+   */
+  private familyBytes(family: Family, createdBase: string): FamilyBytes {
+    const key = `${family.type}:${family.name}`;
     let bytes = this.familyCache.get(key);
     if (bytes === undefined) {
-      bytes = familyBytes(name, histogram, createdBase);
+      bytes = familyBytes(family.name, family.type === 'histogram', createdBase);
       this.familyCache.set(key, bytes);
     }
     return bytes;
@@ -356,25 +354,6 @@ export class PrometheusSerializer {
       this.scopeCache.set(scope, text);
     }
     return text;
-  }
-
-  /** The full label list of one series as UTF-8, without braces; empty when it has none. */
-  private seriesLabels(attributes: Attributes | undefined, scopeLabels: string, histogram: boolean): Buffer {
-    const attrs = attributes ?? EMPTY_ATTRIBUTES;
-    const cache = histogram ? this.histogramLabelCache : this.labelCache;
-    let entry = cache.get(attrs);
-    if (entry === undefined || !stillMatches(entry, attrs)) {
-      const { keys, values, pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
-      entry = { keys, values, scope: scopeLabels, bytes: labelBytes(labelText(pairs), scopeLabels) };
-      cache.set(attrs, entry);
-    } else if (entry.scope !== scopeLabels) {
-      // The same attributes object under another scope (rare): render again. Only
-      // the bytes are kept per series, to hold the cache at one copy of each label set.
-      const { pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
-      entry.scope = scopeLabels;
-      entry.bytes = labelBytes(labelText(pairs), scopeLabels);
-    }
-    return entry.bytes;
   }
 
   /**

@@ -24,18 +24,17 @@ import { type Exemplar, exemplarsOf } from './exemplar.js';
 import { toNativeHistogram } from './native-histogram.js';
 import {
   attributePairs,
-  EMPTY_ATTRIBUTES,
   type Family,
   hrTimeMs,
-  runYielding,
   scopePairs,
-  stillMatches,
   TARGET_INFO,
   type WriterSettings,
   writerSettings,
 } from './prometheus-families.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
 import { ProtobufWriter, writeTimestamp } from './protobuf-writer.js';
+import { SeriesLabelCache } from './series-label-cache.js';
+import { runYielding, Slices } from './yielding.js';
 
 // io.prometheus.client field numbers.
 const MetricFamilyField = { name: 1, help: 2, type: 3, metric: 4, unit: 5 } as const;
@@ -62,14 +61,6 @@ const ExemplarField = { label: 1, value: 2, timestamp: 3 } as const;
 
 /** A finished chunk goes out once it holds this much; the next family starts a new one. */
 const CHUNK_BYTES = 256 * 1024;
-
-interface LabelCacheEntry {
-  readonly keys: string[];
-  readonly values: unknown[];
-  scope: ScopeMetrics['scope'] | undefined;
-  /** The encoded `Metric.label` fields. */
-  bytes: Buffer;
-}
 
 function encodeLabels(pairs: readonly (readonly [string, string])[]): Buffer {
   const w = new ProtobufWriter(256);
@@ -99,11 +90,14 @@ function writeExemplar(w: ProtobufWriter, field: number, e: Exemplar): void {
 
 export class ProtobufSerializer {
   private readonly s: WriterSettings;
-  private readonly labelCache = new WeakMap<Attributes, LabelCacheEntry>();
-  private readonly histogramLabelCache = new WeakMap<Attributes, LabelCacheEntry>();
+  /** Per series: its encoded `Metric.label` fields, the scope labels (unless left out) last. */
+  private readonly labels: SeriesLabelCache<ScopeMetrics['scope'] | undefined>;
 
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
+    this.labels = new SeriesLabelCache(!this.s.withoutScopeInfo, (pairs, scope) =>
+      encodeLabels(scope === undefined ? pairs : [...pairs, ...scopePairs(scope)]),
+    );
   }
 
   /** The body in chunks, yielding to the event loop every `yieldEvery` series. */
@@ -115,7 +109,7 @@ export class ProtobufSerializer {
 
   private *render(resourceMetrics: ResourceMetrics, w: ProtobufWriter): Generator<void, void, void> {
     if (!this.s.withoutTargetInfo) this.targetInfo(w, resourceMetrics.resource.attributes);
-    let budget = this.s.yieldEvery;
+    const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, true).values()) {
       w.begin(undefined);
       this.familyHeader(w, family);
@@ -126,7 +120,7 @@ export class ProtobufSerializer {
           switch (metric.dataPointType) {
             case DataPointType.SUM:
             case DataPointType.GAUGE: {
-              w.raw(this.labels(point.attributes, scoped, false));
+              w.raw(this.labels.get(point.attributes, scoped, false));
               const value = point.value as number;
               if (family.type === 'counter') {
                 w.begin(MetricField.counter);
@@ -142,17 +136,16 @@ export class ProtobufSerializer {
               break;
             }
             case DataPointType.HISTOGRAM:
-              w.raw(this.labels(point.attributes, scoped, true));
+              w.raw(this.labels.get(point.attributes, scoped, true));
               this.classicHistogram(w, point as DataPoint<Histogram>);
               break;
             case DataPointType.EXPONENTIAL_HISTOGRAM:
-              w.raw(this.labels(point.attributes, scoped, true));
+              w.raw(this.labels.get(point.attributes, scoped, true));
               this.nativeHistogram(w, point as DataPoint<ExponentialHistogram>, metric.descriptor.name);
               break;
           }
           w.end();
-          if (--budget <= 0) {
-            budget = this.s.yieldEvery;
+          if (slices.done()) {
             // The family's message stays open across the pause: the writer keeps it in
             // one buffer, and chunks are only cut between families.
             yield;
@@ -200,7 +193,7 @@ export class ProtobufSerializer {
     w.begin(MetricField.histogram);
     if (n === undefined) {
       // Not representable (scale below -4): count and sum only, said once.
-      this.s.grouper.warnOnce(
+      this.s.warnings.warn(
         `scale:${name}`,
         `tokenmeter: exponential histogram "${name}" has scale ${point.value.scale}, below the -4 Prometheus native histograms allow; its buckets are left out of protobuf scrapes (count and sum stay)`,
       );
@@ -244,23 +237,5 @@ export class ProtobufSerializer {
     w.end();
     w.end();
     w.end();
-  }
-
-  /** The encoded label fields of one series, cached per attributes object like the text writer's. */
-  private labels(
-    attributes: Attributes | undefined,
-    scope: ScopeMetrics['scope'] | undefined,
-    histogram: boolean,
-  ): Buffer {
-    const attrs = attributes ?? EMPTY_ATTRIBUTES;
-    const cache = histogram ? this.histogramLabelCache : this.labelCache;
-    let entry = cache.get(attrs);
-    if (entry === undefined || !stillMatches(entry, attrs) || entry.scope !== scope) {
-      const { keys, values, pairs } = attributePairs(attrs, histogram, !this.s.withoutScopeInfo, undefined);
-      if (scope !== undefined) pairs.push(...scopePairs(scope));
-      entry = { keys, values, scope, bytes: encodeLabels(pairs) };
-      cache.set(attrs, entry);
-    }
-    return entry.bytes;
   }
 }

@@ -572,6 +572,105 @@ describe('cluster merge', () => {
   });
 });
 
+describe('cluster merge, in slices', () => {
+  const SERIES = 1500;
+
+  /** This process's own collection: one request on `/r0`, then SERIES counter series. */
+  async function ownCollection(): Promise<ResourceMetrics> {
+    const handle = registerMetrics({
+      exporters: [],
+      snapshot: true,
+      setGlobal: false,
+      shutdownOnSignals: false,
+      detectResources: false,
+      cardinalityLimit: SERIES + 10,
+    });
+    live.push(handle);
+    const inst = instrumentsOf(handle.meterProvider);
+    inst.count.add(1, ROUTES[0]);
+    const wide = handle.meterProvider.getMeter('app', '1.0.0').createCounter('app.wide');
+    for (let i = 0; i < SERIES; i++) wide.add(i + 1, { i });
+    return (await handle.collect()).resourceMetrics;
+  }
+
+  /** How many times the event loop got round while `work` ran. */
+  async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+    let turns = 0;
+    let running = true;
+    const probe = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(probe);
+    };
+    setImmediate(probe);
+    const result = await work();
+    running = false;
+    return { result, turns };
+  }
+
+  it('a merge of many series gives the event loop turns while it runs, and the same collection as one pass', async () => {
+    const own = await ownCollection();
+    const sliced = await turnsDuring(() =>
+      aggregator({ cardinalityLimit: SERIES + 10, yieldEvery: 100 }).collect(own),
+    );
+    const onePass = await turnsDuring(() =>
+      aggregator({ cardinalityLimit: SERIES + 10, yieldEvery: 0 }).collect(own),
+    );
+    // No reporter to wait for: without slices the merge runs to the end in one turn.
+    expect(onePass.turns).toBe(0);
+    expect(sliced.turns).toBeGreaterThanOrEqual(Math.floor(SERIES / 100));
+    expect(strip(sliced.result)).toEqual(strip(onePass.result));
+    const wide = metric(sliced.result, 'app.wide');
+    expect(wide?.dataPoints).toHaveLength(SERIES);
+    expect(point(wide, { i: 7 })).toBe(8);
+  });
+
+  it('a worker that leaves during a merge is merged as it was when the merge began; its leaving applies after', async () => {
+    const own = await ownCollection();
+    const agg = aggregator({ cardinalityLimit: SERIES + 10, yieldEvery: 100 });
+    const w = worker(agg, '1');
+    w.inst.count.add(10, ROUTES[0]);
+    w.inst.gauge.record(5, ROUTES[0]);
+    const requests = (rm: ResourceMetrics) => point(metric(rm, 'app.requests'), ROUTES[0] as Attributes);
+    const queue = (rm: ResourceMetrics) => metric(rm, 'app.queue')?.dataPoints.length ?? 0;
+    let merged = await agg.collect(own);
+    expect([requests(merged), queue(merged)]).toEqual([11, 1]);
+
+    // The worker answers, and leaves at the next turn of the loop: the merge has begun by then
+    // (it starts as soon as the answer is in) and is walking this process's own series.
+    const encoder = new CollectionEncoder();
+    let leftDuringMerge = false;
+    w.behaviour = (request, resourceMetrics) => {
+      setImmediate(() => {
+        agg.leave('1');
+        leftDuringMerge = true;
+      });
+      return encoder.encode(resourceMetrics, 'collection', request.id, request.full);
+    };
+    const { result, turns } = await turnsDuring(() => agg.collect(own));
+    expect(leftDuringMerge).toBe(true);
+    expect(turns).toBeGreaterThan(1);
+    expect([requests(result), queue(result)]).toEqual([11, 1]);
+    merged = await agg.collect(own);
+    expect([requests(merged), queue(merged)]).toEqual([11, 0]); // its total stays, its gauge went with it
+  });
+
+  it('concurrent merges run one after the other: each is whole', async () => {
+    const own = await ownCollection();
+    const agg = aggregator({ cardinalityLimit: SERIES + 10, yieldEvery: 100 });
+    const [a, b] = [worker(agg, '1'), worker(agg, '2')];
+    a.inst.count.add(10, ROUTES[0]);
+    b.inst.count.add(100, ROUTES[0]);
+    b.inst.gauge.record(5, ROUTES[1]);
+    const results = await Promise.all([agg.collect(own), agg.collect(own), agg.collect(own)]);
+    for (const rm of results) {
+      expect(point(metric(rm, 'app.requests'), ROUTES[0] as Attributes)).toBe(111);
+      expect(metric(rm, 'app.wide')?.dataPoints).toHaveLength(SERIES);
+      expect(point(metric(rm, 'app.queue'), { ...ROUTES[1], 'tokenmeter.worker.id': '2' })).toBe(5);
+    }
+  });
+});
+
 describe('cluster merge, what crosses', () => {
   it('sends only what changed; a series no longer observed leaves the merge, and comes back', async () => {
     const agg = aggregator();

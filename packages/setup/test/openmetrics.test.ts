@@ -133,6 +133,24 @@ describe('PrometheusSerializer, OpenMetrics 1.0', () => {
     parseOpenMetrics(without);
   });
 
+  it('names _created after the family that owns a name now, not one that had it in an earlier scrape', async () => {
+    // A gauge `jobs.total` and a counter `jobs` both map to `jobs_total`; whichever a scrape
+    // holds owns the name there. The counter's family is `jobs`, its start `jobs_created`.
+    const serializer = new PrometheusSerializer({ withoutTargetInfo: true, withoutScopeInfo: true });
+    const gaugeReader = new TestMetricReader();
+    new MeterProvider({ readers: [gaugeReader] }).getMeter('m').createGauge('jobs.total').record(3);
+    const counterReader = new TestMetricReader();
+    new MeterProvider({ readers: [counterReader] }).getMeter('m').createCounter('jobs').add(4);
+    const gauge = await serializer.serialize((await gaugeReader.collect()).resourceMetrics, 'openmetrics');
+    expect(gauge).toContain('\njobs_total 3\n');
+    const counter = await serializer.serialize(
+      (await counterReader.collect()).resourceMetrics,
+      'openmetrics',
+    );
+    const jobs = family(parseOpenMetrics(counter), 'jobs');
+    expect(jobs.samples.map((x) => x.name)).toEqual(['jobs_total', 'jobs_created']);
+  });
+
   it('writes a counter whose name cannot end in _total as unknown, and leaves exponential histograms out once', async () => {
     const warnings = captureWarnings();
     const reader = new TestMetricReader();

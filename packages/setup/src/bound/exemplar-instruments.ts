@@ -8,24 +8,15 @@ import type { Attributes, Context } from '@opentelemetry/api';
 import type { ExemplarHistogramCell } from './exemplar-histogram-cell.js';
 import type { ExemplarSumCell } from './exemplar-sum-cell.js';
 import { BoundCounter, BoundHistogram } from './instruments.js';
-import type { SeriesTable } from './series-table.js';
 
-export class ExemplarCounter extends BoundCounter {
-  constructor(private readonly series: SeriesTable<ExemplarSumCell>) {
-    super(series);
-  }
-
+export class ExemplarCounter extends BoundCounter<ExemplarSumCell> {
   override add(value: number, attributes?: Attributes, ctx?: Context): void {
-    this.series.get(attributes).add(value, ctx);
+    this.table.get(attributes).add(value, ctx);
   }
 }
 
-export class ExemplarHistogram extends BoundHistogram {
-  constructor(private readonly series: SeriesTable<ExemplarHistogramCell>) {
-    super(series);
-  }
-
+export class ExemplarHistogram extends BoundHistogram<ExemplarHistogramCell> {
   override record(value: number, attributes?: Attributes, ctx?: Context): void {
-    this.series.get(attributes).record(value, ctx);
+    this.table.get(attributes).record(value, ctx);
   }
 }

@@ -19,8 +19,8 @@ export interface BoundRecordSeries {
   record(value: number): void;
 }
 
-export class BoundCounter implements Counter, UpDownCounter {
-  constructor(private readonly table: SeriesTable<SumCell>) {}
+export class BoundCounter<Cell extends SumCell = SumCell> implements Counter, UpDownCounter {
+  constructor(protected readonly table: SeriesTable<Cell>) {}
 
   add(value: number, attributes?: Attributes): void {
     this.table.get(attributes).add(value);
@@ -32,8 +32,8 @@ export class BoundCounter implements Counter, UpDownCounter {
   }
 }
 
-export class BoundHistogram implements Histogram {
-  constructor(private readonly table: SeriesTable<HistogramCell>) {}
+export class BoundHistogram<Cell extends HistogramCell = HistogramCell> implements Histogram {
+  constructor(protected readonly table: SeriesTable<Cell>) {}
 
   record(value: number, attributes?: Attributes): void {
     this.table.get(attributes).record(value);

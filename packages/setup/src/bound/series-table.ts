@@ -61,10 +61,11 @@ export class SeriesTable<Cell> {
       } catch {
         // BigInt or a cycle: the canonical key copes, and cleaning drops the value.
       }
-      if (text !== undefined && NULL_VALUE.test(text)) text = undefined;
       if (text !== undefined) {
+        // Only texts without a null value are ever stored, so a hit needs no check.
         const hit = this.byText.get(text);
         if (hit !== undefined) return hit;
+        if (NULL_VALUE.test(text)) text = undefined;
       }
     }
     const key = attributesKey(attributes);

@@ -1,6 +1,8 @@
 import { diag } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { WarnOnce } from '../warn-once.js';
+import { sliceLength } from '../yielding.js';
 import { CollectionEncoder } from './collection-encoder.js';
 import { MergedState } from './merged-state.js';
 import { Reporter } from './reporter.js';
@@ -18,6 +20,8 @@ export interface ClusterAggregatorOptions {
    * undefined leaves them unlabelled (a level that reports further up labels them).
    */
   readonly ownLabel: string | undefined;
+  /** Slots and merged series per slice of a merge, between event-loop turns (0: one pass). @default 500 */
+  readonly yieldEvery?: number;
 }
 
 /** How the aggregator reaches one reporter; `send` returns false when the channel is closed. */
@@ -37,7 +41,8 @@ interface Child {
   pending: Pending | undefined;
   /** It pushed its final state: it will not answer again. */
   finished: boolean;
-  readonly warned: Set<string>;
+  /** One diagnostic per kind of trouble, for the life of the reporter. */
+  readonly warnings: WarnOnce;
 }
 
 /**
@@ -57,6 +62,14 @@ export class ClusterAggregator {
   private nextRequest = 0;
   private ownWarned = false;
   private joined = false;
+  /**
+   * While a merge walks the state, what would change it (a reporter's
+   * collection, its leaving) waits here, in order, and is applied as soon as
+   * the walk ends: the merge sees the state as it was when it began.
+   */
+  private held: (() => void)[] | undefined;
+  /** The merge in progress (settled when none is): the next one waits for it. */
+  private merged: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ClusterAggregatorOptions) {
     this.state = new MergedState(options.cardinalityLimit);
@@ -91,7 +104,7 @@ export class ClusterAggregator {
       send,
       pending: undefined,
       finished: false,
-      warned: new Set(),
+      warnings: new WarnOnce(),
     });
   }
 
@@ -110,7 +123,7 @@ export class ClusterAggregator {
     if (message.type === 'hello') return;
     if (message.type === 'final') {
       child.finished = true;
-      this.applyFrom(child, message);
+      this.change(() => this.applyFrom(child, message));
       child.pending?.settle();
       return;
     }
@@ -130,7 +143,7 @@ export class ClusterAggregator {
       return;
     }
     if (!answers) return;
-    this.applyFrom(child, message);
+    this.change(() => this.applyFrom(child, message));
     pending.settle();
   }
 
@@ -139,7 +152,7 @@ export class ClusterAggregator {
     const child = this.children.get(key);
     if (child === undefined) return;
     this.children.delete(key);
-    child.reporter.leave();
+    this.change(() => child.reporter.leave());
     child.pending?.settle();
   }
 
@@ -148,22 +161,53 @@ export class ClusterAggregator {
    * Resolves within `timeoutMillis` however the reporters behave.
    */
   async collect(own: ResourceMetrics): Promise<ResourceMetrics> {
-    const message = this.ownEncoder.encode(own, 'collection', 0, this.own.needFull);
-    const rejected = this.own.apply(message);
-    if (rejected !== undefined) {
-      this.own.needFull = true;
-      if (!this.ownWarned) {
-        this.ownWarned = true;
-        diag.warn(
-          `tokenmeter: this process's own metrics could not be merged (${rejected}); serving the last good state`,
-        );
-      }
-    }
+    this.change(() => this.applyOwn(own));
     const asks: Promise<void>[] = [];
     for (const child of this.children.values()) if (!child.finished) asks.push(this.ask(child));
     await Promise.all(asks);
+    // One merge at a time: the next starts once this one and what it held are done.
+    const before = this.merged;
+    let finished!: () => void;
+    this.merged = new Promise((resolve) => {
+      finished = resolve;
+    });
+    await before;
     const reporters = [this.own, ...[...this.children.values()].map((c) => c.reporter)];
-    return this.state.build(own.resource, reporters, hrTime());
+    this.held = [];
+    try {
+      return await this.state.build(own.resource, reporters, hrTime(), sliceLength(this.options.yieldEvery));
+    } finally {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const change of held) {
+        try {
+          change();
+        } catch (error) {
+          // One failed change must not keep the others, or the next merge, waiting.
+          diag.error('tokenmeter: a cluster merge update failed', error);
+        }
+      }
+      finished();
+    }
+  }
+
+  /** Runs `change` to the merged state now, or once the merge in progress has finished its walk. */
+  private change(change: () => void): void {
+    if (this.held) this.held.push(change);
+    else change();
+  }
+
+  private applyOwn(own: ResourceMetrics): void {
+    const message = this.ownEncoder.encode(own, 'collection', 0, this.own.needFull);
+    const rejected = this.own.apply(message);
+    if (rejected === undefined) return;
+    this.own.needFull = true;
+    if (!this.ownWarned) {
+      this.ownWarned = true;
+      diag.warn(
+        `tokenmeter: this process's own metrics could not be merged (${rejected}); serving the last good state`,
+      );
+    }
   }
 
   /** Stops waiting for anyone: pending requests settle now. */
@@ -226,10 +270,7 @@ export class ClusterAggregator {
     );
   }
 
-  /** One diagnostic per reporter and kind of trouble, for the life of the reporter. */
   private warn(child: Child, kind: string, text: string): void {
-    if (child.warned.has(kind)) return;
-    child.warned.add(kind);
-    diag.warn(`tokenmeter: ${child.name} ${text}`);
+    child.warnings.warn(kind, `tokenmeter: ${child.name} ${text}`);
   }
 }

@@ -50,5 +50,6 @@ export function createPrometheusReader(
     timeoutMillis: config.cluster.timeoutMillis,
     maxSeries: config.cluster.maxSeriesPerWorker,
     ownLabel: PRIMARY_LABEL,
+    yieldEvery: options.yieldEvery,
   });
 }

@@ -11,6 +11,7 @@ import {
   encodeNumber,
   encodeOptional,
   Kind,
+  metricKey,
   TAG,
   WIRE_VERSION,
   type WireCollection,
@@ -98,7 +99,7 @@ export class CollectionEncoder {
         const { name, description, unit, valueType } = metric.descriptor;
         const version = scope.version ?? '';
         const schemaUrl = scope.schemaUrl ?? '';
-        const key = JSON.stringify([scope.name, version, schemaUrl, name, unit, kind]);
+        const key = metricKey(scope.name, version, schemaUrl, name, unit, kind);
         let encoded = this.metrics.get(key);
         if (encoded === undefined) {
           encoded = { index: this.nextMetric++, byObject: new WeakMap(), byKey: new Map() };

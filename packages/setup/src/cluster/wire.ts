@@ -126,9 +126,30 @@ export function decodeNumber(value: unknown): number | undefined {
 }
 
 /**
+ * One key per metric on either side of the wire: what the merge tells metrics
+ * apart by (the description is not part of it: the first one stays).
+ */
+export function metricKey(
+  scopeName: string,
+  scopeVersion: string,
+  schemaUrl: string,
+  name: string,
+  unit: string,
+  kind: Kind,
+): string {
+  return JSON.stringify([scopeName, scopeVersion, schemaUrl, name, unit, kind]);
+}
+
+/**
  * One key per attribute set whatever the key order: sorted `[key, value]`
  * pairs as JSON. Absent values (`undefined`, `null`) are left out, as every
  * exporter does.
+ *
+ * Not the bound series' `attributesKey` (bound/attributes.ts): that one keys
+ * a caller's raw object by the form cleaning will give it, skipping what
+ * cleaning drops (mixed-type arrays, objects). Here the sets are collected
+ * data from any path (an instrument a view keeps on the SDK path may carry a
+ * mixed array), and dropping a value from the key would merge two series.
  */
 export function canonicalKey(attributes: Readonly<Record<string, unknown>>): string {
   const keys = Object.keys(attributes).sort();

@@ -1,0 +1,41 @@
+/**
+ * Long synchronous walks over every series (rendering a scrape, merging a
+ * cluster's collections) cut into slices, with a turn of the application's
+ * event loop between them: at 10k series one pass blocks the application
+ * for hundreds of milliseconds, a slice of a few hundred series for a few.
+ * The walks are generators that yield where they may pause.
+ */
+
+/** Series (or other units of work) per slice when nothing else is configured. */
+export const DEFAULT_YIELD_EVERY = 500;
+
+/** The slice length for a `yieldEvery` option: its default when absent, `Infinity` (one pass) for 0. */
+export function sliceLength(yieldEvery: number | undefined): number {
+  const every = yieldEvery ?? DEFAULT_YIELD_EVERY;
+  return every > 0 ? every : Number.POSITIVE_INFINITY;
+}
+
+/** Counts a walk's units of work and says when a slice is full. */
+export class Slices {
+  private left: number;
+
+  constructor(private readonly length: number) {
+    this.left = length;
+  }
+
+  /** One more unit done; true when the slice is full and the walk should yield. */
+  done(): boolean {
+    if (--this.left > 0) return false;
+    this.left = this.length;
+    return true;
+  }
+}
+
+/** Runs a walk to the end, giving the event loop a turn wherever it yields; resolves with what it returns. */
+export async function runYielding<T>(steps: Generator<void, T, void>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
