@@ -4,8 +4,9 @@
  * releases its in-flight count when garbage-collected.
  */
 import type { Histogram } from '@opentelemetry/api';
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import { type Finalizable, type LlmContext, seconds, startTime } from './context.js';
+import { type LlmContext, seconds, startTime } from './context.js';
 import type { UsageCounts } from './cost.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
@@ -289,7 +290,7 @@ function recordCost(
   const cost = c.ctx.cost;
   if (!cost) return;
   const model = typeof responseModel === 'string' && responseModel !== '' ? responseModel : c.requestModel;
-  cost.record(c.ctx, node, { provider: c.provider, model, tier, modality: c.modality }, usage, errorType);
+  cost.record(c.ctx.i, node, { provider: c.provider, model, tier, modality: c.modality }, usage, errorType);
 }
 
 function recordCalls(c: ClientCore, o: AgentCalls | undefined): void {
@@ -325,7 +326,7 @@ const DEAD: ClientRequest = Object.freeze({
 export function startClientRequest(ctx: LlmContext, options: StartRequestOptions): ClientRequest {
   try {
     const o = bag<StartRequestOptions>(options, 'startRequest() options', ctx) ?? ({} as StartRequestOptions);
-    const { op, base } = ctx.clientIdentity.resolve(ctx, o);
+    const { op, base } = ctx.clientIdentity.resolve(o);
     const stream = o.stream === true;
     const h = ctx.i.histogram;
     const latest = ctx.shape === 'latest_experimental';

@@ -6,34 +6,10 @@ import type { AbandonTracker } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
 import type { CostRecorder } from './cost.js';
 import type { Diagnostics } from './diagnostics.js';
+import type { Guards } from './guards.js';
 import type { InstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
-import type { ValueGuard } from './model-guard.js';
 import type { IdentityResolver } from './request-identity.js';
-
-export interface Guards {
-  readonly model: ValueGuard;
-  readonly operation: ValueGuard;
-  readonly provider: ValueGuard;
-  readonly address: ValueGuard;
-  readonly finishReason: ValueGuard;
-  readonly errorType: ValueGuard;
-  readonly stage: ValueGuard;
-  readonly worker: ValueGuard;
-  /** Names chosen in code: cache kinds, queues, circuit breakers, measure() names, training runs and phases, agents, tools, workflows, MCP methods. */
-  readonly name: ValueGuard;
-  /** Service tiers as providers report them. */
-  readonly serviceTier: ValueGuard;
-}
-
-/** What a never-ended handle leaves behind for the abandon tracker. */
-export interface Finalizable {
-  done: boolean;
-  /** Set when the handle left the nursery for the FinalizationRegistry. */
-  registered: boolean;
-  /** Called once if the handle is collected while not done. */
-  abandon(): void;
-}
 
 export interface LlmContext {
   readonly shape: SemconvShape;

@@ -5,7 +5,7 @@
  * cost and one `tokenmeter.gen_ai.client.usage.unpriced` increment instead.
  */
 import type { AttrNode } from './attributes.js';
-import type { LlmContext } from './context.js';
+import type { InstrumentSet } from './instrument-set.js';
 import type { ModelPrice, PriceBook, TokenRates } from './price-table.js';
 import {
   ATTR_ERROR_TYPE,
@@ -15,6 +15,7 @@ import {
   COST_TOKEN_TYPES,
   type UnpricedReason,
 } from './semconv.js';
+import type { ValueGuard } from './value-guard.js';
 
 /** Validated token counts of one request (undefined: not reported). */
 export interface UsageCounts {
@@ -45,22 +46,27 @@ export class CostRecorder {
   private readonly parts = new Float64Array(COST_TOKEN_TYPES.length);
   private readonly tokens = new Float64Array(COST_TOKEN_TYPES.length);
 
-  constructor(readonly book: PriceBook) {}
+  constructor(
+    readonly book: PriceBook,
+    /** Bounds `tokenmeter.service_tier`. */
+    private readonly serviceTiers: ValueGuard,
+  ) {}
 
   /**
    * Records the cost of `usage` on `node` (the request's attributes with its
-   * response model), or one unpriced increment. `failed` carries `error.type`
-   * for the per-request histogram of a failed call.
+   * response model), or one unpriced increment, on `instruments` (the
+   * instance's current set). `errorType` goes on the per-request histogram
+   * of a failed call.
    */
   record(
-    ctx: LlmContext,
+    instruments: InstrumentSet,
     node: AttrNode,
     key: PriceKey,
     usage: UsageCounts,
     errorType: string | undefined,
   ): void {
     if (usage.input === undefined && usage.output === undefined) return;
-    const guard = ctx.g.serviceTier;
+    const guard = this.serviceTiers;
     const entry = this.book.lookup(key.provider, key.model);
     let tier = guard.bound(key.tier);
     let reason: UnpricedReason | undefined = 'model';
@@ -70,14 +76,14 @@ export class CostRecorder {
       reason = this.price(entry, tierName, key.modality, usage);
     }
     if (reason !== undefined) {
-      ctx.i.counter.clientUsageUnpriced.add(
+      instruments.counter.clientUsageUnpriced.add(
         1,
         node.with(ATTR_TM_SERVICE_TIER, tier).with(ATTR_TM_COST_UNPRICED_REASON, reason).attrs,
       );
       return;
     }
     const tiered = node.with(ATTR_TM_SERVICE_TIER, tier);
-    const counter = ctx.i.counter.clientCost;
+    const counter = instruments.counter.clientCost;
     const t = this.tokens;
     const p = this.parts;
     let total = 0;
@@ -86,7 +92,7 @@ export class CostRecorder {
       counter.add(p[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
       total += p[i] as number;
     }
-    ctx.i.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
+    instruments.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
   }
 
   /**

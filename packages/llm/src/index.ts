@@ -73,7 +73,6 @@ export type {
   McpSessionOptions,
   McpSide,
 } from './mcp.js';
-export { OTHER_VALUE, type ValueGuardOptions } from './model-guard.js';
 export {
   loadPriceTable,
   type ModelPrice,
@@ -114,4 +113,5 @@ export { UNKNOWN_MODEL } from './snapshot.js';
 export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';
 export type { EvalInfo, StepInfo, TrainingOptions, TrainingRun } from './training.js';
 export type { TokenUsage } from './usage.js';
+export { OTHER_VALUE, type ValueGuardOptions } from './value-guard.js';
 export { VERSION } from './version.js';

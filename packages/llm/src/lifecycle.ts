@@ -3,8 +3,9 @@
  * once, and naming an abort.
  */
 import type { UpDownCounter } from '@opentelemetry/api';
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import type { Finalizable, LlmContext } from './context.js';
+import type { LlmContext } from './context.js';
 import { ERROR_TYPE_ABORTED, ERROR_TYPE_TIMEOUT, errorType } from './error-type.js';
 import { ERROR_TYPE_OTHER } from './semconv.js';
 

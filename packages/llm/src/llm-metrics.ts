@@ -14,6 +14,7 @@ import { CostRecorder } from './cost.js';
 import { Diagnostics } from './diagnostics.js';
 import { errorType } from './error-type.js';
 import * as extras from './extras.js';
+import { createGuards } from './guards.js';
 import { createInstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
 import {
@@ -24,7 +25,6 @@ import {
   startMcpSession,
 } from './mcp.js';
 import { measureFn } from './measure.js';
-import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
 import { loadPriceTable, PriceBook, type PriceTable, parsePriceTable } from './price-table.js';
 import { ProviderBinding } from './provider-binding.js';
 import { IdentityResolver } from './request-identity.js';
@@ -33,6 +33,7 @@ import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } fro
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
 import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
 import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
+import type { ValueGuardOptions } from './value-guard.js';
 
 // Node defines the `performance` global as a lazy accessor: reading it on
 // every clock read (once per chunk) costs a getter call. Resolve it once.
@@ -207,31 +208,19 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   });
   const meter = binding.meter;
   const now = typeof o.now === 'function' ? o.now : () => clock.now();
-  const maxLength = o.maxValueLength;
-  const distinct = o.maxDistinctValues;
-  const other = (what: string) => new ValueGuard(what, { maxLength, maxDistinct: distinct }, 50, d);
+  const root = AttrNode.root(new AttrBudget(positive(o.maxAttributeSets, 10_000), d));
+  const guards = createGuards(o, d);
   const ctx: LlmContext = {
     shape,
     i: createInstrumentSet(meter, shape),
     d,
     now,
-    root: AttrNode.root(new AttrBudget(positive(o.maxAttributeSets, 10_000), d)),
-    g: {
-      model: new ValueGuard('model', { maxLength, ...o.models }, 100, d),
-      operation: other('operation'),
-      provider: other('provider'),
-      address: other('serverAddress'),
-      finishReason: other('finishReason'),
-      errorType: other('error.type'),
-      stage: other('stage'),
-      worker: other('worker'),
-      name: other('name'),
-      serviceTier: other('serviceTier'),
-    },
+    root,
+    g: guards,
     abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
-    clientIdentity: new IdentityResolver(false),
-    serverIdentity: new IdentityResolver(true),
-    cost: tables ? new CostRecorder(new PriceBook(tables)) : undefined,
+    clientIdentity: new IdentityResolver(guards, root, d, false),
+    serverIdentity: new IdentityResolver(guards, root, d, true),
+    cost: tables ? new CostRecorder(new PriceBook(tables), guards.serviceTier) : undefined,
   };
   const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);

@@ -5,8 +5,9 @@
  * decode = last token − first token, TTFT from arrival,
  * TPOT = (duration − TTFT) / (output tokens − 1) (the spec's definition).
  */
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import { clampPositive, type Finalizable, type LlmContext, seconds, startTime } from './context.js';
+import { clampPositive, type LlmContext, seconds, startTime } from './context.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
 import { measureFn } from './measure.js';
@@ -234,7 +235,7 @@ export function startServerRequest(ctx: LlmContext, options: StartServerRequestO
     const o =
       bag<StartServerRequestOptions>(options, 'startServerRequest() options', ctx) ??
       ({} as StartServerRequestOptions);
-    const { base } = ctx.serverIdentity.resolve(ctx, o);
+    const { base } = ctx.serverIdentity.resolve(o);
     const core = new ServerCore(ctx, base, startTime(ctx, o.startTime));
     const handle = new ServerRequestHandle(core);
     ctx.i.upDown.serverActiveRequests.add(1, base.attrs);
