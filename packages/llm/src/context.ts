@@ -14,12 +14,13 @@ import type { IdentityResolver } from './request-identity.js';
 export interface LlmContext {
   readonly shape: SemconvShape;
   /** Replaced once when llm moves from the no-op global provider to the one registered later. */
-  i: InstrumentSet;
-  readonly d: Diagnostics;
+  instruments: InstrumentSet;
+  readonly diagnostics: Diagnostics;
   /** Monotonic milliseconds. */
   readonly now: () => number;
+  /** The empty attribute set every recorded set is derived from. */
   readonly root: AttrNode;
-  readonly g: Guards;
+  readonly guards: Guards;
   /** Undefined when `trackAbandoned: false`. */
   readonly abandoned: AbandonTracker | undefined;
   /** Client and server request identities, each reusing its last resolution while it repeats. */
@@ -34,11 +35,14 @@ export function startTime(ctx: LlmContext, given: unknown): number {
   const now = ctx.now();
   if (given === undefined || given === null) return now;
   if (typeof given !== 'number' || !Number.isFinite(given)) {
-    ctx.d.warn('invalid-option', 'startTime must be a finite performance.now() value in ms; using now');
+    ctx.diagnostics.warn(
+      'invalid-option',
+      'startTime must be a finite performance.now() value in ms; using now',
+    );
     return now;
   }
   if (given > now) {
-    ctx.d.warn('clock', 'startTime is in the future; clamped to now');
+    ctx.diagnostics.warn('clock', 'startTime is in the future; clamped to now');
     return now;
   }
   return given;

@@ -84,13 +84,12 @@ export class CostRecorder {
     }
     const tiered = node.with(ATTR_TM_SERVICE_TIER, tier);
     const counter = instruments.counter.clientCost;
-    const t = this.tokens;
-    const p = this.parts;
+    const { tokens, parts } = this;
     let total = 0;
     for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
-      if (t[i] === 0) continue;
-      counter.add(p[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
-      total += p[i] as number;
+      if (tokens[i] === 0) continue;
+      counter.add(parts[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
+      total += parts[i] as number;
     }
     instruments.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
   }
@@ -116,20 +115,26 @@ export class CostRecorder {
     const reasoning = usage.reasoning ?? 0;
     if (cacheRead + cacheWrite > input || reasoning > output) return 'usage';
     const long = prices.longContext;
-    const r: TokenRates = long !== undefined && input > long.aboveInputTokens ? long : prices;
-    const t = this.tokens;
-    t[0] = input - cacheRead - cacheWrite;
-    t[1] = cacheRead;
-    t[2] = cacheWrite;
-    t[3] = output - reasoning;
-    t[4] = reasoning;
-    const rates = [r.input, r.cacheRead, r.cacheWrite, r.output, r.reasoning] as const;
+    const applied: TokenRates = long !== undefined && input > long.aboveInputTokens ? long : prices;
+    const { tokens, parts } = this;
+    tokens[0] = input - cacheRead - cacheWrite;
+    tokens[1] = cacheRead;
+    tokens[2] = cacheWrite;
+    tokens[3] = output - reasoning;
+    tokens[4] = reasoning;
+    const rates = [
+      applied.input,
+      applied.cacheRead,
+      applied.cacheWrite,
+      applied.output,
+      applied.reasoning,
+    ] as const;
     for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
-      const n = t[i] as number;
+      const tokenCount = tokens[i] as number;
       const rate = rates[i];
-      if (n === 0) this.parts[i] = 0;
+      if (tokenCount === 0) parts[i] = 0;
       else if (rate === undefined) return 'token_type';
-      else this.parts[i] = n * rate * PER_TOKEN;
+      else parts[i] = tokenCount * rate * PER_TOKEN;
     }
     return undefined;
   }

@@ -32,7 +32,7 @@ export function finishOnce(
   what: string,
 ): boolean {
   if (core.done) {
-    core.ctx.d.warn('double-end', `${what} on a request that already ended; ignored`);
+    core.ctx.diagnostics.warn('double-end', `${what} on a request that already ended; ignored`);
     return false;
   }
   core.done = true;
@@ -40,7 +40,7 @@ export function finishOnce(
     core.ctx.abandoned?.release(handle, core);
     active.add(-1, core.base.attrs);
   } catch (err) {
-    core.ctx.d.warn('internal-error', `${what}: ${String(err)}`);
+    core.ctx.diagnostics.warn('internal-error', `${what}: ${String(err)}`);
   }
   return true;
 }
@@ -56,11 +56,11 @@ export function failureType(
   forced: string | undefined,
 ): string {
   if (forced !== undefined) return forced;
-  const g = ctx.g.errorType;
-  return (given !== undefined ? g.bound(given) : g.bound(errorType(error))) ?? ERROR_TYPE_OTHER;
+  const guard = ctx.guards.errorType;
+  return (given !== undefined ? guard.bound(given) : guard.bound(errorType(error))) ?? ERROR_TYPE_OTHER;
 }
 
 /** The bounded finish reason; for an array (one per choice) the first. */
 export function finishReasonOf(ctx: LlmContext, reason: unknown): string | undefined {
-  return ctx.g.finishReason.bound(Array.isArray(reason) ? reason[0] : reason);
+  return ctx.guards.finishReason.bound(Array.isArray(reason) ? reason[0] : reason);
 }

@@ -104,8 +104,8 @@ export class Call {
       const type = errorType ?? this.classify(error);
       if (type === ERROR_TYPE_ABORTED) this.request.abort(error, this.info);
       else this.request.fail(error, type === undefined ? this.info : { ...this.info, errorType: type });
-    } catch (e) {
-      this.report('fail', e);
+    } catch (reportError) {
+      this.report('fail', reportError);
     }
     return true;
   }
@@ -153,8 +153,8 @@ export class Call {
   private classify(error: unknown): string | undefined {
     try {
       return this.errorType(error);
-    } catch (e) {
-      this.report('errorType', e);
+    } catch (classifyError) {
+      this.report('errorType', classifyError);
       return undefined;
     }
   }
