@@ -22,11 +22,11 @@ import {
   ATTR_GEN_AI_WORKFLOW_NAME,
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
   ATTR_TM_FINISH_REASON,
-  ERROR_TYPE_OTHER,
   GEN_AI_TOKEN_MODALITIES,
   type GenAiOperationName,
   type GenAiTokenModality,
   INFERENCE_OPERATIONS,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag, readUsage, recordClientUsage, reported, type TokenUsage } from './usage.js';
 import { count, nonNegative } from './validate.js';
@@ -396,7 +396,7 @@ function ownAttributes(ctx: LlmContext, op: string, start: StartRequestOptions):
     if (start.toolName === undefined)
       ctx.diagnostics.warn('invalid-attribute', 'toolName is required for execute_tool; recorded as _OTHER');
     return ctx.root
-      .with(ATTR_GEN_AI_TOOL_NAME, name.bound(start.toolName) ?? ERROR_TYPE_OTHER)
+      .with(ATTR_GEN_AI_TOOL_NAME, name.bound(start.toolName) ?? OTHER_VALUE)
       .with(ATTR_GEN_AI_AGENT_NAME, name.bound(start.agentName))
       .with(ATTR_GEN_AI_TOOL_TYPE, name.bound(start.toolType));
   }

@@ -16,7 +16,7 @@
  * Values are further bounded per `LlmMetrics` instance by the cardinality
  * guard (distinct cap, then `_OTHER`).
  */
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 
 export const ERROR_TYPE_ABORTED = 'aborted';
 export const ERROR_TYPE_TIMEOUT = 'timeout';
@@ -28,7 +28,7 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 
 export function errorType(err: unknown): string {
   try {
-    if (err === null || typeof err !== 'object') return ERROR_TYPE_OTHER;
+    if (err === null || typeof err !== 'object') return OTHER_VALUE;
     const fields = err as { name?: unknown; status?: unknown; statusCode?: unknown; code?: unknown };
     const name = typeof fields.name === 'string' ? fields.name : undefined;
     if (name === 'AbortError') return ERROR_TYPE_ABORTED;
@@ -39,10 +39,10 @@ export function errorType(err: unknown): string {
     if (name !== undefined && IDENT.test(name)) return name;
     const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof ctor === 'string' && ctor !== 'Object' && IDENT.test(ctor)) return ctor;
-    return ERROR_TYPE_OTHER;
+    return OTHER_VALUE;
   } catch {
     // Getters on exotic error objects may throw.
-    return ERROR_TYPE_OTHER;
+    return OTHER_VALUE;
   }
 }
 
@@ -66,5 +66,5 @@ export function errorTypeOr(err: unknown, classify: ((err: unknown) => string) |
       // a broken classifier must not break the recording
     }
   }
-  return ERROR_TYPE_OTHER;
+  return OTHER_VALUE;
 }

@@ -21,7 +21,7 @@ import {
   ATTR_TM_WORKER_ID,
   CIRCUIT_BREAKER_STATES,
   type CircuitBreakerState,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { count, nonNegative, port, ratio } from './validate.js';
@@ -76,7 +76,7 @@ export interface QueueInfo extends ExtraAttributes {
 }
 
 export interface QueueRejectInfo extends QueueInfo {
-  /** Why (`full`, `timeout`…), recorded as `error.type`. @default '_OTHER' */
+  /** Why (`full`, `timeout`…), recorded as `error.type`. @default OTHER_VALUE */
   reason?: string;
 }
 
@@ -166,7 +166,7 @@ export function modelLoad(ctx: LlmContext, info: ModelLoadInfo): void {
       .with(ATTR_TM_WORKER_ID, ctx.guards.worker.bound(given.worker))
       .with(
         ATTR_ERROR_TYPE,
-        failed ? (ctx.guards.errorType.bound(errorType(given.error)) ?? ERROR_TYPE_OTHER) : undefined,
+        failed ? (ctx.guards.errorType.bound(errorType(given.error)) ?? OTHER_VALUE) : undefined,
       );
     ctx.instruments.histogram.modelLoadDuration.record(duration, node.attrs);
   });
@@ -218,7 +218,7 @@ export function queueRejected(ctx: LlmContext, info?: QueueRejectInfo): void {
     const given = bag<QueueRejectInfo>(info, 'queueRejected() info', ctx);
     const node = extraNode(ctx, given)
       .with(ATTR_TM_QUEUE_NAME, ctx.guards.name.bound(given?.queue) ?? 'default')
-      .with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(given?.reason) ?? ERROR_TYPE_OTHER);
+      .with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(given?.reason) ?? OTHER_VALUE);
     ctx.instruments.counter.queueRejections.add(1, node.attrs);
   });
 }
@@ -241,7 +241,7 @@ export function batch(ctx: LlmContext, info: BatchInfo): void {
 export function measure<T>(ctx: LlmContext, name: string, fn: () => T, options?: MeasureOptions): T {
   let node = ctx.root;
   try {
-    node = node.with(ATTR_TM_OPERATION_NAME, ctx.guards.name.bound(name) ?? ERROR_TYPE_OTHER);
+    node = node.with(ATTR_TM_OPERATION_NAME, ctx.guards.name.bound(name) ?? OTHER_VALUE);
   } catch (err) {
     ctx.diagnostics.warn('internal-error', `measure(): ${String(err)}`);
   }
@@ -250,7 +250,7 @@ export function measure<T>(ctx: LlmContext, name: string, fn: () => T, options?:
     fn,
     (elapsed, error, failed, heapDelta) => {
       const attrs = failed
-        ? node.with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(errorType(error)) ?? ERROR_TYPE_OTHER).attrs
+        ? node.with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(errorType(error)) ?? OTHER_VALUE).attrs
         : node.attrs;
       ctx.instruments.histogram.operationDuration.record(elapsed, attrs);
       if (heapDelta !== undefined) ctx.instruments.gauge.operationHeapDelta.record(heapDelta, node.attrs);

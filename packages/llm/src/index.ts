@@ -88,6 +88,7 @@ export {
   type CostTokenType,
   ERROR_TYPE_OTHER,
   METER_NAME,
+  OTHER_VALUE,
   SEMCONV_SOURCES,
   UNPRICED_REASONS,
   type UnpricedReason,
@@ -113,5 +114,5 @@ export { UNKNOWN_MODEL } from './snapshot.js';
 export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';
 export type { EvalInfo, StepInfo, TrainingOptions, TrainingRun } from './training.js';
 export type { TokenUsage } from './usage.js';
-export { OTHER_VALUE, type ValueGuardOptions } from './value-guard.js';
+export type { ValueGuardOptions } from './value-guard.js';
 export { VERSION } from './version.js';

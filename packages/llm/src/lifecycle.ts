@@ -7,7 +7,7 @@ import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
 import type { LlmContext } from './context.js';
 import { ERROR_TYPE_ABORTED, ERROR_TYPE_TIMEOUT, errorType } from './error-type.js';
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 
 /** The part of a handle's state that the shared steps read. */
 export interface LifecycleCore extends Finalizable {
@@ -57,7 +57,7 @@ export function failureType(
 ): string {
   if (forced !== undefined) return forced;
   const guard = ctx.guards.errorType;
-  return (given !== undefined ? guard.bound(given) : guard.bound(errorType(error))) ?? ERROR_TYPE_OTHER;
+  return (given !== undefined ? guard.bound(given) : guard.bound(errorType(error))) ?? OTHER_VALUE;
 }
 
 /** The bounded finish reason; for an array (one per choice) the first. */

@@ -28,7 +28,7 @@ import { measureFn } from './measure.js';
 import { loadPriceTable, PriceBook, type PriceTable, parsePriceTable } from './price-table.js';
 import { ProviderBinding } from './provider-binding.js';
 import { IdentityResolver } from './request-identity.js';
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
 import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
@@ -253,7 +253,7 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       return startTraining(ctx, opts);
     },
     snapshot: (opts) => snapshotter.snapshot(opts?.from ?? defaultSource),
-    errorType: (err) => ctx.guards.errorType.bound(errorType(err)) ?? ERROR_TYPE_OTHER,
+    errorType: (err) => ctx.guards.errorType.bound(errorType(err)) ?? OTHER_VALUE,
     trackOperation<T>(opts: TrackOperationOptions, fn: () => T): T {
       let options: StartRequestOptions;
       try {

@@ -19,7 +19,7 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { port } from './validate.js';
@@ -136,7 +136,7 @@ class McpHandleImpl implements McpHandle {
       const type =
         guard.bound(failInfo?.errorType) ??
         (code !== undefined ? String(code) : guard.bound(errorTypeOf(error))) ??
-        ERROR_TYPE_OTHER;
+        OTHER_VALUE;
       const node = this.node
         .with(ATTR_RPC_RESPONSE_STATUS_CODE, code === undefined || !this.operation ? undefined : String(code))
         .with(ATTR_ERROR_TYPE, type);
@@ -184,7 +184,7 @@ export function startMcpOperation(ctx: LlmContext, options: McpOperationOptions)
     const measuredBy = side(ctx, start?.side);
     if (!start || !measuredBy) return DEAD;
     const { guards } = ctx;
-    const method = guards.name.bound(start.method) ?? ERROR_TYPE_OTHER;
+    const method = guards.name.bound(start.method) ?? OTHER_VALUE;
     if (start.method === undefined)
       ctx.diagnostics.warn('invalid-attribute', 'MCP method is required; recorded as _OTHER');
     const node = connection(ctx, start, measuredBy === 'client')

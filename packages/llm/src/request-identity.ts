@@ -20,7 +20,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_TM_WORKER_ID,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { isPort, port } from './validate.js';
 
@@ -109,5 +109,5 @@ function clean(o: RequestIdentity, withWorker: boolean): boolean {
 
 function missing(diagnostics: Diagnostics, what: string): string {
   diagnostics.warn('invalid-attribute', `${what} is required; recorded as _OTHER`);
-  return ERROR_TYPE_OTHER;
+  return OTHER_VALUE;
 }

@@ -22,6 +22,7 @@ import {
   ATTR_TM_TRAINING_RUN,
   ATTR_TM_TRAINING_SPLIT,
   METER_NAME,
+  OTHER_VALUE,
 } from './semconv.js';
 
 /** Values recorded within `LlmSnapshot.windowS`: the same window as the rates. */
@@ -495,12 +496,12 @@ export function summarize(
       });
   /** A histogram keyed by one attribute (stage, phase) inside an accumulator's map. */
   const byAttr = (map: Map<string, Hist>, attr: string, p: DataPointLike) =>
-    getOrCreate(map, str(p.attributes, attr) ?? '_OTHER', () => new Hist()).add(p.value, d);
+    getOrCreate(map, str(p.attributes, attr) ?? OTHER_VALUE, () => new Hist()).add(p.value, d);
   const finishReasons = (p: DataPointLike) => (a: ClientAcc | ServerAcc) =>
     bump(a.s.finishReasons, str(p.attributes, ATTR_TM_FINISH_REASON) ?? 'unknown', value(p));
   const errors = (p: DataPointLike) => (a: ClientAcc | ServerAcc) => {
     a.s.errors += value(p);
-    bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? '_OTHER', value(p));
+    bump(a.s.errorsByType, str(p.attributes, ATTR_ERROR_TYPE) ?? OTHER_VALUE, value(p));
   };
 
   const clientDuration: MetricHandler = (p) =>

@@ -11,6 +11,7 @@ import {
   ATTR_TM_TRAINING_PHASE,
   ATTR_TM_TRAINING_RUN,
   ATTR_TM_TRAINING_SPLIT,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { count, finite, nonNegative } from './validate.js';
@@ -161,7 +162,7 @@ class Run implements TrainingRun {
     for (const key of Object.keys(byName)) {
       const value = finite(byName[key], `metrics.${key}`, ctx.diagnostics);
       if (value === undefined) continue;
-      const name = ctx.guards.name.bound(key) ?? '_OTHER';
+      const name = ctx.guards.name.bound(key) ?? OTHER_VALUE;
       ctx.instruments.gauge.trainingMetric.record(value, split.with(ATTR_TM_TRAINING_METRIC, name).attrs);
     }
   }
@@ -170,7 +171,7 @@ class Run implements TrainingRun {
     const { ctx } = this;
     let node = this.base;
     try {
-      node = node.with(ATTR_TM_TRAINING_PHASE, ctx.guards.name.bound(phase) ?? '_OTHER');
+      node = node.with(ATTR_TM_TRAINING_PHASE, ctx.guards.name.bound(phase) ?? OTHER_VALUE);
     } catch (err) {
       ctx.diagnostics.warn('internal-error', `time(): ${String(err)}`);
     }

@@ -5,10 +5,8 @@
  * folding values into `_OTHER` before recording is the real bound.
  */
 import type { Diagnostics } from './diagnostics.js';
+import { OTHER_VALUE } from './semconv.js';
 import { describe } from './validate.js';
-
-/** The value that distinct values beyond the cap (or not allowed) are folded into. */
-export const OTHER_VALUE = '_OTHER';
 
 export interface ValueGuardOptions {
   /** Longer values are truncated to this many UTF-16 code units. @default 128 */
