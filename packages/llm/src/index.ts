@@ -23,14 +23,6 @@ export type {
   ReportedServerTimings,
   StartRequestOptions,
 } from './client-request.js';
-export type {
-  CollectionLike,
-  DataPointLike,
-  MetricDataLike,
-  ResourceMetricsLike,
-  ScopeMetricsLike,
-  SnapshotSource,
-} from './collection.js';
 export {
   ERROR_TYPE_ABANDONED,
   ERROR_TYPE_ABORTED,
@@ -82,7 +74,6 @@ export {
   type TierPrices,
   type TokenRates,
 } from './price-table.js';
-export { histogramQuantile } from './quantile.js';
 export {
   COST_TOKEN_TYPES,
   type CostTokenType,
@@ -102,15 +93,24 @@ export type {
   StartServerRequestOptions,
 } from './server-request.js';
 export type {
-  ClientSummary,
-  LatencySummary,
-  LlmSnapshot,
-  ServerSummary,
-  SnapshotOptions,
-  TrainingSummary,
-  WindowLatency,
-} from './snapshot.js';
-export { UNKNOWN_MODEL } from './snapshot.js';
+  CollectionLike,
+  DataPointLike,
+  MetricDataLike,
+  ResourceMetricsLike,
+  ScopeMetricsLike,
+  SnapshotSource,
+} from './snapshot/collection.js';
+export {
+  type ClientSummary,
+  type LatencySummary,
+  type LlmSnapshot,
+  type ServerSummary,
+  type SnapshotOptions,
+  type TrainingSummary,
+  UNKNOWN_MODEL,
+  type WindowLatency,
+} from './snapshot/llm-snapshot.js';
+export { histogramQuantile } from './snapshot/percentiles.js';
 export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';
 export type { EvalInfo, StepInfo, TrainingOptions, TrainingRun } from './training.js';
 export type { TokenUsage } from './usage.js';

@@ -8,7 +8,6 @@ import { createAbandonTracker } from './abandon-tracker.js';
 import { AttrBudget, AttrNode } from './attributes.js';
 import { BUNDLED_PRICES } from './bundled-prices.js';
 import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
-import type { SnapshotSource } from './collection.js';
 import type { LlmContext } from './context.js';
 import { CostRecorder } from './cost.js';
 import { Diagnostics } from './diagnostics.js';
@@ -31,7 +30,9 @@ import { IdentityResolver } from './request-identity.js';
 import { OTHER_VALUE } from './semconv.js';
 import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
-import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
+import type { SnapshotSource } from './snapshot/collection.js';
+import type { LlmSnapshot, SnapshotOptions } from './snapshot/llm-snapshot.js';
+import { Snapshotter } from './snapshot/snapshotter.js';
 import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
 import type { ValueGuardOptions } from './value-guard.js';
 
