@@ -2,6 +2,11 @@
  * @tokenmeter/llm — OpenTelemetry GenAI semantic-convention metrics for LLM
  * clients, inference servers and training loops, plus the extras LLM teams
  * need, under the `tokenmeter.*` namespace. Depends on `@opentelemetry/api` only.
+ *
+ * This entry point is the API applications use. What only integration
+ * authors need (wrapping calls, observing streams, patching clients,
+ * `telemetryGuard`, `serverEndpointOf`, `errorTypeOr`) is
+ * `@tokenmeter/llm/integration`.
  */
 export {
   AGENT_DURATION_BUCKETS,
@@ -28,7 +33,6 @@ export {
   ERROR_TYPE_ABORTED,
   ERROR_TYPE_TIMEOUT,
   errorType,
-  errorTypeOr,
 } from './error-type.js';
 export type {
   BatchInfo,
@@ -65,6 +69,14 @@ export type {
   McpSessionOptions,
   McpSide,
 } from './mcp.js';
+// Deprecated here: moved to @tokenmeter/llm/integration.
+export {
+  errorTypeOr,
+  type ServerEndpoint,
+  serverEndpointOf,
+  type TelemetryGuard,
+  telemetryGuard,
+} from './moved-to-integration.js';
 export {
   loadPriceTable,
   type ModelPrice,
@@ -84,7 +96,6 @@ export {
   UNPRICED_REASONS,
   type UnpricedReason,
 } from './semconv.js';
-export { type ServerEndpoint, serverEndpointOf } from './server-endpoint.js';
 export type { ObserveServerOptions, ServerGaugeCallback, ServerGaugeValues } from './server-gauges.js';
 export type {
   ServerEndInfo,
@@ -111,7 +122,6 @@ export {
   type WindowLatency,
 } from './snapshot/llm-snapshot.js';
 export { histogramQuantile } from './snapshot/percentiles.js';
-export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';
 export type { EvalInfo, StepInfo, TrainingOptions, TrainingRun } from './training.js';
 export type { TokenUsage } from './usage.js';
 export type { ValueGuardOptions } from './value-guard.js';

@@ -10,7 +10,8 @@
  * `item()` (a stream item reached the consumer), `resolved()` (the call's
  * promise resolved) and, when needed, `complete()` and `errorType()`.
  */
-import { type ClientRequest, type EndInfo, ERROR_TYPE_ABORTED, type TelemetryGuard } from '../index.js';
+import { type ClientRequest, type EndInfo, ERROR_TYPE_ABORTED } from '../index.js';
+import type { TelemetryGuard } from './telemetry-guard.js';
 
 export class Call {
   /**

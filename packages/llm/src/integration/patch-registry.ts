@@ -3,7 +3,7 @@
  * properties of the objects that are patched — never of an SDK's prototypes —
  * so other clients, and other libraries' clients, are untouched.
  */
-import type { TelemetryGuard } from '../index.js';
+import type { TelemetryGuard } from './telemetry-guard.js';
 import { isObject } from './type-guards.js';
 
 type AnyFn = (...args: never[]) => unknown;
