@@ -115,6 +115,7 @@ export {
   type ClientSummary,
   type LatencySummary,
   type LlmSnapshot,
+  type RequestSummary,
   type ServerSummary,
   type SnapshotOptions,
   type TrainingSummary,
