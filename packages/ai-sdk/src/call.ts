@@ -2,8 +2,8 @@
  * One model call's measurement (`doGenerate` or `doStream`): reads results
  * and stream parts into the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isObject, observeReadableStream } from '@tokenmeter/llm/integration';
+import type { ClientRequest } from '@tokenmeter/llm';
+import { Call, isObject, observeReadableStream, type TelemetryGuard } from '@tokenmeter/llm/integration';
 import { classifyAiSdkError } from './error-type.js';
 import {
   type ChunkState,

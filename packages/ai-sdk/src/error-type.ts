@@ -1,8 +1,7 @@
 /**
  * `error.type` for failed AI SDK model calls, low cardinality by construction.
  */
-import { errorTypeOr } from '@tokenmeter/llm';
-import { causeCode, isObject } from '@tokenmeter/llm/integration';
+import { causeCode, errorTypeOr, isObject } from '@tokenmeter/llm/integration';
 
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
 /** Only error statuses: an `APICallError` for a stream that broke after a 200 carries `statusCode: 200`. */

@@ -1,6 +1,6 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
-import { isObject, metricsOf, runCall } from '@tokenmeter/llm/integration';
+import type { LlmMetrics } from '@tokenmeter/llm';
+import { isObject, metricsOf, runCall, telemetryGuard } from '@tokenmeter/llm/integration';
 import type { LanguageModelMiddleware } from 'ai';
 import { AiSdkCall } from './call.js';
 import { operationFromId, providerFromId } from './provider.js';

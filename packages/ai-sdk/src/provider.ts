@@ -2,6 +2,7 @@
  * `gen_ai.provider.name` from an AI SDK model's provider id
  * (`openai.chat`, `anthropic.messages`, `google.generative-ai`, `vllm.chat`…).
  */
+import { OTHER_VALUE } from '@tokenmeter/llm';
 
 /** Known id prefixes, most specific first. Matched on whole dot-separated segments. */
 const KNOWN: ReadonlyArray<readonly [prefix: string, provider: string]> = [
@@ -32,13 +33,13 @@ export const MAX_PROVIDER_LENGTH = 64;
  * an empty or non-string id. (`@tokenmeter/llm` further bounds distinct values.)
  */
 export function providerFromId(id: unknown): string {
-  if (typeof id !== 'string' || id.trim() === '') return '_OTHER';
+  if (typeof id !== 'string' || id.trim() === '') return OTHER_VALUE;
   const lower = id.trim().toLowerCase();
   for (const [prefix, provider] of KNOWN) {
     if (lower === prefix || lower.startsWith(`${prefix}.`)) return provider;
   }
   const head = id.trim().split('.')[0] ?? '';
-  return head === '' ? '_OTHER' : head.slice(0, MAX_PROVIDER_LENGTH);
+  return head === '' ? OTHER_VALUE : head.slice(0, MAX_PROVIDER_LENGTH);
 }
 
 /** `text_completion` for completion-model ids (`*.completion`), else `chat`. */

@@ -2,8 +2,8 @@
  * One `@anthropic-ai/sdk` Messages call's measurement: reads the message or
  * the stream's events into the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isObject, observeStreamInPlace } from '@tokenmeter/llm/integration';
+import type { ClientRequest } from '@tokenmeter/llm';
+import { Call, isObject, observeStreamInPlace, type TelemetryGuard } from '@tokenmeter/llm/integration';
 import { classifyAnthropicError } from './error-type.js';
 import { observeEvent, readMessage } from './extract.js';
 

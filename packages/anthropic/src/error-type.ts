@@ -3,8 +3,7 @@
  * construction: an HTTP status code, one of Anthropic's documented error
  * types, one of a fixed list of SDK error class names, or a fixed fallback.
  */
-import { errorTypeOr } from '@tokenmeter/llm';
-import { classifyStainlessError, isObject, nonEmptyString } from '@tokenmeter/llm/integration';
+import { classifyStainlessError, errorTypeOr, isObject, nonEmptyString } from '@tokenmeter/llm/integration';
 
 /** SDK error classes (no HTTP status) reported by name. */
 export const SDK_ERROR_CLASSES: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   type CallStarter,
   type ClientIntegrationOptions,
@@ -6,6 +6,7 @@ import {
   metricsOf,
   nonEmptyString,
   PatchRegistry,
+  telemetryGuard,
   type UnknownRecord,
   wrapCall,
 } from '@tokenmeter/llm/integration';

@@ -2,8 +2,14 @@
  * One Converse or ConverseStream call's measurement: reads the result or the
  * stream's events into the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isAsyncIterable, isObject, observeAsyncIterable } from '@tokenmeter/llm/integration';
+import type { ClientRequest } from '@tokenmeter/llm';
+import {
+  Call,
+  isAsyncIterable,
+  isObject,
+  observeAsyncIterable,
+  type TelemetryGuard,
+} from '@tokenmeter/llm/integration';
 import { classifyBedrockError, ERROR_TYPE_INCOMPLETE_STREAM } from './error-type.js';
 import { type EventState, observeEvent, readResult } from './extract.js';
 

@@ -1,6 +1,11 @@
 /** `server.address` / `server.port` from the HTTP request the SDK built. */
-import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm';
-import { finiteNumber, isObject, nonEmptyString } from '@tokenmeter/llm/integration';
+import {
+  finiteNumber,
+  isObject,
+  nonEmptyString,
+  type ServerEndpoint,
+  serverEndpointOf,
+} from '@tokenmeter/llm/integration';
 
 /**
  * Reads a smithy `HttpRequest` (`protocol`, `hostname`, `port`): the

@@ -3,8 +3,7 @@
  * construction: the name of an AWS exception (a modelled, fixed list per
  * service), an HTTP status, a socket error code, or llm's generic mapping.
  */
-import { errorTypeOr } from '@tokenmeter/llm';
-import { causeCode, isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
+import { causeCode, errorTypeOr, isObject, type UnknownRecord } from '@tokenmeter/llm/integration';
 
 /** A ConverseStream that ended without its `messageStop` event (the SDK may end a dropped stream quietly). */
 export const ERROR_TYPE_INCOMPLETE_STREAM = 'incomplete_stream';

@@ -2,8 +2,7 @@
  * Instrumenting a Bedrock runtime client in place: the plugin's middleware
  * added to its middleware stack, and taken off again.
  */
-import { telemetryGuard } from '@tokenmeter/llm';
-import { isObject, PatchRegistry } from '@tokenmeter/llm/integration';
+import { isObject, PatchRegistry, telemetryGuard } from '@tokenmeter/llm/integration';
 import {
   type BedrockMetricsOptions,
   BUILD_MIDDLEWARE,

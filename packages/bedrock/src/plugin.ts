@@ -15,13 +15,14 @@
  * Only `ConverseCommand` and `ConverseStreamCommand` are measured; every
  * other command passes through untouched.
  */
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   type ClientIntegrationOptions,
   isObject,
   metricsOf,
   nonEmptyString,
   observeResult,
+  telemetryGuard,
 } from '@tokenmeter/llm/integration';
 import { BedrockCall } from './call.js';
 import { endpointOfRequest } from './endpoint.js';

@@ -3,8 +3,13 @@
  * `streamGenerateContent`): reads the response or the streamed chunks into
  * the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isAsyncIterable, observeAsyncIterable } from '@tokenmeter/llm/integration';
+import type { ClientRequest } from '@tokenmeter/llm';
+import {
+  Call,
+  isAsyncIterable,
+  observeAsyncIterable,
+  type TelemetryGuard,
+} from '@tokenmeter/llm/integration';
 import { classifyGoogleGenAIError } from './error-type.js';
 import { readResponse } from './extract.js';
 

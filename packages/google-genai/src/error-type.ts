@@ -3,8 +3,7 @@
  * construction: an HTTP status code, a fixed tokenmeter value, a socket error
  * code, or llm's generic mapping.
  */
-import { errorTypeOr } from '@tokenmeter/llm';
-import { fetchErrorCode, isObject } from '@tokenmeter/llm/integration';
+import { errorTypeOr, fetchErrorCode, isObject } from '@tokenmeter/llm/integration';
 
 /**
  * What the SDK's errors say for sure (steps 1–3 of `googleGenAIErrorType`),

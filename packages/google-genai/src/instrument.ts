@@ -1,4 +1,4 @@
-import { type LlmMetrics, type ServerEndpoint, serverEndpointOf, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   type CallStarter,
   type ClientIntegrationOptions,
@@ -6,6 +6,9 @@ import {
   metricsOf,
   nonEmptyString,
   PatchRegistry,
+  type ServerEndpoint,
+  serverEndpointOf,
+  telemetryGuard,
   type UnknownRecord,
   wrapCall,
 } from '@tokenmeter/llm/integration';

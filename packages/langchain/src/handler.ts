@@ -7,7 +7,7 @@
  * by LangChain's run id and finalised once by its end or error callback.
  */
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import { type LlmMetrics, type StartRequestOptions, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics, StartRequestOptions } from '@tokenmeter/llm';
 import {
   Call,
   type ClientIntegrationOptions,
@@ -15,6 +15,7 @@ import {
   metricsOf,
   nonEmptyString,
   RunRegistry,
+  telemetryGuard,
 } from '@tokenmeter/llm/integration';
 import { classifyRunError } from './error-type.js';
 import { isOutputToken, readResult, requestModelOf } from './extract.js';

@@ -4,6 +4,7 @@
  * `amazon_bedrock`, `google_vertexai`…), else from the model's class in its
  * serialized id (`ChatOpenAI`, `ChatAnthropic`…), as the conventions spell them.
  */
+import { OTHER_VALUE } from '@tokenmeter/llm';
 import { isObject, nonEmptyString } from '@tokenmeter/llm/integration';
 
 /** LangChain's `ls_provider` values, and what the conventions call each. */
@@ -65,5 +66,5 @@ export function providerOf(serialized: unknown, metadata: unknown): string {
   const cls = Array.isArray(id) ? nonEmptyString(id.at(-1)) : undefined;
   const byClass = cls === undefined ? undefined : CLASSES[cls];
   if (byClass !== undefined) return byClass;
-  return ls !== undefined && PLAIN.test(ls) ? ls : '_OTHER';
+  return ls !== undefined && PLAIN.test(ls) ? ls : OTHER_VALUE;
 }

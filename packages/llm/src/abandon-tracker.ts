@@ -16,7 +16,15 @@
  *   direct registration, and the nursery holds at most `NURSERY_SIZE`
  *   handles (ended or not) alive for at most that long.
  */
-import type { Finalizable } from './context.js';
+
+/** What a never-ended handle leaves behind for the abandon tracker. */
+export interface Finalizable {
+  done: boolean;
+  /** Set when the handle left the nursery for the FinalizationRegistry. */
+  registered: boolean;
+  /** Called once if the handle is collected while not done. */
+  abandon(): void;
+}
 
 /** Handles held before a sweep. */
 export const NURSERY_SIZE = 256;

@@ -13,7 +13,7 @@ import type { Diagnostics } from './diagnostics.js';
 export class AttrBudget {
   constructor(
     public left: number,
-    readonly d: Diagnostics,
+    readonly diagnostics: Diagnostics,
   ) {}
 }
 
@@ -40,7 +40,10 @@ export class AttrNode {
     if (this.budget.left <= 0) {
       // Still correct (a fresh frozen object), just not cached: the SDK
       // dedupes series by hash, not by identity.
-      this.budget.d.warn('attribute-cache-full', 'attribute-set cache is full; new sets are not cached');
+      this.budget.diagnostics.warn(
+        'attribute-cache-full',
+        'attribute-set cache is full; new sets are not cached',
+      );
       return node;
     }
     this.budget.left--;

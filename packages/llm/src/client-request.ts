@@ -4,8 +4,9 @@
  * releases its in-flight count when garbage-collected.
  */
 import type { Histogram } from '@opentelemetry/api';
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import { type Finalizable, type LlmContext, seconds, startTime } from './context.js';
+import { type LlmContext, seconds, startTime } from './context.js';
 import type { UsageCounts } from './cost.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
@@ -21,11 +22,11 @@ import {
   ATTR_GEN_AI_WORKFLOW_NAME,
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
   ATTR_TM_FINISH_REASON,
-  ERROR_TYPE_OTHER,
   GEN_AI_TOKEN_MODALITIES,
   type GenAiOperationName,
   type GenAiTokenModality,
   INFERENCE_OPERATIONS,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag, readUsage, recordClientUsage, reported, type TokenUsage } from './usage.js';
 import { count, nonNegative } from './validate.js';
@@ -140,8 +141,8 @@ class ClientCore implements Finalizable {
     readonly start: number,
     readonly stream: boolean,
     readonly duration: Histogram,
-    readonly ttfc: Histogram,
-    readonly tpoc: Histogram,
+    readonly timeToFirstChunk: Histogram,
+    readonly timePerOutputChunk: Histogram,
     readonly modality: string,
     readonly inference: boolean,
     /** Raw provider and request model, for the price lookup. */
@@ -151,79 +152,81 @@ class ClientCore implements Finalizable {
      * latest_experimental agent, tool and workflow metrics: the attributes
      * their duration carries instead of the client ones; undefined otherwise.
      */
-    readonly own: AttrNode | undefined,
+    readonly ownDurationAttributes: AttrNode | undefined,
     /** latest_experimental `invoke_agent`: the attributes of the call-count histograms. */
-    readonly calls: AttrNode | undefined,
+    readonly callCountAttributes: AttrNode | undefined,
   ) {}
 
   abandon(): void {
-    const { i, d } = this.ctx;
-    i.upDown.clientActiveRequests.add(-1, this.base.attrs);
-    i.counter.clientErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
-    d.warn('abandoned', 'a request handle was garbage-collected without end(), fail() or abort()');
+    const { instruments, diagnostics } = this.ctx;
+    instruments.upDown.clientActiveRequests.add(-1, this.base.attrs);
+    instruments.counter.clientErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
+    diagnostics.warn('abandoned', 'a request handle was garbage-collected without end(), fail() or abort()');
   }
 }
 
 class ClientRequestHandle implements ClientRequest {
-  constructor(private readonly c: ClientCore) {}
+  constructor(private readonly core: ClientCore) {}
 
   get stream(): boolean {
-    return this.c.stream;
+    return this.core.stream;
   }
 
   get ended(): boolean {
-    return this.c.done;
+    return this.core.done;
   }
 
   chunk(): void {
-    const c = this.c;
-    if (c.done) {
-      c.ctx.d.warn('after-end', 'chunk() after the request ended; ignored');
+    const core = this.core;
+    if (core.done) {
+      core.ctx.diagnostics.warn('after-end', 'chunk() after the request ended; ignored');
       return;
     }
-    if (!c.stream) return;
+    if (!core.stream) return;
     try {
-      const t = c.ctx.now();
-      if (c.firstChunk < 0) {
-        c.firstChunk = t;
-        c.ttfc.record(seconds(c.start, t), c.base.attrs);
-        c.perChunk = recordSeries(c.tpoc, c.base.attrs);
-      } else if (c.perChunk !== undefined) {
-        c.perChunk.record(seconds(c.lastChunk, t));
+      const now = core.ctx.now();
+      if (core.firstChunk < 0) {
+        core.firstChunk = now;
+        core.timeToFirstChunk.record(seconds(core.start, now), core.base.attrs);
+        core.perChunk = recordSeries(core.timePerOutputChunk, core.base.attrs);
+      } else if (core.perChunk !== undefined) {
+        core.perChunk.record(seconds(core.lastChunk, now));
       } else {
-        c.tpoc.record(seconds(c.lastChunk, t), c.base.attrs);
+        core.timePerOutputChunk.record(seconds(core.lastChunk, now), core.base.attrs);
       }
-      c.lastChunk = t;
+      core.lastChunk = now;
     } catch (err) {
-      c.ctx.d.warn('internal-error', `chunk(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `chunk(): ${String(err)}`);
     }
   }
 
   end(info?: EndInfo): void {
-    const c = this.c;
+    const core = this.core;
     if (!this.finish('end()')) return;
     try {
-      const t = c.ctx.now();
-      const o = bag<EndInfo>(info, 'end() info', c.ctx);
-      const g = c.ctx.g;
-      const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
-      const tier = tierOf(c.ctx, o?.serviceTier);
-      const spec = withOpenAiTier(c, node, tier);
-      c.duration.record(seconds(c.start, t), (c.own ?? spec).attrs);
-      const usage = readUsage(c.ctx, o);
-      recordClientUsage(c.ctx, spec, usage, c.modality, c.inference, undefined);
+      const now = core.ctx.now();
+      const endInfo = bag<EndInfo>(info, 'end() info', core.ctx);
+      const node = core.base.with(
+        ATTR_GEN_AI_RESPONSE_MODEL,
+        core.ctx.guards.model.bound(endInfo?.responseModel),
+      );
+      const tier = tierOf(core.ctx, endInfo?.serviceTier);
+      const spec = withOpenAiTier(core, node, tier);
+      core.duration.record(seconds(core.start, now), (core.ownDurationAttributes ?? spec).attrs);
+      const usage = readUsage(core.ctx, endInfo);
+      recordClientUsage(core.ctx, spec, usage, core.modality, core.inference, undefined);
       if (!reported(usage)) {
         // Counted rather than guessed: users see how much traffic the token metrics miss.
-        c.ctx.i.counter.clientUsageMissing.add(1, node.attrs);
+        core.ctx.instruments.counter.clientUsageMissing.add(1, node.attrs);
       }
-      recordCost(c, node, o?.responseModel, tier, usage, undefined);
-      recordCalls(c, o);
-      const reason = finishReasonOf(c.ctx, o?.finishReason);
-      c.ctx.i.counter.clientRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
-      const timings = bag<ReportedServerTimings>(o?.serverTimings, 'end() serverTimings', c.ctx);
-      if (timings) recordReportedTimings(c.ctx, node, timings);
+      recordCost(core, node, endInfo?.responseModel, tier, usage, undefined);
+      recordCalls(core, endInfo);
+      const reason = finishReasonOf(core.ctx, endInfo?.finishReason);
+      core.ctx.instruments.counter.clientRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
+      const timings = bag<ReportedServerTimings>(endInfo?.serverTimings, 'end() serverTimings', core.ctx);
+      if (timings) recordReportedTimings(core.ctx, node, timings);
     } catch (err) {
-      c.ctx.d.warn('internal-error', `end(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `end(): ${String(err)}`);
     }
   }
 
@@ -238,75 +241,86 @@ class ClientRequestHandle implements ClientRequest {
   }
 
   private finish(what: string): boolean {
-    return finishOnce(this.c, this, this.c.ctx.i.upDown.clientActiveRequests, what);
+    return finishOnce(this.core, this, this.core.ctx.instruments.upDown.clientActiveRequests, what);
   }
 
   private recordFailure(error: unknown, info: FailInfo | undefined, forced: string | undefined): void {
-    const c = this.c;
+    const core = this.core;
     try {
-      const t = c.ctx.now();
-      const o = bag<FailInfo>(info, 'fail() info', c.ctx);
-      const g = c.ctx.g;
-      const type = failureType(c.ctx, error, o?.errorType, forced);
-      const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
-      const tier = tierOf(c.ctx, o?.serviceTier);
-      const spec = withOpenAiTier(c, node, tier);
+      const now = core.ctx.now();
+      const failInfo = bag<FailInfo>(info, 'fail() info', core.ctx);
+      const type = failureType(core.ctx, error, failInfo?.errorType, forced);
+      const node = core.base.with(
+        ATTR_GEN_AI_RESPONSE_MODEL,
+        core.ctx.guards.model.bound(failInfo?.responseModel),
+      );
+      const tier = tierOf(core.ctx, failInfo?.serviceTier);
+      const spec = withOpenAiTier(core, node, tier);
       const failed = spec.with(ATTR_ERROR_TYPE, type);
-      c.duration.record(seconds(c.start, t), (c.own?.with(ATTR_ERROR_TYPE, type) ?? failed).attrs);
-      const usage = readUsage(c.ctx, o);
-      recordClientUsage(c.ctx, spec, usage, c.modality, c.inference, failed);
-      recordCost(c, node, o?.responseModel, tier, usage, type);
-      recordCalls(c, o);
-      c.ctx.i.counter.clientErrors.add(1, node.with(ATTR_ERROR_TYPE, type).attrs);
+      core.duration.record(
+        seconds(core.start, now),
+        (core.ownDurationAttributes?.with(ATTR_ERROR_TYPE, type) ?? failed).attrs,
+      );
+      const usage = readUsage(core.ctx, failInfo);
+      recordClientUsage(core.ctx, spec, usage, core.modality, core.inference, failed);
+      recordCost(core, node, failInfo?.responseModel, tier, usage, type);
+      recordCalls(core, failInfo);
+      core.ctx.instruments.counter.clientErrors.add(1, node.with(ATTR_ERROR_TYPE, type).attrs);
     } catch (err) {
-      c.ctx.d.warn('internal-error', `fail(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `fail(): ${String(err)}`);
     }
   }
 }
 
 /** A reported service tier: a non-empty string, else undefined. */
-function tierOf(ctx: LlmContext, v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string' && v !== '') return v;
-  ctx.d.warn('invalid-attribute', 'serviceTier must be a non-empty string; ignored');
+function tierOf(ctx: LlmContext, reported: unknown): string | undefined {
+  if (reported === undefined || reported === null) return undefined;
+  if (typeof reported === 'string' && reported !== '') return reported;
+  ctx.diagnostics.warn('invalid-attribute', 'serviceTier must be a non-empty string; ignored');
   return undefined;
 }
 
 /** The spec metrics' node: `openai.response.service_tier` is an OpenAI refinement, for provider `openai` only. */
-function withOpenAiTier(c: ClientCore, node: AttrNode, tier: string | undefined): AttrNode {
-  if (tier === undefined || c.base.attrs[ATTR_GEN_AI_PROVIDER_NAME] !== 'openai') return node;
-  return node.with(ATTR_OPENAI_RESPONSE_SERVICE_TIER, c.ctx.g.serviceTier.bound(tier));
+function withOpenAiTier(core: ClientCore, node: AttrNode, tier: string | undefined): AttrNode {
+  if (tier === undefined || core.base.attrs[ATTR_GEN_AI_PROVIDER_NAME] !== 'openai') return node;
+  return node.with(ATTR_OPENAI_RESPONSE_SERVICE_TIER, core.ctx.guards.serviceTier.bound(tier));
 }
 
 function recordCost(
-  c: ClientCore,
+  core: ClientCore,
   node: AttrNode,
   responseModel: unknown,
   tier: string | undefined,
   usage: UsageCounts,
   errorType: string | undefined,
 ): void {
-  const cost = c.ctx.cost;
+  const cost = core.ctx.cost;
   if (!cost) return;
-  const model = typeof responseModel === 'string' && responseModel !== '' ? responseModel : c.requestModel;
-  cost.record(c.ctx, node, { provider: c.provider, model, tier, modality: c.modality }, usage, errorType);
+  const model = typeof responseModel === 'string' && responseModel !== '' ? responseModel : core.requestModel;
+  cost.record(
+    core.ctx.instruments,
+    node,
+    { provider: core.provider, model, tier, modality: core.modality },
+    usage,
+    errorType,
+  );
 }
 
-function recordCalls(c: ClientCore, o: AgentCalls | undefined): void {
-  const at = c.calls;
-  if (!at || !o) return;
-  const h = c.ctx.i.histogram;
-  const inference = count(o.inferenceCalls, 'inferenceCalls', c.ctx.d);
-  const tools = count(o.toolCalls, 'toolCalls', c.ctx.d);
-  if (inference !== undefined) h.invokeAgentInferenceCalls.record(inference, at.attrs);
-  if (tools !== undefined) h.invokeAgentToolCalls.record(tools, at.attrs);
+function recordCalls(core: ClientCore, calls: AgentCalls | undefined): void {
+  const attributes = core.callCountAttributes;
+  if (!attributes || !calls) return;
+  const { histogram } = core.ctx.instruments;
+  const inference = count(calls.inferenceCalls, 'inferenceCalls', core.ctx.diagnostics);
+  const tools = count(calls.toolCalls, 'toolCalls', core.ctx.diagnostics);
+  if (inference !== undefined) histogram.invokeAgentInferenceCalls.record(inference, attributes.attrs);
+  if (tools !== undefined) histogram.invokeAgentToolCalls.record(tools, attributes.attrs);
 }
 
-function recordReportedTimings(ctx: LlmContext, node: AttrNode, t: ReportedServerTimings): void {
-  const { histogram } = ctx.i;
-  const total = nonNegative(t.totalS, 'serverTimings.totalS', ctx.d);
-  const prefill = nonNegative(t.prefillS, 'serverTimings.prefillS', ctx.d);
-  const decode = nonNegative(t.decodeS, 'serverTimings.decodeS', ctx.d);
+function recordReportedTimings(ctx: LlmContext, node: AttrNode, timings: ReportedServerTimings): void {
+  const { histogram } = ctx.instruments;
+  const total = nonNegative(timings.totalS, 'serverTimings.totalS', ctx.diagnostics);
+  const prefill = nonNegative(timings.prefillS, 'serverTimings.prefillS', ctx.diagnostics);
+  const decode = nonNegative(timings.decodeS, 'serverTimings.decodeS', ctx.diagnostics);
   if (total !== undefined) histogram.clientReportedServerDuration.record(total, node.attrs);
   if (prefill !== undefined) histogram.clientReportedPrefillDuration.record(prefill, node.attrs);
   if (decode !== undefined) histogram.clientReportedDecodeDuration.record(decode, node.attrs);
@@ -324,74 +338,79 @@ const DEAD: ClientRequest = Object.freeze({
 
 export function startClientRequest(ctx: LlmContext, options: StartRequestOptions): ClientRequest {
   try {
-    const o = bag<StartRequestOptions>(options, 'startRequest() options', ctx) ?? ({} as StartRequestOptions);
-    const { op, base } = ctx.clientIdentity.resolve(ctx, o);
-    const stream = o.stream === true;
-    const h = ctx.i.histogram;
+    const start =
+      bag<StartRequestOptions>(options, 'startRequest() options', ctx) ?? ({} as StartRequestOptions);
+    const { op, base } = ctx.clientIdentity.resolve(start);
+    const stream = start.stream === true;
+    const { histogram } = ctx.instruments;
     const latest = ctx.shape === 'latest_experimental';
     const inference = INFERENCE_OPERATIONS.has(op);
-    const own = latest ? ownAttributes(ctx, op, o) : undefined;
+    const own = latest ? ownAttributes(ctx, op, start) : undefined;
     const core = new ClientCore(
       ctx,
       base,
-      startTime(ctx, o.startTime),
+      startTime(ctx, start.startTime),
       stream,
-      latest ? latestDuration(ctx, op, inference) : h.clientOperationDuration,
-      latest ? h.clientInferenceTimeToFirstChunk : h.clientTimeToFirstChunk,
-      latest ? h.clientInferenceTimePerOutputChunk : h.clientTimePerOutputChunk,
-      modality(ctx, o.modality),
+      latest ? latestDuration(ctx, op, inference) : histogram.clientOperationDuration,
+      latest ? histogram.clientInferenceTimeToFirstChunk : histogram.clientTimeToFirstChunk,
+      latest ? histogram.clientInferenceTimePerOutputChunk : histogram.clientTimePerOutputChunk,
+      modality(ctx, start.modality),
       inference,
-      o.provider,
-      o.requestModel,
+      start.provider,
+      start.requestModel,
       own,
       latest && op === 'invoke_agent'
-        ? ctx.root.with(ATTR_GEN_AI_AGENT_NAME, ctx.g.name.bound(o.agentName))
+        ? ctx.root.with(ATTR_GEN_AI_AGENT_NAME, ctx.guards.name.bound(start.agentName))
         : undefined,
     );
     const handle = new ClientRequestHandle(core);
-    ctx.i.upDown.clientActiveRequests.add(1, base.attrs);
+    ctx.instruments.upDown.clientActiveRequests.add(1, base.attrs);
     ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {
-    ctx.d.warn('internal-error', `startRequest(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `startRequest(): ${String(err)}`);
     return DEAD;
   }
 }
 
 function latestDuration(ctx: LlmContext, op: string, inference: boolean): Histogram {
-  const h = ctx.i.histogram;
-  if (inference) return h.clientInferenceDuration;
-  if (op === 'invoke_agent') return h.invokeAgentDuration;
-  if (op === 'execute_tool') return h.executeToolDuration;
-  if (op === 'invoke_workflow') return h.invokeWorkflowDuration;
-  return h.clientOperationDuration;
+  const { histogram } = ctx.instruments;
+  if (inference) return histogram.clientInferenceDuration;
+  if (op === 'invoke_agent') return histogram.invokeAgentDuration;
+  if (op === 'execute_tool') return histogram.executeToolDuration;
+  if (op === 'invoke_workflow') return histogram.invokeWorkflowDuration;
+  return histogram.clientOperationDuration;
 }
 
 /**
  * The attributes the GenAI repository gives the agent, tool and workflow
  * durations: their own names, none of the provider or server ones.
  */
-function ownAttributes(ctx: LlmContext, op: string, o: StartRequestOptions): AttrNode | undefined {
-  const name = ctx.g.name;
+function ownAttributes(ctx: LlmContext, op: string, start: StartRequestOptions): AttrNode | undefined {
+  const name = ctx.guards.name;
   if (op === 'invoke_agent')
     return ctx.root
-      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(o.agentName))
-      .with(ATTR_GEN_AI_REQUEST_MODEL, ctx.g.model.bound(o.requestModel));
+      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(start.agentName))
+      .with(ATTR_GEN_AI_REQUEST_MODEL, ctx.guards.model.bound(start.requestModel));
   if (op === 'execute_tool') {
-    if (o.toolName === undefined)
-      ctx.d.warn('invalid-attribute', 'toolName is required for execute_tool; recorded as _OTHER');
+    if (start.toolName === undefined)
+      ctx.diagnostics.warn('invalid-attribute', 'toolName is required for execute_tool; recorded as _OTHER');
     return ctx.root
-      .with(ATTR_GEN_AI_TOOL_NAME, name.bound(o.toolName) ?? ERROR_TYPE_OTHER)
-      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(o.agentName))
-      .with(ATTR_GEN_AI_TOOL_TYPE, name.bound(o.toolType));
+      .with(ATTR_GEN_AI_TOOL_NAME, name.bound(start.toolName) ?? OTHER_VALUE)
+      .with(ATTR_GEN_AI_AGENT_NAME, name.bound(start.agentName))
+      .with(ATTR_GEN_AI_TOOL_TYPE, name.bound(start.toolType));
   }
-  if (op === 'invoke_workflow') return ctx.root.with(ATTR_GEN_AI_WORKFLOW_NAME, name.bound(o.workflowName));
+  if (op === 'invoke_workflow')
+    return ctx.root.with(ATTR_GEN_AI_WORKFLOW_NAME, name.bound(start.workflowName));
   return undefined;
 }
 
-function modality(ctx: LlmContext, v: unknown): string {
-  if (v === undefined) return 'unknown';
-  if ((GEN_AI_TOKEN_MODALITIES as readonly unknown[]).includes(v)) return v as string;
-  ctx.d.warn('invalid-attribute', 'modality must be one of audio, image, text, unknown; using unknown');
+function modality(ctx: LlmContext, given: unknown): string {
+  if (given === undefined) return 'unknown';
+  if ((GEN_AI_TOKEN_MODALITIES as readonly unknown[]).includes(given)) return given as string;
+  ctx.diagnostics.warn(
+    'invalid-attribute',
+    'modality must be one of audio, image, text, unknown; using unknown',
+  );
   return 'unknown';
 }

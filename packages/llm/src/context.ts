@@ -6,44 +6,21 @@ import type { AbandonTracker } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
 import type { CostRecorder } from './cost.js';
 import type { Diagnostics } from './diagnostics.js';
+import type { Guards } from './guards.js';
 import type { InstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
-import type { ValueGuard } from './model-guard.js';
 import type { IdentityResolver } from './request-identity.js';
-
-export interface Guards {
-  readonly model: ValueGuard;
-  readonly operation: ValueGuard;
-  readonly provider: ValueGuard;
-  readonly address: ValueGuard;
-  readonly finishReason: ValueGuard;
-  readonly errorType: ValueGuard;
-  readonly stage: ValueGuard;
-  readonly worker: ValueGuard;
-  /** Names chosen in code: cache kinds, queues, circuit breakers, measure() names, training runs and phases, agents, tools, workflows, MCP methods. */
-  readonly name: ValueGuard;
-  /** Service tiers as providers report them. */
-  readonly serviceTier: ValueGuard;
-}
-
-/** What a never-ended handle leaves behind for the abandon tracker. */
-export interface Finalizable {
-  done: boolean;
-  /** Set when the handle left the nursery for the FinalizationRegistry. */
-  registered: boolean;
-  /** Called once if the handle is collected while not done. */
-  abandon(): void;
-}
 
 export interface LlmContext {
   readonly shape: SemconvShape;
   /** Replaced once when llm moves from the no-op global provider to the one registered later. */
-  i: InstrumentSet;
-  readonly d: Diagnostics;
+  instruments: InstrumentSet;
+  readonly diagnostics: Diagnostics;
   /** Monotonic milliseconds. */
   readonly now: () => number;
+  /** The empty attribute set every recorded set is derived from. */
   readonly root: AttrNode;
-  readonly g: Guards;
+  readonly guards: Guards;
   /** Undefined when `trackAbandoned: false`. */
   readonly abandoned: AbandonTracker | undefined;
   /** Client and server request identities, each reusing its last resolution while it repeats. */
@@ -58,11 +35,14 @@ export function startTime(ctx: LlmContext, given: unknown): number {
   const now = ctx.now();
   if (given === undefined || given === null) return now;
   if (typeof given !== 'number' || !Number.isFinite(given)) {
-    ctx.d.warn('invalid-option', 'startTime must be a finite performance.now() value in ms; using now');
+    ctx.diagnostics.warn(
+      'invalid-option',
+      'startTime must be a finite performance.now() value in ms; using now',
+    );
     return now;
   }
   if (given > now) {
-    ctx.d.warn('clock', 'startTime is in the future; clamped to now');
+    ctx.diagnostics.warn('clock', 'startTime is in the future; clamped to now');
     return now;
   }
   return given;

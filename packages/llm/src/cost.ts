@@ -5,7 +5,7 @@
  * cost and one `tokenmeter.gen_ai.client.usage.unpriced` increment instead.
  */
 import type { AttrNode } from './attributes.js';
-import type { LlmContext } from './context.js';
+import type { InstrumentSet } from './instrument-set.js';
 import type { ModelPrice, PriceBook, TokenRates } from './price-table.js';
 import {
   ATTR_ERROR_TYPE,
@@ -15,6 +15,7 @@ import {
   COST_TOKEN_TYPES,
   type UnpricedReason,
 } from './semconv.js';
+import type { ValueGuard } from './value-guard.js';
 
 /** Validated token counts of one request (undefined: not reported). */
 export interface UsageCounts {
@@ -45,22 +46,27 @@ export class CostRecorder {
   private readonly parts = new Float64Array(COST_TOKEN_TYPES.length);
   private readonly tokens = new Float64Array(COST_TOKEN_TYPES.length);
 
-  constructor(readonly book: PriceBook) {}
+  constructor(
+    readonly book: PriceBook,
+    /** Bounds `tokenmeter.service_tier`. */
+    private readonly serviceTiers: ValueGuard,
+  ) {}
 
   /**
    * Records the cost of `usage` on `node` (the request's attributes with its
-   * response model), or one unpriced increment. `failed` carries `error.type`
-   * for the per-request histogram of a failed call.
+   * response model), or one unpriced increment, on `instruments` (the
+   * instance's current set). `errorType` goes on the per-request histogram
+   * of a failed call.
    */
   record(
-    ctx: LlmContext,
+    instruments: InstrumentSet,
     node: AttrNode,
     key: PriceKey,
     usage: UsageCounts,
     errorType: string | undefined,
   ): void {
     if (usage.input === undefined && usage.output === undefined) return;
-    const guard = ctx.g.serviceTier;
+    const guard = this.serviceTiers;
     const entry = this.book.lookup(key.provider, key.model);
     let tier = guard.bound(key.tier);
     let reason: UnpricedReason | undefined = 'model';
@@ -70,23 +76,22 @@ export class CostRecorder {
       reason = this.price(entry, tierName, key.modality, usage);
     }
     if (reason !== undefined) {
-      ctx.i.counter.clientUsageUnpriced.add(
+      instruments.counter.clientUsageUnpriced.add(
         1,
         node.with(ATTR_TM_SERVICE_TIER, tier).with(ATTR_TM_COST_UNPRICED_REASON, reason).attrs,
       );
       return;
     }
     const tiered = node.with(ATTR_TM_SERVICE_TIER, tier);
-    const counter = ctx.i.counter.clientCost;
-    const t = this.tokens;
-    const p = this.parts;
+    const counter = instruments.counter.clientCost;
+    const { tokens, parts } = this;
     let total = 0;
     for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
-      if (t[i] === 0) continue;
-      counter.add(p[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
-      total += p[i] as number;
+      if (tokens[i] === 0) continue;
+      counter.add(parts[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
+      total += parts[i] as number;
     }
-    ctx.i.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
+    instruments.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
   }
 
   /**
@@ -110,20 +115,26 @@ export class CostRecorder {
     const reasoning = usage.reasoning ?? 0;
     if (cacheRead + cacheWrite > input || reasoning > output) return 'usage';
     const long = prices.longContext;
-    const r: TokenRates = long !== undefined && input > long.aboveInputTokens ? long : prices;
-    const t = this.tokens;
-    t[0] = input - cacheRead - cacheWrite;
-    t[1] = cacheRead;
-    t[2] = cacheWrite;
-    t[3] = output - reasoning;
-    t[4] = reasoning;
-    const rates = [r.input, r.cacheRead, r.cacheWrite, r.output, r.reasoning] as const;
+    const applied: TokenRates = long !== undefined && input > long.aboveInputTokens ? long : prices;
+    const { tokens, parts } = this;
+    tokens[0] = input - cacheRead - cacheWrite;
+    tokens[1] = cacheRead;
+    tokens[2] = cacheWrite;
+    tokens[3] = output - reasoning;
+    tokens[4] = reasoning;
+    const rates = [
+      applied.input,
+      applied.cacheRead,
+      applied.cacheWrite,
+      applied.output,
+      applied.reasoning,
+    ] as const;
     for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
-      const n = t[i] as number;
+      const tokenCount = tokens[i] as number;
       const rate = rates[i];
-      if (n === 0) this.parts[i] = 0;
+      if (tokenCount === 0) parts[i] = 0;
       else if (rate === undefined) return 'token_type';
-      else this.parts[i] = n * rate * PER_TOKEN;
+      else parts[i] = tokenCount * rate * PER_TOKEN;
     }
     return undefined;
   }

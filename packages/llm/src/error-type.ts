@@ -16,7 +16,7 @@
  * Values are further bounded per `LlmMetrics` instance by the cardinality
  * guard (distinct cap, then `_OTHER`).
  */
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 
 export const ERROR_TYPE_ABORTED = 'aborted';
 export const ERROR_TYPE_TIMEOUT = 'timeout';
@@ -28,41 +28,26 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 
 export function errorType(err: unknown): string {
   try {
-    if (err === null || typeof err !== 'object') return ERROR_TYPE_OTHER;
-    const e = err as { name?: unknown; status?: unknown; statusCode?: unknown; code?: unknown };
-    const name = typeof e.name === 'string' ? e.name : undefined;
+    if (err === null || typeof err !== 'object') return OTHER_VALUE;
+    const fields = err as { name?: unknown; status?: unknown; statusCode?: unknown; code?: unknown };
+    const name = typeof fields.name === 'string' ? fields.name : undefined;
     if (name === 'AbortError') return ERROR_TYPE_ABORTED;
     if (name === 'TimeoutError') return ERROR_TYPE_TIMEOUT;
-    const status = httpStatus(e.status) ?? httpStatus(e.statusCode);
+    const status = httpStatus(fields.status) ?? httpStatus(fields.statusCode);
     if (status !== undefined) return String(status);
-    if (typeof e.code === 'string' && CODE.test(e.code)) return e.code;
+    if (typeof fields.code === 'string' && CODE.test(fields.code)) return fields.code;
     if (name !== undefined && IDENT.test(name)) return name;
     const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
     if (typeof ctor === 'string' && ctor !== 'Object' && IDENT.test(ctor)) return ctor;
-    return ERROR_TYPE_OTHER;
+    return OTHER_VALUE;
   } catch {
     // Getters on exotic error objects may throw.
-    return ERROR_TYPE_OTHER;
+    return OTHER_VALUE;
   }
 }
 
-function httpStatus(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599 ? v : undefined;
-}
-
-/**
- * The last step of an integration's classifier: what `classify` (usually the
- * `LlmMetrics` instance's `errorType`, which may be a user's own object)
- * makes of `err`, or `_OTHER` when it gives nothing or throws.
- */
-export function errorTypeOr(err: unknown, classify: ((err: unknown) => string) | undefined): string {
-  if (classify) {
-    try {
-      const t = classify(err);
-      if (typeof t === 'string' && t) return t;
-    } catch {
-      // a broken classifier must not break the recording
-    }
-  }
-  return ERROR_TYPE_OTHER;
+function httpStatus(given: unknown): number | undefined {
+  return typeof given === 'number' && Number.isInteger(given) && given >= 100 && given <= 599
+    ? given
+    : undefined;
 }

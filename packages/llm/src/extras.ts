@@ -21,7 +21,7 @@ import {
   ATTR_TM_WORKER_ID,
   CIRCUIT_BREAKER_STATES,
   type CircuitBreakerState,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { count, nonNegative, port, ratio } from './validate.js';
@@ -76,7 +76,7 @@ export interface QueueInfo extends ExtraAttributes {
 }
 
 export interface QueueRejectInfo extends QueueInfo {
-  /** Why (`full`, `timeout`…), recorded as `error.type`. @default '_OTHER' */
+  /** Why (`full`, `timeout`…), recorded as `error.type`. @default OTHER_VALUE */
   reason?: string;
 }
 
@@ -95,80 +95,80 @@ export interface MeasureOptions {
   heap?: boolean;
 }
 
-function extraNode(ctx: LlmContext, o: ExtraAttributes | undefined) {
-  const g = ctx.g;
+function extraNode(ctx: LlmContext, attributes: ExtraAttributes | undefined) {
+  const { guards } = ctx;
   return ctx.root
-    .with(ATTR_GEN_AI_OPERATION_NAME, g.operation.bound(o?.operation))
-    .with(ATTR_GEN_AI_PROVIDER_NAME, g.provider.bound(o?.provider))
-    .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o?.requestModel));
+    .with(ATTR_GEN_AI_OPERATION_NAME, guards.operation.bound(attributes?.operation))
+    .with(ATTR_GEN_AI_PROVIDER_NAME, guards.provider.bound(attributes?.provider))
+    .with(ATTR_GEN_AI_REQUEST_MODEL, guards.model.bound(attributes?.requestModel));
 }
 
 function guarded(ctx: LlmContext, what: string, fn: () => void): void {
   try {
     fn();
   } catch (err) {
-    ctx.d.warn('internal-error', `${what}: ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `${what}: ${String(err)}`);
   }
 }
 
 export function cacheLookup(ctx: LlmContext, info: CacheLookupInfo): void {
   guarded(ctx, 'cacheLookup()', () => {
-    const o = bag<CacheLookupInfo>(info, 'cacheLookup() info', ctx);
-    if (!o || typeof o.hit !== 'boolean') {
-      ctx.d.warn('invalid-option', 'cacheLookup() needs { hit: boolean }; dropped');
+    const given = bag<CacheLookupInfo>(info, 'cacheLookup() info', ctx);
+    if (!given || typeof given.hit !== 'boolean') {
+      ctx.diagnostics.warn('invalid-option', 'cacheLookup() needs { hit: boolean }; dropped');
       return;
     }
-    const node = extraNode(ctx, o)
-      .with(ATTR_TM_CACHE_KIND, ctx.g.name.bound(o.cache) ?? 'prompt')
-      .with(ATTR_TM_CACHE_RESULT, o.hit ? 'hit' : 'miss');
-    ctx.i.counter.cacheRequests.add(1, node.attrs);
+    const node = extraNode(ctx, given)
+      .with(ATTR_TM_CACHE_KIND, ctx.guards.name.bound(given.cache) ?? 'prompt')
+      .with(ATTR_TM_CACHE_RESULT, given.hit ? 'hit' : 'miss');
+    ctx.instruments.counter.cacheRequests.add(1, node.attrs);
   });
 }
 
-export function rateLimitWait(ctx: LlmContext, s: number, info?: RateLimitWaitInfo): void {
+export function rateLimitWait(ctx: LlmContext, seconds: number, info?: RateLimitWaitInfo): void {
   guarded(ctx, 'rateLimitWait()', () => {
-    const v = nonNegative(s, 'rate-limit wait seconds', ctx.d);
-    if (v === undefined) return;
-    const o = bag<RateLimitWaitInfo>(info, 'rateLimitWait() info', ctx);
-    const address = ctx.g.address.bound(o?.serverAddress);
-    const node = extraNode(ctx, { provider: o?.provider, requestModel: o?.requestModel })
+    const wait = nonNegative(seconds, 'rate-limit wait seconds', ctx.diagnostics);
+    if (wait === undefined) return;
+    const given = bag<RateLimitWaitInfo>(info, 'rateLimitWait() info', ctx);
+    const address = ctx.guards.address.bound(given?.serverAddress);
+    const node = extraNode(ctx, { provider: given?.provider, requestModel: given?.requestModel })
       .with(ATTR_SERVER_ADDRESS, address)
-      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o?.serverPort, ctx.d));
-    ctx.i.histogram.rateLimitWait.record(v, node.attrs);
+      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(given?.serverPort, ctx.diagnostics));
+    ctx.instruments.histogram.rateLimitWait.record(wait, node.attrs);
   });
 }
 
 export function retry(ctx: LlmContext, info?: RetryInfo): void {
   guarded(ctx, 'retry()', () => {
-    const o = bag<RetryInfo>(info, 'retry() info', ctx);
-    const address = ctx.g.address.bound(o?.serverAddress);
+    const given = bag<RetryInfo>(info, 'retry() info', ctx);
+    const address = ctx.guards.address.bound(given?.serverAddress);
     const type =
-      o?.errorType !== undefined
-        ? ctx.g.errorType.bound(o.errorType)
-        : o?.error !== undefined
-          ? ctx.g.errorType.bound(errorType(o.error))
+      given?.errorType !== undefined
+        ? ctx.guards.errorType.bound(given.errorType)
+        : given?.error !== undefined
+          ? ctx.guards.errorType.bound(errorType(given.error))
           : undefined;
-    const node = extraNode(ctx, o)
+    const node = extraNode(ctx, given)
       .with(ATTR_SERVER_ADDRESS, address)
-      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o?.serverPort, ctx.d))
+      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(given?.serverPort, ctx.diagnostics))
       .with(ATTR_ERROR_TYPE, type);
-    ctx.i.counter.retries.add(1, node.attrs);
+    ctx.instruments.counter.retries.add(1, node.attrs);
   });
 }
 
 export function modelLoad(ctx: LlmContext, info: ModelLoadInfo): void {
   guarded(ctx, 'modelLoad()', () => {
-    const o = bag<ModelLoadInfo>(info, 'modelLoad() info', ctx);
-    const v = nonNegative(o?.durationS, 'model load durationS', ctx.d);
-    if (!o || v === undefined) return;
-    const failed = o.error !== undefined && o.error !== null;
-    const node = extraNode(ctx, { provider: o.provider, requestModel: o.model })
-      .with(ATTR_TM_WORKER_ID, ctx.g.worker.bound(o.worker))
+    const given = bag<ModelLoadInfo>(info, 'modelLoad() info', ctx);
+    const duration = nonNegative(given?.durationS, 'model load durationS', ctx.diagnostics);
+    if (!given || duration === undefined) return;
+    const failed = given.error !== undefined && given.error !== null;
+    const node = extraNode(ctx, { provider: given.provider, requestModel: given.model })
+      .with(ATTR_TM_WORKER_ID, ctx.guards.worker.bound(given.worker))
       .with(
         ATTR_ERROR_TYPE,
-        failed ? (ctx.g.errorType.bound(errorType(o.error)) ?? ERROR_TYPE_OTHER) : undefined,
+        failed ? (ctx.guards.errorType.bound(errorType(given.error)) ?? OTHER_VALUE) : undefined,
       );
-    ctx.i.histogram.modelLoadDuration.record(v, node.attrs);
+    ctx.instruments.histogram.modelLoadDuration.record(duration, node.attrs);
   });
 }
 
@@ -180,74 +180,80 @@ export function circuitBreaker(
 ): void {
   guarded(ctx, 'circuitBreaker()', () => {
     if (!(CIRCUIT_BREAKER_STATES as readonly unknown[]).includes(state)) {
-      ctx.d.warn('invalid-option', 'circuit-breaker state must be closed, open or half_open; dropped');
+      ctx.diagnostics.warn(
+        'invalid-option',
+        'circuit-breaker state must be closed, open or half_open; dropped',
+      );
       return;
     }
-    const o = bag<CircuitBreakerInfo>(info, 'circuitBreaker() info', ctx);
+    const given = bag<CircuitBreakerInfo>(info, 'circuitBreaker() info', ctx);
     const base = ctx.root
-      .with(ATTR_TM_CIRCUIT_BREAKER_NAME, ctx.g.name.bound(name) ?? 'default')
-      .with(ATTR_GEN_AI_PROVIDER_NAME, ctx.g.provider.bound(o?.provider))
-      .with(ATTR_SERVER_ADDRESS, ctx.g.address.bound(o?.serverAddress));
-    for (const s of CIRCUIT_BREAKER_STATES) {
-      ctx.i.gauge.circuitBreakerState.record(
-        s === state ? 1 : 0,
-        base.with(ATTR_TM_CIRCUIT_BREAKER_STATE, s).attrs,
+      .with(ATTR_TM_CIRCUIT_BREAKER_NAME, ctx.guards.name.bound(name) ?? 'default')
+      .with(ATTR_GEN_AI_PROVIDER_NAME, ctx.guards.provider.bound(given?.provider))
+      .with(ATTR_SERVER_ADDRESS, ctx.guards.address.bound(given?.serverAddress));
+    for (const each of CIRCUIT_BREAKER_STATES) {
+      ctx.instruments.gauge.circuitBreakerState.record(
+        each === state ? 1 : 0,
+        base.with(ATTR_TM_CIRCUIT_BREAKER_STATE, each).attrs,
       );
     }
   });
 }
 
-export function queueWait(ctx: LlmContext, s: number, info?: QueueInfo): void {
+export function queueWait(ctx: LlmContext, seconds: number, info?: QueueInfo): void {
   guarded(ctx, 'queueWait()', () => {
-    const v = nonNegative(s, 'queue wait seconds', ctx.d);
-    if (v === undefined) return;
-    const o = bag<QueueInfo>(info, 'queueWait() info', ctx);
-    const node = extraNode(ctx, o).with(ATTR_TM_QUEUE_NAME, ctx.g.name.bound(o?.queue) ?? 'default');
-    ctx.i.histogram.queueWait.record(v, node.attrs);
+    const wait = nonNegative(seconds, 'queue wait seconds', ctx.diagnostics);
+    if (wait === undefined) return;
+    const given = bag<QueueInfo>(info, 'queueWait() info', ctx);
+    const node = extraNode(ctx, given).with(
+      ATTR_TM_QUEUE_NAME,
+      ctx.guards.name.bound(given?.queue) ?? 'default',
+    );
+    ctx.instruments.histogram.queueWait.record(wait, node.attrs);
   });
 }
 
 export function queueRejected(ctx: LlmContext, info?: QueueRejectInfo): void {
   guarded(ctx, 'queueRejected()', () => {
-    const o = bag<QueueRejectInfo>(info, 'queueRejected() info', ctx);
-    const node = extraNode(ctx, o)
-      .with(ATTR_TM_QUEUE_NAME, ctx.g.name.bound(o?.queue) ?? 'default')
-      .with(ATTR_ERROR_TYPE, ctx.g.errorType.bound(o?.reason) ?? ERROR_TYPE_OTHER);
-    ctx.i.counter.queueRejections.add(1, node.attrs);
+    const given = bag<QueueRejectInfo>(info, 'queueRejected() info', ctx);
+    const node = extraNode(ctx, given)
+      .with(ATTR_TM_QUEUE_NAME, ctx.guards.name.bound(given?.queue) ?? 'default')
+      .with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(given?.reason) ?? OTHER_VALUE);
+    ctx.instruments.counter.queueRejections.add(1, node.attrs);
   });
 }
 
 export function batch(ctx: LlmContext, info: BatchInfo): void {
   guarded(ctx, 'batch()', () => {
-    const o = bag<BatchInfo>(info, 'batch() info', ctx);
-    if (!o) return;
-    const node = extraNode(ctx, { provider: o.provider, requestModel: o.requestModel }).with(
+    const given = bag<BatchInfo>(info, 'batch() info', ctx);
+    if (!given) return;
+    const node = extraNode(ctx, { provider: given.provider, requestModel: given.requestModel }).with(
       ATTR_TM_WORKER_ID,
-      ctx.g.worker.bound(o.worker),
+      ctx.guards.worker.bound(given.worker),
     );
-    const size = count(o.size, 'batch size', ctx.d);
-    const pad = ratio(o.paddingRatio, 'paddingRatio', ctx.d);
-    if (size !== undefined) ctx.i.histogram.serverBatchSize.record(size, node.attrs);
-    if (pad !== undefined) ctx.i.histogram.serverBatchPaddingRatio.record(pad, node.attrs);
+    const size = count(given.size, 'batch size', ctx.diagnostics);
+    const pad = ratio(given.paddingRatio, 'paddingRatio', ctx.diagnostics);
+    if (size !== undefined) ctx.instruments.histogram.serverBatchSize.record(size, node.attrs);
+    if (pad !== undefined) ctx.instruments.histogram.serverBatchPaddingRatio.record(pad, node.attrs);
   });
 }
 
 export function measure<T>(ctx: LlmContext, name: string, fn: () => T, options?: MeasureOptions): T {
   let node = ctx.root;
   try {
-    node = node.with(ATTR_TM_OPERATION_NAME, ctx.g.name.bound(name) ?? ERROR_TYPE_OTHER);
+    node = node.with(ATTR_TM_OPERATION_NAME, ctx.guards.name.bound(name) ?? OTHER_VALUE);
   } catch (err) {
-    ctx.d.warn('internal-error', `measure(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `measure(): ${String(err)}`);
   }
   return measureFn(
     ctx,
     fn,
-    (s, error, failed, heapDelta) => {
+    (elapsed, error, failed, heapDelta) => {
       const attrs = failed
-        ? node.with(ATTR_ERROR_TYPE, ctx.g.errorType.bound(errorType(error)) ?? ERROR_TYPE_OTHER).attrs
+        ? node.with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(errorType(error)) ?? OTHER_VALUE).attrs
         : node.attrs;
-      ctx.i.histogram.operationDuration.record(s, attrs);
-      if (heapDelta !== undefined) ctx.i.gauge.operationHeapDelta.record(heapDelta, node.attrs);
+      ctx.instruments.histogram.operationDuration.record(elapsed, attrs);
+      if (heapDelta !== undefined) ctx.instruments.gauge.operationHeapDelta.record(heapDelta, node.attrs);
     },
     heapOption(ctx, options),
   );
@@ -258,7 +264,7 @@ function heapOption(ctx: LlmContext, options: unknown): boolean {
   try {
     return (options as MeasureOptions | undefined)?.heap === true;
   } catch (err) {
-    ctx.d.warn('invalid-option', `measure() options could not be read (${String(err)}); ignored`);
+    ctx.diagnostics.warn('invalid-option', `measure() options could not be read (${String(err)}); ignored`);
     return false;
   }
 }

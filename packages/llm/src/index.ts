@@ -2,6 +2,11 @@
  * @tokenmeter/llm — OpenTelemetry GenAI semantic-convention metrics for LLM
  * clients, inference servers and training loops, plus the extras LLM teams
  * need, under the `tokenmeter.*` namespace. Depends on `@opentelemetry/api` only.
+ *
+ * This entry point is the API applications use. What only integration
+ * authors need (wrapping calls, observing streams, patching clients,
+ * `telemetryGuard`, `serverEndpointOf`, `errorTypeOr`) is
+ * `@tokenmeter/llm/integration`.
  */
 export {
   AGENT_DURATION_BUCKETS,
@@ -23,20 +28,11 @@ export type {
   ReportedServerTimings,
   StartRequestOptions,
 } from './client-request.js';
-export type {
-  CollectionLike,
-  DataPointLike,
-  MetricDataLike,
-  ResourceMetricsLike,
-  ScopeMetricsLike,
-  SnapshotSource,
-} from './collection.js';
 export {
   ERROR_TYPE_ABANDONED,
   ERROR_TYPE_ABORTED,
   ERROR_TYPE_TIMEOUT,
   errorType,
-  errorTypeOr,
 } from './error-type.js';
 export type {
   BatchInfo,
@@ -73,7 +69,14 @@ export type {
   McpSessionOptions,
   McpSide,
 } from './mcp.js';
-export { OTHER_VALUE, type ValueGuardOptions } from './model-guard.js';
+// Deprecated here: moved to @tokenmeter/llm/integration.
+export {
+  errorTypeOr,
+  type ServerEndpoint,
+  serverEndpointOf,
+  type TelemetryGuard,
+  telemetryGuard,
+} from './moved-to-integration.js';
 export {
   loadPriceTable,
   type ModelPrice,
@@ -83,17 +86,16 @@ export {
   type TierPrices,
   type TokenRates,
 } from './price-table.js';
-export { histogramQuantile } from './quantile.js';
 export {
   COST_TOKEN_TYPES,
   type CostTokenType,
   ERROR_TYPE_OTHER,
   METER_NAME,
+  OTHER_VALUE,
   SEMCONV_SOURCES,
   UNPRICED_REASONS,
   type UnpricedReason,
 } from './semconv.js';
-export { type ServerEndpoint, serverEndpointOf } from './server-endpoint.js';
 export type { ObserveServerOptions, ServerGaugeCallback, ServerGaugeValues } from './server-gauges.js';
 export type {
   ServerEndInfo,
@@ -102,16 +104,26 @@ export type {
   StartServerRequestOptions,
 } from './server-request.js';
 export type {
-  ClientSummary,
-  LatencySummary,
-  LlmSnapshot,
-  ServerSummary,
-  SnapshotOptions,
-  TrainingSummary,
-  WindowLatency,
-} from './snapshot.js';
-export { UNKNOWN_MODEL } from './snapshot.js';
-export { type TelemetryGuard, telemetryGuard } from './telemetry-guard.js';
+  CollectionLike,
+  DataPointLike,
+  MetricDataLike,
+  ResourceMetricsLike,
+  ScopeMetricsLike,
+  SnapshotSource,
+} from './snapshot/collection.js';
+export {
+  type ClientSummary,
+  type LatencySummary,
+  type LlmSnapshot,
+  type RequestSummary,
+  type ServerSummary,
+  type SnapshotOptions,
+  type TrainingSummary,
+  UNKNOWN_MODEL,
+  type WindowLatency,
+} from './snapshot/llm-snapshot.js';
+export { histogramQuantile } from './snapshot/percentiles.js';
 export type { EvalInfo, StepInfo, TrainingOptions, TrainingRun } from './training.js';
 export type { TokenUsage } from './usage.js';
+export type { ValueGuardOptions } from './value-guard.js';
 export { VERSION } from './version.js';

@@ -40,40 +40,40 @@ export function createInstrumentSet(meter: Meter, shape: SemconvShape): Instrume
   const gauge: Record<string, Gauge> = {};
   const observableGauge: Record<string, ObservableGauge> = {};
   const observableUpDown: Record<string, ObservableUpDownCounter> = {};
-  for (const d of INSTRUMENTS as readonly InstrumentDefinition[]) {
-    const m = d.shapes.includes(shape) ? meter : noop;
+  for (const def of INSTRUMENTS as readonly InstrumentDefinition[]) {
+    const from = def.shapes.includes(shape) ? meter : noop;
     const opts = {
-      description: d.description,
-      unit: d.unit,
-      valueType: d.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
+      description: def.description,
+      unit: def.unit,
+      valueType: def.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE,
     };
-    switch (d.kind) {
+    switch (def.kind) {
       case 'histogram':
-        histogram[d.key] = m.createHistogram(d.name, {
+        histogram[def.key] = from.createHistogram(def.name, {
           ...opts,
-          advice: { explicitBucketBoundaries: [...(d.buckets ?? [])] },
+          advice: { explicitBucketBoundaries: [...(def.buckets ?? [])] },
         });
         break;
       case 'counter':
-        counter[d.key] = m.createCounter(d.name, opts);
+        counter[def.key] = from.createCounter(def.name, opts);
         break;
       case 'updowncounter':
-        upDown[d.key] = m.createUpDownCounter(d.name, opts);
+        upDown[def.key] = from.createUpDownCounter(def.name, opts);
         break;
       case 'gauge':
-        gauge[d.key] = m.createGauge(d.name, opts);
+        gauge[def.key] = from.createGauge(def.name, opts);
         break;
       case 'observable_gauge':
-        observableGauge[d.key] = m.createObservableGauge(d.name, opts);
+        observableGauge[def.key] = from.createObservableGauge(def.name, opts);
         break;
       case 'observable_updowncounter':
-        observableUpDown[d.key] = m.createObservableUpDownCounter(d.name, opts);
+        observableUpDown[def.key] = from.createObservableUpDownCounter(def.name, opts);
         break;
     }
   }
   // The loop filled every key of the closed unions above. Objects grown by
   // 20+ keyed stores are in V8's dictionary mode, which made every
-  // `ctx.i.histogram.x` on the record path a hash lookup; a spread copy is a
+  // `ctx.instruments.histogram.x` on the record path a hash lookup; a spread copy is a
   // fast-properties object.
   return {
     histogram: { ...histogram },

@@ -3,10 +3,11 @@
  * once, and naming an abort.
  */
 import type { UpDownCounter } from '@opentelemetry/api';
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import type { Finalizable, LlmContext } from './context.js';
+import type { LlmContext } from './context.js';
 import { ERROR_TYPE_ABORTED, ERROR_TYPE_TIMEOUT, errorType } from './error-type.js';
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 
 /** The part of a handle's state that the shared steps read. */
 export interface LifecycleCore extends Finalizable {
@@ -31,7 +32,7 @@ export function finishOnce(
   what: string,
 ): boolean {
   if (core.done) {
-    core.ctx.d.warn('double-end', `${what} on a request that already ended; ignored`);
+    core.ctx.diagnostics.warn('double-end', `${what} on a request that already ended; ignored`);
     return false;
   }
   core.done = true;
@@ -39,7 +40,7 @@ export function finishOnce(
     core.ctx.abandoned?.release(handle, core);
     active.add(-1, core.base.attrs);
   } catch (err) {
-    core.ctx.d.warn('internal-error', `${what}: ${String(err)}`);
+    core.ctx.diagnostics.warn('internal-error', `${what}: ${String(err)}`);
   }
   return true;
 }
@@ -55,11 +56,11 @@ export function failureType(
   forced: string | undefined,
 ): string {
   if (forced !== undefined) return forced;
-  const g = ctx.g.errorType;
-  return (given !== undefined ? g.bound(given) : g.bound(errorType(error))) ?? ERROR_TYPE_OTHER;
+  const guard = ctx.guards.errorType;
+  return (given !== undefined ? guard.bound(given) : guard.bound(errorType(error))) ?? OTHER_VALUE;
 }
 
 /** The bounded finish reason; for an array (one per choice) the first. */
 export function finishReasonOf(ctx: LlmContext, reason: unknown): string | undefined {
-  return ctx.g.finishReason.bound(Array.isArray(reason) ? reason[0] : reason);
+  return ctx.guards.finishReason.bound(Array.isArray(reason) ? reason[0] : reason);
 }

@@ -8,12 +8,12 @@ import { createAbandonTracker } from './abandon-tracker.js';
 import { AttrBudget, AttrNode } from './attributes.js';
 import { BUNDLED_PRICES } from './bundled-prices.js';
 import { type ClientRequest, type StartRequestOptions, startClientRequest } from './client-request.js';
-import type { SnapshotSource } from './collection.js';
 import type { LlmContext } from './context.js';
 import { CostRecorder } from './cost.js';
 import { Diagnostics } from './diagnostics.js';
 import { errorType } from './error-type.js';
 import * as extras from './extras.js';
+import { createGuards } from './guards.js';
 import { createInstrumentSet } from './instrument-set.js';
 import type { SemconvShape } from './instruments.js';
 import {
@@ -24,15 +24,17 @@ import {
   startMcpSession,
 } from './mcp.js';
 import { measureFn } from './measure.js';
-import { ValueGuard, type ValueGuardOptions } from './model-guard.js';
 import { loadPriceTable, PriceBook, type PriceTable, parsePriceTable } from './price-table.js';
 import { ProviderBinding } from './provider-binding.js';
 import { IdentityResolver } from './request-identity.js';
-import { ERROR_TYPE_OTHER } from './semconv.js';
+import { OTHER_VALUE } from './semconv.js';
 import { type ObserveServerOptions, type ServerGaugeCallback, ServerGauges } from './server-gauges.js';
 import { type ServerRequest, type StartServerRequestOptions, startServerRequest } from './server-request.js';
-import { type LlmSnapshot, type SnapshotOptions, Snapshotter } from './snapshot.js';
+import type { SnapshotSource } from './snapshot/collection.js';
+import type { LlmSnapshot, SnapshotOptions } from './snapshot/llm-snapshot.js';
+import { Snapshotter } from './snapshot/snapshotter.js';
 import { startTraining, type TrainingOptions, type TrainingRun } from './training.js';
+import type { ValueGuardOptions } from './value-guard.js';
 
 // Node defines the `performance` global as a lazy accessor: reading it on
 // every clock read (once per chunk) costs a getter call. Resolve it once.
@@ -158,14 +160,15 @@ export interface LlmMetrics {
 export function resolveShape(
   option: unknown,
   env: Readonly<Record<string, string | undefined>> | undefined,
-  d: Diagnostics,
+  diagnostics: Diagnostics,
 ): SemconvShape {
   if (option === 'v1.41' || option === 'latest_experimental') return option;
-  if (option !== undefined) d.warn('invalid-option', 'semconv must be "v1.41" or "latest_experimental"');
+  if (option !== undefined)
+    diagnostics.warn('invalid-option', 'semconv must be "v1.41" or "latest_experimental"');
   const optIn = env?.OTEL_SEMCONV_STABILITY_OPT_IN ?? '';
   return optIn
     .split(',')
-    .map((s) => s.trim())
+    .map((entry) => entry.trim())
     .includes(SEMCONV_OPT_IN_LATEST)
     ? 'latest_experimental'
     : 'v1.41';
@@ -181,61 +184,51 @@ export function resolvePrices(
   env: Readonly<Record<string, string | undefined>> | undefined,
 ): PriceTable[] | undefined {
   if (option === false) return undefined;
-  const o = (option !== null && typeof option === 'object' ? option : {}) as PriceOptions;
+  const prices = (option !== null && typeof option === 'object' ? option : {}) as PriceOptions;
   const tables: PriceTable[] = [];
-  if (o.bundled !== false) tables.push(BUNDLED_PRICES);
-  const path = o.fromEnv === false ? undefined : env?.[PRICES_ENV]?.trim();
+  if (prices.bundled !== false) tables.push(BUNDLED_PRICES);
+  const path = prices.fromEnv === false ? undefined : env?.[PRICES_ENV]?.trim();
   if (path) tables.push(loadPriceTable(path));
-  if (o.table !== undefined) tables.push(parsePriceTable(o.table, 'createLlmMetrics({ prices: { table } })'));
+  if (prices.table !== undefined)
+    tables.push(parsePriceTable(prices.table, 'createLlmMetrics({ prices: { table } })'));
   return tables;
 }
 
 export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
-  const d = new Diagnostics();
-  const o: LlmMetricsOptions = options !== null && typeof options === 'object' ? options : {};
-  const env = o.env ?? (typeof process !== 'undefined' ? process.env : undefined);
-  const shape = resolveShape(o.semconv, env, d);
-  const tables = resolvePrices(o.prices, env);
-  let given: MeterProvider | undefined;
-  if (o.meterProvider && typeof o.meterProvider.getMeter === 'function') given = o.meterProvider;
-  else if (o.meterProvider !== undefined)
-    d.warn('invalid-option', 'meterProvider has no getMeter(); using the global one');
+  const diagnostics = new Diagnostics();
+  const config: LlmMetricsOptions = options !== null && typeof options === 'object' ? options : {};
+  const env = config.env ?? (typeof process !== 'undefined' ? process.env : undefined);
+  const shape = resolveShape(config.semconv, env, diagnostics);
+  const tables = resolvePrices(config.prices, env);
+  let provider: MeterProvider | undefined;
+  if (config.meterProvider && typeof config.meterProvider.getMeter === 'function')
+    provider = config.meterProvider;
+  else if (config.meterProvider !== undefined)
+    diagnostics.warn('invalid-option', 'meterProvider has no getMeter(); using the global one');
   // Rebinding swaps the instrument set: handles started before keep theirs.
-  const binding = new ProviderBinding(given, d, (meter) => {
-    ctx.i = createInstrumentSet(meter, shape);
+  const binding = new ProviderBinding(provider, diagnostics, (meter) => {
+    ctx.instruments = createInstrumentSet(meter, shape);
     gauges.rebind(meter);
   });
   const meter = binding.meter;
-  const now = typeof o.now === 'function' ? o.now : () => clock.now();
-  const maxLength = o.maxValueLength;
-  const distinct = o.maxDistinctValues;
-  const other = (what: string) => new ValueGuard(what, { maxLength, maxDistinct: distinct }, 50, d);
+  const now = typeof config.now === 'function' ? config.now : () => clock.now();
+  const root = AttrNode.root(new AttrBudget(positive(config.maxAttributeSets, 10_000), diagnostics));
+  const guards = createGuards(config, diagnostics);
   const ctx: LlmContext = {
     shape,
-    i: createInstrumentSet(meter, shape),
-    d,
+    instruments: createInstrumentSet(meter, shape),
+    diagnostics,
     now,
-    root: AttrNode.root(new AttrBudget(positive(o.maxAttributeSets, 10_000), d)),
-    g: {
-      model: new ValueGuard('model', { maxLength, ...o.models }, 100, d),
-      operation: other('operation'),
-      provider: other('provider'),
-      address: other('serverAddress'),
-      finishReason: other('finishReason'),
-      errorType: other('error.type'),
-      stage: other('stage'),
-      worker: other('worker'),
-      name: other('name'),
-      serviceTier: other('serviceTier'),
-    },
-    abandoned: o.trackAbandoned === false ? undefined : createAbandonTracker(),
-    clientIdentity: new IdentityResolver(false),
-    serverIdentity: new IdentityResolver(true),
-    cost: tables ? new CostRecorder(new PriceBook(tables)) : undefined,
+    root,
+    guards,
+    abandoned: config.trackAbandoned === false ? undefined : createAbandonTracker(),
+    clientIdentity: new IdentityResolver(guards, root, diagnostics, false),
+    serverIdentity: new IdentityResolver(guards, root, diagnostics, true),
+    cost: tables ? new CostRecorder(new PriceBook(tables), guards.serviceTier) : undefined,
   };
-  const snapshotter = new Snapshotter(shape, d, now, positive(o.snapshotWindowS, 60), now());
+  const snapshotter = new Snapshotter(shape, diagnostics, now, positive(config.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);
-  const defaultSource = o.collect;
+  const defaultSource = config.collect;
 
   const check = () => binding.check();
   /** `fn` behind the provider check (the extras: not on a per-chunk path). */
@@ -261,14 +254,14 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       return startTraining(ctx, opts);
     },
     snapshot: (opts) => snapshotter.snapshot(opts?.from ?? defaultSource),
-    errorType: (err) => ctx.g.errorType.bound(errorType(err)) ?? ERROR_TYPE_OTHER,
+    errorType: (err) => ctx.guards.errorType.bound(errorType(err)) ?? OTHER_VALUE,
     trackOperation<T>(opts: TrackOperationOptions, fn: () => T): T {
       let options: StartRequestOptions;
       try {
         options = { ...(opts ?? {}), stream: false } as StartRequestOptions;
       } catch (err) {
         // A hostile options object (throwing getter, revoked proxy) must not break the caller's function.
-        d.warn(
+        diagnostics.warn(
           'invalid-option',
           `trackOperation() options could not be read (${String(err)}); recorded as _OTHER`,
         );
@@ -276,23 +269,28 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
       }
       check();
       const req = startClientRequest(ctx, options);
-      return measureFn(ctx, fn, (_s, error, failed) => (failed ? req.fail(error) : req.end()), undefined);
+      return measureFn(
+        ctx,
+        fn,
+        (_elapsed, error, failed) => (failed ? req.fail(error) : req.end()),
+        undefined,
+      );
     },
     measure: (name, fn, opts) => {
       check();
       return extras.measure(ctx, name, fn, opts);
     },
     cacheLookup: checked((info) => extras.cacheLookup(ctx, info)),
-    rateLimitWait: checked((s, info) => extras.rateLimitWait(ctx, s, info)),
+    rateLimitWait: checked((seconds, info) => extras.rateLimitWait(ctx, seconds, info)),
     retry: checked((info) => extras.retry(ctx, info)),
     modelLoad: checked((info) => extras.modelLoad(ctx, info)),
     circuitBreaker: checked((name, state, info) => extras.circuitBreaker(ctx, name, state, info)),
-    queueWait: checked((s, info) => extras.queueWait(ctx, s, info)),
+    queueWait: checked((seconds, info) => extras.queueWait(ctx, seconds, info)),
     queueRejected: checked((info) => extras.queueRejected(ctx, info)),
     batch: checked((info) => extras.batch(ctx, info)),
-    observeServer: (cb, opts) => {
+    observeServer: (callback, opts) => {
       check();
-      return gauges.observe(cb, opts);
+      return gauges.observe(callback, opts);
     },
     startMcpOperation: checked((opts) => startMcpOperation(ctx, opts)),
     startMcpSession: checked((opts) => startMcpSession(ctx, opts)),
@@ -300,6 +298,6 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
   };
 }
 
-function positive(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
+function positive(given: unknown, dflt: number): number {
+  return typeof given === 'number' && Number.isFinite(given) && given > 0 ? given : dflt;
 }

@@ -19,7 +19,7 @@ import {
   ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { port } from './validate.js';
@@ -105,7 +105,7 @@ class McpHandleImpl implements McpHandle {
   /** One duration per handle: false (and one diagnostic) once it has ended. */
   private finish(): boolean {
     if (this.ended) {
-      this.ctx.d.warn('after-end', 'MCP handle ended twice; ignored');
+      this.ctx.diagnostics.warn('after-end', 'MCP handle ended twice; ignored');
       return false;
     }
     this.ended = true;
@@ -115,40 +115,40 @@ class McpHandleImpl implements McpHandle {
   end(info?: McpEndInfo): void {
     if (!this.finish()) return;
     try {
-      const o = bag<McpEndInfo>(info, 'MCP end() info', this.ctx);
-      const code = this.operation ? rpcCode(o?.rpcErrorCode) : undefined;
+      const endInfo = bag<McpEndInfo>(info, 'MCP end() info', this.ctx);
+      const code = this.operation ? rpcCode(endInfo?.rpcErrorCode) : undefined;
       let node = this.node.with(ATTR_RPC_RESPONSE_STATUS_CODE, code === undefined ? undefined : String(code));
       if (code !== undefined && !(this.server && CALLER_ERRORS.has(code)))
         node = node.with(ATTR_ERROR_TYPE, String(code));
-      else if (this.operation && o?.toolError === true) node = node.with(ATTR_ERROR_TYPE, 'tool_error');
+      else if (this.operation && endInfo?.toolError === true) node = node.with(ATTR_ERROR_TYPE, 'tool_error');
       this.histogram.record(seconds(this.start, this.ctx.now()), node.attrs);
     } catch (err) {
-      this.ctx.d.warn('internal-error', `MCP end(): ${String(err)}`);
+      this.ctx.diagnostics.warn('internal-error', `MCP end(): ${String(err)}`);
     }
   }
 
   fail(error?: unknown, info?: McpFailInfo): void {
     if (!this.finish()) return;
     try {
-      const o = bag<McpFailInfo>(info, 'MCP fail() info', this.ctx);
-      const code = rpcCode(o?.rpcErrorCode);
-      const g = this.ctx.g;
+      const failInfo = bag<McpFailInfo>(info, 'MCP fail() info', this.ctx);
+      const code = rpcCode(failInfo?.rpcErrorCode);
+      const guard = this.ctx.guards.errorType;
       const type =
-        g.errorType.bound(o?.errorType) ??
-        (code !== undefined ? String(code) : g.errorType.bound(errorTypeOf(error))) ??
-        ERROR_TYPE_OTHER;
+        guard.bound(failInfo?.errorType) ??
+        (code !== undefined ? String(code) : guard.bound(errorTypeOf(error))) ??
+        OTHER_VALUE;
       const node = this.node
         .with(ATTR_RPC_RESPONSE_STATUS_CODE, code === undefined || !this.operation ? undefined : String(code))
         .with(ATTR_ERROR_TYPE, type);
       this.histogram.record(seconds(this.start, this.ctx.now()), node.attrs);
     } catch (err) {
-      this.ctx.d.warn('internal-error', `MCP fail(): ${String(err)}`);
+      this.ctx.diagnostics.warn('internal-error', `MCP fail(): ${String(err)}`);
     }
   }
 }
 
-function rpcCode(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+function rpcCode(given: unknown): number | undefined {
+  return typeof given === 'number' && Number.isInteger(given) ? given : undefined;
 }
 
 function errorTypeOf(error: unknown): string | undefined {
@@ -158,64 +158,68 @@ function errorTypeOf(error: unknown): string | undefined {
 
 const DEAD: McpHandle = Object.freeze({ ended: true, end() {}, fail() {} });
 
-function side(ctx: LlmContext, v: unknown): McpSide | undefined {
-  if (v === 'client' || v === 'server') return v;
-  ctx.d.warn('invalid-option', 'MCP side must be "client" or "server"; nothing recorded');
+function side(ctx: LlmContext, given: unknown): McpSide | undefined {
+  if (given === 'client' || given === 'server') return given;
+  ctx.diagnostics.warn('invalid-option', 'MCP side must be "client" or "server"; nothing recorded');
   return undefined;
 }
 
-function connection(ctx: LlmContext, o: McpConnection, client: boolean): AttrNode {
-  const g = ctx.g;
+function connection(ctx: LlmContext, start: McpConnection, client: boolean): AttrNode {
+  const { guards } = ctx;
   let node = ctx.root
-    .with(ATTR_MCP_PROTOCOL_VERSION, g.name.bound(o.protocolVersion))
-    .with(ATTR_NETWORK_PROTOCOL_NAME, g.name.bound(o.networkProtocolName));
+    .with(ATTR_MCP_PROTOCOL_VERSION, guards.name.bound(start.protocolVersion))
+    .with(ATTR_NETWORK_PROTOCOL_NAME, guards.name.bound(start.networkProtocolName));
   if (client) {
-    const address = g.address.bound(o.serverAddress);
+    const address = guards.address.bound(start.serverAddress);
     node = node
       .with(ATTR_SERVER_ADDRESS, address)
-      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d));
+      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(start.serverPort, ctx.diagnostics));
   }
   return node;
 }
 
 export function startMcpOperation(ctx: LlmContext, options: McpOperationOptions): McpHandle {
   try {
-    const o = bag<McpOperationOptions>(options, 'startMcpOperation() options', ctx);
-    const s = side(ctx, o?.side);
-    if (!o || !s) return DEAD;
-    const g = ctx.g;
-    const method = g.name.bound(o.method) ?? ERROR_TYPE_OTHER;
-    if (o.method === undefined) ctx.d.warn('invalid-attribute', 'MCP method is required; recorded as _OTHER');
-    const node = connection(ctx, o, s === 'client')
+    const start = bag<McpOperationOptions>(options, 'startMcpOperation() options', ctx);
+    const measuredBy = side(ctx, start?.side);
+    if (!start || !measuredBy) return DEAD;
+    const { guards } = ctx;
+    const method = guards.name.bound(start.method) ?? OTHER_VALUE;
+    if (start.method === undefined)
+      ctx.diagnostics.warn('invalid-attribute', 'MCP method is required; recorded as _OTHER');
+    const node = connection(ctx, start, measuredBy === 'client')
       .with(ATTR_MCP_METHOD_NAME, method)
       // The conventions ask for execute_tool on tool calls only, so they read like other tool calls.
-      .with(ATTR_GEN_AI_OPERATION_NAME, o.method === 'tools/call' ? 'execute_tool' : undefined)
-      .with(ATTR_GEN_AI_TOOL_NAME, g.name.bound(o.toolName))
-      .with(ATTR_GEN_AI_PROMPT_NAME, g.name.bound(o.promptName))
-      .with(ATTR_NETWORK_TRANSPORT, g.name.bound(o.transport))
-      .with(ATTR_NETWORK_PROTOCOL_VERSION, g.name.bound(o.networkProtocolVersion));
-    const h =
-      s === 'client'
-        ? ctx.i.histogram.mcpClientOperationDuration
-        : ctx.i.histogram.mcpServerOperationDuration;
-    return new McpHandleImpl(ctx, h, node, startTime(ctx, o.startTime), s === 'server', true);
+      .with(ATTR_GEN_AI_OPERATION_NAME, start.method === 'tools/call' ? 'execute_tool' : undefined)
+      .with(ATTR_GEN_AI_TOOL_NAME, guards.name.bound(start.toolName))
+      .with(ATTR_GEN_AI_PROMPT_NAME, guards.name.bound(start.promptName))
+      .with(ATTR_NETWORK_TRANSPORT, guards.name.bound(start.transport))
+      .with(ATTR_NETWORK_PROTOCOL_VERSION, guards.name.bound(start.networkProtocolVersion));
+    const histogram =
+      measuredBy === 'client'
+        ? ctx.instruments.histogram.mcpClientOperationDuration
+        : ctx.instruments.histogram.mcpServerOperationDuration;
+    const startedAt = startTime(ctx, start.startTime);
+    return new McpHandleImpl(ctx, histogram, node, startedAt, measuredBy === 'server', true);
   } catch (err) {
-    ctx.d.warn('internal-error', `startMcpOperation(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `startMcpOperation(): ${String(err)}`);
     return DEAD;
   }
 }
 
 export function startMcpSession(ctx: LlmContext, options: McpSessionOptions): McpHandle {
   try {
-    const o = bag<McpSessionOptions>(options, 'startMcpSession() options', ctx);
-    const s = side(ctx, o?.side);
-    if (!o || !s) return DEAD;
-    const h =
-      s === 'client' ? ctx.i.histogram.mcpClientSessionDuration : ctx.i.histogram.mcpServerSessionDuration;
-    const node = connection(ctx, o, s === 'client');
-    return new McpHandleImpl(ctx, h, node, startTime(ctx, o.startTime), s === 'server', false);
+    const start = bag<McpSessionOptions>(options, 'startMcpSession() options', ctx);
+    const measuredBy = side(ctx, start?.side);
+    if (!start || !measuredBy) return DEAD;
+    const { histogram } = ctx.instruments;
+    const duration =
+      measuredBy === 'client' ? histogram.mcpClientSessionDuration : histogram.mcpServerSessionDuration;
+    const node = connection(ctx, start, measuredBy === 'client');
+    const startedAt = startTime(ctx, start.startTime);
+    return new McpHandleImpl(ctx, duration, node, startedAt, measuredBy === 'server', false);
   } catch (err) {
-    ctx.d.warn('internal-error', `startMcpSession(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `startMcpSession(): ${String(err)}`);
     return DEAD;
   }
 }

@@ -16,18 +16,20 @@ export type MeasureDone = (
 
 export function measureFn<T>(ctx: LlmContext, fn: () => T, done: MeasureDone, heap: boolean | undefined): T {
   if (typeof fn !== 'function') {
-    ctx.d.warn('invalid-option', 'measure()/time() needs a function; nothing measured');
+    ctx.diagnostics.warn('invalid-option', 'measure()/time() needs a function; nothing measured');
     return undefined as T;
   }
-  const h0 = heap ? heapUsed() : undefined;
-  const t0 = ctx.now();
+  const heapBefore = heap ? heapUsed() : undefined;
+  const startedAt = ctx.now();
   const finish = (error: unknown, failed: boolean) => {
     try {
-      const s = (ctx.now() - t0) / 1000;
-      const h1 = h0 === undefined ? undefined : heapUsed();
-      done(clampPositive(s), error, failed, h0 === undefined || h1 === undefined ? undefined : h1 - h0);
+      const elapsed = (ctx.now() - startedAt) / 1000;
+      const heapAfter = heapBefore === undefined ? undefined : heapUsed();
+      const heapDelta =
+        heapBefore === undefined || heapAfter === undefined ? undefined : heapAfter - heapBefore;
+      done(clampPositive(elapsed), error, failed, heapDelta);
     } catch (err) {
-      ctx.d.warn('internal-error', `measure(): ${String(err)}`);
+      ctx.diagnostics.warn('internal-error', `measure(): ${String(err)}`);
     }
   };
   let result: T;
@@ -44,7 +46,10 @@ export function measureFn<T>(ctx: LlmContext, fn: () => T, done: MeasureDone, he
         (err: unknown) => finish(err, true),
       );
     } catch (err) {
-      ctx.d.warn('internal-error', `measure(): could not observe the returned promise (${String(err)})`);
+      ctx.diagnostics.warn(
+        'internal-error',
+        `measure(): could not observe the returned promise (${String(err)})`,
+      );
     }
     return result;
   }
@@ -52,12 +57,12 @@ export function measureFn<T>(ctx: LlmContext, fn: () => T, done: MeasureDone, he
   return result;
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
   try {
     return (
-      v !== null &&
-      (typeof v === 'object' || typeof v === 'function') &&
-      typeof (v as { then?: unknown }).then === 'function'
+      value !== null &&
+      (typeof value === 'object' || typeof value === 'function') &&
+      typeof (value as { then?: unknown }).then === 'function'
     );
   } catch {
     // A revoked proxy or a throwing `then` getter: not something we can observe.

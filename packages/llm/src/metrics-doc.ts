@@ -27,9 +27,9 @@ const KIND: Record<InstrumentDefinition['kind'], string> = {
   observable_updowncounter: 'ObservableUpDownCounter',
 };
 
-function shapes(d: InstrumentDefinition): string {
-  if (d.shapes.length === 2) return 'both';
-  return d.shapes[0] === 'v1.41' ? 'v1.41 (default)' : 'latest_experimental';
+function shapes(def: InstrumentDefinition): string {
+  if (def.shapes.length === 2) return 'both';
+  return def.shapes[0] === 'v1.41' ? 'v1.41 (default)' : 'latest_experimental';
 }
 
 const S = SEMCONV_SOURCES;
@@ -104,9 +104,11 @@ const COST = [
   '',
 ];
 
-function rateCells(r: TokenRates): string {
-  const f = (v: number | undefined) => (v === undefined ? '—' : `$${v}`);
-  return `${f(r.input)} | ${f(r.cacheRead)} | ${f(r.cacheWrite)} | ${f(r.output)} | ${f(r.reasoning)}`;
+function rateCells(rates: TokenRates): string {
+  const cell = (rate: number | undefined) => (rate === undefined ? '—' : `$${rate}`);
+  return [rates.input, rates.cacheRead, rates.cacheWrite, rates.output, rates.reasoning]
+    .map(cell)
+    .join(' | ');
 }
 
 function pricesTable(): string[] {
@@ -120,20 +122,21 @@ function pricesTable(): string[] {
     '| provider | model (aliases) | tier | input | cache read | cache write | output | reasoning |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const m of BUNDLED_PRICES.models) {
-    const names = [m.model, ...(m.aliases ?? [])].map((n) => `\`${n}\``).join(', ');
-    for (const [tier, r] of Object.entries(m.tiers)) {
-      const t = tier === m.defaultTier ? `${tier} (default)` : tier;
-      out.push(`| ${m.provider} | ${names} | ${t} | ${rateCells(r)} |`);
-      if (r.longContext)
+  for (const entry of BUNDLED_PRICES.models) {
+    const names = [entry.model, ...(entry.aliases ?? [])].map((name) => `\`${name}\``).join(', ');
+    for (const [tier, rates] of Object.entries(entry.tiers)) {
+      const tierCell = tier === entry.defaultTier ? `${tier} (default)` : tier;
+      out.push(`| ${entry.provider} | ${names} | ${tierCell} | ${rateCells(rates)} |`);
+      if (rates.longContext)
         out.push(
-          `| ${m.provider} | ${names} | ${tier}, above ${r.longContext.aboveInputTokens} input tokens | ${rateCells(r.longContext)} |`,
+          `| ${entry.provider} | ${names} | ${tier}, above ${rates.longContext.aboveInputTokens} input tokens | ${rateCells(rates.longContext)} |`,
         );
     }
   }
   out.push('', 'Sources:', '');
-  for (const m of BUNDLED_PRICES.models) {
-    out.push(`- ${m.provider} \`${m.model}\`: ${(m.sources ?? []).join('; ')}${m.note ? `. ${m.note}` : ''}`);
+  for (const entry of BUNDLED_PRICES.models) {
+    const sources = (entry.sources ?? []).join('; ');
+    out.push(`- ${entry.provider} \`${entry.model}\`: ${sources}${entry.note ? `. ${entry.note}` : ''}`);
   }
   out.push('');
   return out;
@@ -142,28 +145,28 @@ function pricesTable(): string[] {
 export function renderMetricsDoc(): string {
   const out: string[] = [...INTRO];
   for (const [group, title] of GROUPS) {
-    const defs = (INSTRUMENTS as readonly InstrumentDefinition[]).filter((d) => d.group === group);
+    const defs = (INSTRUMENTS as readonly InstrumentDefinition[]).filter((def) => def.group === group);
     out.push(
       `## ${title}`,
       '',
       '| name | kind | unit | value | shape | origin |',
       '|---|---|---|---|---|---|',
     );
-    for (const d of defs) {
+    for (const def of defs) {
       out.push(
-        `| [\`${d.name}\`](#${anchor(d.name)}) | ${KIND[d.kind]} | \`${d.unit}\` | ${d.valueType} | ${shapes(d)} | ${d.origin} |`,
+        `| [\`${def.name}\`](#${anchor(def.name)}) | ${KIND[def.kind]} | \`${def.unit}\` | ${def.valueType} | ${shapes(def)} | ${def.origin} |`,
       );
     }
     out.push('');
     if (group === 'cost') out.push(...COST, ...pricesTable());
-    for (const d of defs) {
-      out.push(`### \`${d.name}\``, '', d.description, '');
-      out.push(`- kind: ${KIND[d.kind]}, unit: \`${d.unit}\`, value type: ${d.valueType}`);
-      out.push(`- attributes: ${d.attributes.map((a) => `\`${a}\``).join(', ')}`);
-      if (d.required?.length) out.push(`- required: ${d.required.map((a) => `\`${a}\``).join(', ')}`);
-      if (d.buckets) out.push(`- buckets: [${d.buckets.join(', ')}]`);
-      out.push(`- recorded: ${d.when}`);
-      out.push(`- shape: ${shapes(d)}; origin: ${d.origin}`, '');
+    for (const def of defs) {
+      out.push(`### \`${def.name}\``, '', def.description, '');
+      out.push(`- kind: ${KIND[def.kind]}, unit: \`${def.unit}\`, value type: ${def.valueType}`);
+      out.push(`- attributes: ${def.attributes.map((key) => `\`${key}\``).join(', ')}`);
+      if (def.required?.length) out.push(`- required: ${def.required.map((key) => `\`${key}\``).join(', ')}`);
+      if (def.buckets) out.push(`- buckets: [${def.buckets.join(', ')}]`);
+      out.push(`- recorded: ${def.when}`);
+      out.push(`- shape: ${shapes(def)}; origin: ${def.origin}`, '');
     }
   }
   return `${out.join('\n').trimEnd()}\n`;

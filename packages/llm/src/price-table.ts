@@ -72,7 +72,10 @@ export class PriceTableError extends Error {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (value: unknown): value is Obj =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Throws PriceTableError for what is at `path`. */
+type Fail = (path: string, what: string) => never;
 
 const RATE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite', 'reasoning'] as const;
 const TIER_KEYS: ReadonlySet<string> = new Set([...RATE_KEYS, 'longContext']);
@@ -99,121 +102,122 @@ export function parsePriceTable(value: unknown, origin = 'price table'): PriceTa
     throw new PriceTableError(`${path} ${what}`, origin);
   };
   if (!isObj(value)) fail('the table', 'must be an object { date, currency, models }');
-  const t = value as Obj;
-  unknownKeys(t, TABLE_KEYS, '', fail);
-  if (typeof t.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(t.date) || Number.isNaN(Date.parse(t.date)))
+  const table = value as Obj;
+  unknownKeys(table, TABLE_KEYS, '', fail);
+  const date = table.date;
+  if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date)))
     fail('date', 'must be the date the prices were checked, as YYYY-MM-DD');
-  if (t.currency !== 'USD') fail('currency', 'must be "USD" (the cost metrics are in US dollars)');
-  if (!Array.isArray(t.models)) fail('models', 'must be an array');
+  if (table.currency !== 'USD') fail('currency', 'must be "USD" (the cost metrics are in US dollars)');
+  if (!Array.isArray(table.models)) fail('models', 'must be an array');
   const seen = new Map<string, string>();
-  const models = (t.models as unknown[]).map((m, i) => {
-    const e = parseModel(m, `models[${i}]`, fail);
-    for (const name of [e.model, ...(e.aliases ?? [])]) {
-      const key = `${e.provider}\u0000${name}`;
+  const models = (table.models as unknown[]).map((raw, i) => {
+    const entry = parseModel(raw, `models[${i}]`, fail);
+    for (const name of [entry.model, ...(entry.aliases ?? [])]) {
+      const key = `${entry.provider}\u0000${name}`;
       const other = seen.get(key);
       if (other !== undefined)
-        fail(`models[${i}]`, `prices ${e.provider} ${name}, which ${other} prices already`);
+        fail(`models[${i}]`, `prices ${entry.provider} ${name}, which ${other} prices already`);
       seen.set(key, `models[${i}]`);
     }
-    return e;
+    return entry;
   });
-  return deepFreeze({ date: t.date as string, currency: 'USD', models });
+  return deepFreeze({ date: date as string, currency: 'USD', models });
 }
 
-function parseModel(v: unknown, path: string, fail: (p: string, w: string) => never): ModelPrice {
-  if (!isObj(v)) fail(path, 'must be an object { provider, model, defaultTier, tiers }');
-  const m = v as Obj;
-  unknownKeys(m, MODEL_KEYS, path, fail);
-  const provider = nonEmpty(m.provider, `${path}.provider`, fail);
-  const model = nonEmpty(m.model, `${path}.model`, fail);
+function parseModel(value: unknown, path: string, fail: Fail): ModelPrice {
+  if (!isObj(value)) fail(path, 'must be an object { provider, model, defaultTier, tiers }');
+  const entry = value as Obj;
+  unknownKeys(entry, MODEL_KEYS, path, fail);
+  const provider = nonEmpty(entry.provider, `${path}.provider`, fail);
+  const model = nonEmpty(entry.model, `${path}.model`, fail);
   const aliases =
-    m.aliases === undefined ? undefined : strings(m.aliases, `${path}.aliases`, fail, (s) => s !== model);
-  const defaultTier = nonEmpty(m.defaultTier, `${path}.defaultTier`, fail);
-  if (!isObj(m.tiers) || Object.keys(m.tiers).length === 0)
+    entry.aliases === undefined
+      ? undefined
+      : strings(entry.aliases, `${path}.aliases`, fail, (alias) => alias !== model);
+  const defaultTier = nonEmpty(entry.defaultTier, `${path}.defaultTier`, fail);
+  if (!isObj(entry.tiers) || Object.keys(entry.tiers).length === 0)
     fail(`${path}.tiers`, 'must be an object with at least one tier');
   const tiers: Record<string, TierPrices> = {};
-  for (const [name, rates] of Object.entries(m.tiers as Obj)) {
+  for (const [name, rates] of Object.entries(entry.tiers as Obj)) {
     if (name === '') fail(`${path}.tiers`, 'has a tier with an empty name');
     tiers[name] = parseTier(rates, `${path}.tiers.${name}`, fail);
   }
   if (!(defaultTier in tiers)) fail(`${path}.defaultTier`, `"${defaultTier}" is not one of its tiers`);
   const out: ModelPrice = { provider, model, defaultTier, tiers };
   if (aliases) out.aliases = aliases;
-  if (m.sources !== undefined) out.sources = strings(m.sources, `${path}.sources`, fail);
-  if (m.note !== undefined) out.note = nonEmpty(m.note, `${path}.note`, fail);
+  if (entry.sources !== undefined) out.sources = strings(entry.sources, `${path}.sources`, fail);
+  if (entry.note !== undefined) out.note = nonEmpty(entry.note, `${path}.note`, fail);
   return out;
 }
 
-function parseTier(v: unknown, path: string, fail: (p: string, w: string) => never): TierPrices {
-  if (!isObj(v)) fail(path, 'must be an object { input, output, … } in USD per 1M tokens');
-  const t = v as Obj;
-  unknownKeys(t, TIER_KEYS, path, fail);
-  const out: TierPrices = rates(t, path, fail);
-  if (t.longContext !== undefined) {
-    if (!isObj(t.longContext))
+function parseTier(value: unknown, path: string, fail: Fail): TierPrices {
+  if (!isObj(value)) fail(path, 'must be an object { input, output, … } in USD per 1M tokens');
+  const tier = value as Obj;
+  unknownKeys(tier, TIER_KEYS, path, fail);
+  const out: TierPrices = rates(tier, path, fail);
+  if (tier.longContext !== undefined) {
+    if (!isObj(tier.longContext))
       fail(`${path}.longContext`, 'must be an object { aboveInputTokens, input, output, … }');
-    const l = t.longContext as Obj;
-    unknownKeys(l, LONG_KEYS, `${path}.longContext`, fail);
-    const above = l.aboveInputTokens;
+    const longContext = tier.longContext as Obj;
+    unknownKeys(longContext, LONG_KEYS, `${path}.longContext`, fail);
+    const above = longContext.aboveInputTokens;
     if (typeof above !== 'number' || !Number.isSafeInteger(above) || above <= 0)
       fail(`${path}.longContext.aboveInputTokens`, 'must be a positive integer');
-    out.longContext = { ...rates(l, `${path}.longContext`, fail), aboveInputTokens: above as number };
+    out.longContext = {
+      ...rates(longContext, `${path}.longContext`, fail),
+      aboveInputTokens: above as number,
+    };
   }
   return out;
 }
 
-function rates(o: Obj, path: string, fail: (p: string, w: string) => never): TokenRates {
+function rates(object: Obj, path: string, fail: Fail): TokenRates {
   const out: TokenRates = {
-    input: rate(o.input, `${path}.input`, fail),
-    output: rate(o.output, `${path}.output`, fail),
+    input: rate(object.input, `${path}.input`, fail),
+    output: rate(object.output, `${path}.output`, fail),
   };
-  for (const k of ['cacheRead', 'cacheWrite', 'reasoning'] as const)
-    if (o[k] !== undefined) out[k] = rate(o[k], `${path}.${k}`, fail);
+  for (const key of ['cacheRead', 'cacheWrite', 'reasoning'] as const)
+    if (object[key] !== undefined) out[key] = rate(object[key], `${path}.${key}`, fail);
   return out;
 }
 
-function rate(v: unknown, path: string, fail: (p: string, w: string) => never): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+function rate(value: unknown, path: string, fail: Fail): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
     fail(path, 'must be a finite number >= 0 (US dollars per 1M tokens)');
-  return v as number;
+  return value as number;
 }
 
-function nonEmpty(v: unknown, path: string, fail: (p: string, w: string) => never): string {
-  if (typeof v !== 'string' || v.trim() === '') fail(path, 'must be a non-empty string');
-  return v as string;
+function nonEmpty(value: unknown, path: string, fail: Fail): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(path, 'must be a non-empty string');
+  return value as string;
 }
 
 function strings(
-  v: unknown,
+  value: unknown,
   path: string,
-  fail: (p: string, w: string) => never,
-  ok: (s: string) => boolean = () => true,
+  fail: Fail,
+  ok: (item: string) => boolean = () => true,
 ): string[] {
-  if (!Array.isArray(v)) fail(path, 'must be an array of strings');
-  return (v as unknown[]).map((s, i) => {
-    const str = nonEmpty(s, `${path}[${i}]`, fail);
+  if (!Array.isArray(value)) fail(path, 'must be an array of strings');
+  return (value as unknown[]).map((item, i) => {
+    const str = nonEmpty(item, `${path}[${i}]`, fail);
     if (!ok(str)) fail(`${path}[${i}]`, 'repeats the model name');
     return str;
   });
 }
 
-function unknownKeys(
-  o: Obj,
-  allowed: ReadonlySet<string>,
-  path: string,
-  fail: (p: string, w: string) => never,
-): void {
-  for (const k of Object.keys(o))
-    if (!allowed.has(k))
-      fail(path ? `${path}.${k}` : k, `is not a price table key (allowed: ${[...allowed].join(', ')})`);
+function unknownKeys(object: Obj, allowed: ReadonlySet<string>, path: string, fail: Fail): void {
+  for (const key of Object.keys(object))
+    if (!allowed.has(key))
+      fail(path ? `${path}.${key}` : key, `is not a price table key (allowed: ${[...allowed].join(', ')})`);
 }
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
   }
-  return v;
+  return value;
 }
 
 /**
@@ -253,21 +257,22 @@ export class PriceBook {
   readonly dates: readonly string[];
 
   constructor(tables: readonly PriceTable[]) {
-    for (const t of tables) {
-      for (const m of t.models) {
-        let models = this.byProvider.get(m.provider);
+    for (const table of tables) {
+      for (const entry of table.models) {
+        let models = this.byProvider.get(entry.provider);
         if (!models) {
           models = new Map();
-          this.byProvider.set(m.provider, models);
+          this.byProvider.set(entry.provider, models);
         }
         // An override drops every name of the entry it replaces, so no alias of the old prices survives.
-        const old = models.get(m.model);
+        const old = models.get(entry.model);
         if (old)
-          for (const n of [old.model, ...(old.aliases ?? [])]) if (models.get(n) === old) models.delete(n);
-        for (const n of [m.model, ...(m.aliases ?? [])]) models.set(n, m);
+          for (const name of [old.model, ...(old.aliases ?? [])])
+            if (models.get(name) === old) models.delete(name);
+        for (const name of [entry.model, ...(entry.aliases ?? [])]) models.set(name, entry);
       }
     }
-    this.dates = tables.map((t) => t.date);
+    this.dates = tables.map((table) => table.date);
   }
 
   lookup(provider: unknown, model: unknown): ModelPrice | undefined {

@@ -30,7 +30,7 @@ export class ProviderBinding {
 
   constructor(
     given: MeterProvider | undefined,
-    private readonly d: Diagnostics,
+    private readonly diagnostics: Diagnostics,
     private readonly onBind: (meter: Meter) => void,
   ) {
     const provider = given ?? metrics.getMeterProvider();
@@ -45,7 +45,7 @@ export class ProviderBinding {
     const provider = metrics.getMeterProvider();
     if (provider === this.seen) {
       // Diagnostics says it once.
-      this.d.warn(
+      this.diagnostics.warn(
         'no-provider',
         'no global MeterProvider is registered yet: measurements are dropped until one is (call registerMetrics() from @tokenmeter/setup, or pass meterProvider)',
       );

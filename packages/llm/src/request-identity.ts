@@ -11,7 +11,8 @@
  * compared, not the options object, so a reused and mutated object is safe.
  */
 import type { AttrNode } from './attributes.js';
-import type { LlmContext } from './context.js';
+import type { Diagnostics } from './diagnostics.js';
+import type { Guards } from './guards.js';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -19,7 +20,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_TM_WORKER_ID,
-  ERROR_TYPE_OTHER,
+  OTHER_VALUE,
 } from './semconv.js';
 import { isPort, port } from './validate.js';
 
@@ -48,10 +49,16 @@ export class IdentityResolver {
   private worker: unknown;
   private last: ResolvedIdentity | undefined;
 
-  /** `withWorker`: add `tokenmeter.worker.id` (server requests). */
-  constructor(private readonly withWorker: boolean) {}
+  constructor(
+    private readonly guards: Guards,
+    /** The empty attribute set the identity is built on. */
+    private readonly root: AttrNode,
+    private readonly diagnostics: Diagnostics,
+    /** Add `tokenmeter.worker.id` (server requests). */
+    private readonly withWorker: boolean,
+  ) {}
 
-  resolve(ctx: LlmContext, o: RequestIdentity): ResolvedIdentity {
+  resolve(o: RequestIdentity): ResolvedIdentity {
     const last = this.last;
     if (
       last !== undefined &&
@@ -64,16 +71,16 @@ export class IdentityResolver {
     ) {
       return last;
     }
-    const g = ctx.g;
-    const op = g.operation.bound(o.operation) ?? missing(ctx, 'operation');
-    const address = g.address.bound(o.serverAddress);
-    let base = ctx.root
+    const { guards, diagnostics } = this;
+    const op = guards.operation.bound(o.operation) ?? missing(diagnostics, 'operation');
+    const address = guards.address.bound(o.serverAddress);
+    let base = this.root
       .with(ATTR_GEN_AI_OPERATION_NAME, op)
-      .with(ATTR_GEN_AI_PROVIDER_NAME, g.provider.bound(o.provider) ?? missing(ctx, 'provider'))
-      .with(ATTR_GEN_AI_REQUEST_MODEL, g.model.bound(o.requestModel))
+      .with(ATTR_GEN_AI_PROVIDER_NAME, guards.provider.bound(o.provider) ?? missing(diagnostics, 'provider'))
+      .with(ATTR_GEN_AI_REQUEST_MODEL, guards.model.bound(o.requestModel))
       .with(ATTR_SERVER_ADDRESS, address)
-      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, ctx.d));
-    if (this.withWorker) base = base.with(ATTR_TM_WORKER_ID, g.worker.bound(o.worker));
+      .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(o.serverPort, diagnostics));
+    if (this.withWorker) base = base.with(ATTR_TM_WORKER_ID, guards.worker.bound(o.worker));
     const resolved: ResolvedIdentity = { op, base };
     this.operation = o.operation;
     this.provider = o.provider;
@@ -100,7 +107,7 @@ function clean(o: RequestIdentity, withWorker: boolean): boolean {
   );
 }
 
-function missing(ctx: LlmContext, what: string): string {
-  ctx.d.warn('invalid-attribute', `${what} is required; recorded as _OTHER`);
-  return ERROR_TYPE_OTHER;
+function missing(diagnostics: Diagnostics, what: string): string {
+  diagnostics.warn('invalid-attribute', `${what} is required; recorded as _OTHER`);
+  return OTHER_VALUE;
 }

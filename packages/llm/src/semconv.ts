@@ -55,8 +55,17 @@ export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 export const GEN_AI_TOKEN_TYPE_INPUT = 'input';
 export const GEN_AI_TOKEN_TYPE_OUTPUT = 'output';
 
-/** `error.type` fallback value defined by the spec. */
-export const ERROR_TYPE_OTHER = '_OTHER';
+/**
+ * The one value that stands for "anything else": the spec's `error.type`
+ * fallback, what a required attribute nobody gave is recorded as (operation,
+ * provider, tool name, MCP method), and what a value beyond a guard's bound
+ * (distinct cap, allow-list, a throwing normaliser) is folded into.
+ */
+export const OTHER_VALUE = '_OTHER';
+/**
+ * @deprecated The same constant as `OTHER_VALUE` (kept for 0.1 importers); use `OTHER_VALUE`.
+ */
+export const ERROR_TYPE_OTHER: typeof OTHER_VALUE = OTHER_VALUE;
 
 /** Well-known `gen_ai.operation.name` values (v1.41). */
 export const GEN_AI_OPERATION_NAMES = [

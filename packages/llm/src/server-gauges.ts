@@ -32,7 +32,7 @@ export interface ObserveServerOptions {
 export type ServerGaugeCallback = () => ServerGaugeValues | undefined;
 
 interface Source {
-  readonly cb: ServerGaugeCallback;
+  readonly callback: ServerGaugeCallback;
   readonly node: AttrNode;
 }
 
@@ -45,7 +45,7 @@ export class ServerGauges {
     private meter: Meter,
   ) {}
 
-  /** Moves the callback to `meter` (whose instruments are now in `ctx.i`). */
+  /** Moves the callback to `meter` (whose instruments are now in `ctx.instruments`). */
   rebind(meter: Meter): void {
     this.meter = meter;
     if (!this.registered) return;
@@ -53,26 +53,26 @@ export class ServerGauges {
     this.register();
   }
 
-  observe(cb: ServerGaugeCallback, options?: ObserveServerOptions): () => void {
+  observe(callback: ServerGaugeCallback, options?: ObserveServerOptions): () => void {
     const { ctx } = this;
     try {
-      if (typeof cb !== 'function') {
-        ctx.d.warn('invalid-option', 'observeServer() needs a callback; ignored');
+      if (typeof callback !== 'function') {
+        ctx.diagnostics.warn('invalid-option', 'observeServer() needs a callback; ignored');
         return () => {};
       }
-      const o = bag<ObserveServerOptions>(options, 'observeServer() options', ctx);
+      const given = bag<ObserveServerOptions>(options, 'observeServer() options', ctx);
       const node = ctx.root
-        .with(ATTR_GEN_AI_PROVIDER_NAME, ctx.g.provider.bound(o?.provider))
-        .with(ATTR_GEN_AI_REQUEST_MODEL, ctx.g.model.bound(o?.requestModel))
-        .with(ATTR_TM_WORKER_ID, ctx.g.worker.bound(o?.worker));
-      const source: Source = { cb, node };
+        .with(ATTR_GEN_AI_PROVIDER_NAME, ctx.guards.provider.bound(given?.provider))
+        .with(ATTR_GEN_AI_REQUEST_MODEL, ctx.guards.model.bound(given?.requestModel))
+        .with(ATTR_TM_WORKER_ID, ctx.guards.worker.bound(given?.worker));
+      const source: Source = { callback, node };
       this.sources.add(source);
       this.register();
       return () => {
         this.sources.delete(source);
       };
     } catch (err) {
-      ctx.d.warn('internal-error', `observeServer(): ${String(err)}`);
+      ctx.diagnostics.warn('internal-error', `observeServer(): ${String(err)}`);
       return () => {};
     }
   }
@@ -80,31 +80,36 @@ export class ServerGauges {
   private register(): void {
     if (this.registered) return;
     this.registered = true;
-    const { observableUpDown: u, observableGauge: g } = this.ctx.i;
+    const { observableUpDown, observableGauge } = this.ctx.instruments;
     this.meter.addBatchObservableCallback(
-      (r) => this.collect(r),
-      [u.serverWaitingRequests, u.serverRunningRequests, g.serverKvCacheUsage],
+      (result) => this.collect(result),
+      [
+        observableUpDown.serverWaitingRequests,
+        observableUpDown.serverRunningRequests,
+        observableGauge.serverKvCacheUsage,
+      ],
     );
   }
 
-  private collect(r: BatchObservableResult): void {
+  private collect(result: BatchObservableResult): void {
     const { ctx } = this;
-    const { observableUpDown: u, observableGauge: g } = ctx.i;
-    for (const s of this.sources) {
-      let v: ServerGaugeValues | undefined;
+    const { observableUpDown, observableGauge } = ctx.instruments;
+    for (const source of this.sources) {
+      let values: ServerGaugeValues | undefined;
       try {
-        v = s.cb();
+        values = source.callback();
       } catch (err) {
-        ctx.d.warn('callback-error', `observeServer() callback threw: ${String(err)}`);
+        ctx.diagnostics.warn('callback-error', `observeServer() callback threw: ${String(err)}`);
         continue;
       }
-      if (v === undefined || v === null || typeof v !== 'object') continue;
-      const waiting = count(v.waiting, 'waiting', ctx.d);
-      const running = count(v.running, 'running', ctx.d);
-      const kv = ratio(v.kvCacheUsage, 'kvCacheUsage', ctx.d);
-      if (waiting !== undefined) r.observe(u.serverWaitingRequests, waiting, s.node.attrs);
-      if (running !== undefined) r.observe(u.serverRunningRequests, running, s.node.attrs);
-      if (kv !== undefined) r.observe(g.serverKvCacheUsage, kv, s.node.attrs);
+      if (values === undefined || values === null || typeof values !== 'object') continue;
+      const waiting = count(values.waiting, 'waiting', ctx.diagnostics);
+      const running = count(values.running, 'running', ctx.diagnostics);
+      const kvCache = ratio(values.kvCacheUsage, 'kvCacheUsage', ctx.diagnostics);
+      const attrs = source.node.attrs;
+      if (waiting !== undefined) result.observe(observableUpDown.serverWaitingRequests, waiting, attrs);
+      if (running !== undefined) result.observe(observableUpDown.serverRunningRequests, running, attrs);
+      if (kvCache !== undefined) result.observe(observableGauge.serverKvCacheUsage, kvCache, attrs);
     }
   }
 }

@@ -5,8 +5,9 @@
  * decode = last token − first token, TTFT from arrival,
  * TPOT = (duration − TTFT) / (output tokens − 1) (the spec's definition).
  */
+import type { Finalizable } from './abandon-tracker.js';
 import type { AttrNode } from './attributes.js';
-import { clampPositive, type Finalizable, type LlmContext, seconds, startTime } from './context.js';
+import { clampPositive, type LlmContext, seconds, startTime } from './context.js';
 import { ERROR_TYPE_ABANDONED } from './error-type.js';
 import { abortErrorType, failureType, finishOnce, finishReasonOf } from './lifecycle.js';
 import { measureFn } from './measure.js';
@@ -82,102 +83,118 @@ class ServerCore implements Finalizable {
   ) {}
 
   abandon(): void {
-    const { i, d } = this.ctx;
-    i.upDown.serverActiveRequests.add(-1, this.base.attrs);
-    i.counter.serverErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
-    d.warn('abandoned', 'a server request handle was garbage-collected without end(), fail() or abort()');
+    const { instruments, diagnostics } = this.ctx;
+    instruments.upDown.serverActiveRequests.add(-1, this.base.attrs);
+    instruments.counter.serverErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
+    diagnostics.warn(
+      'abandoned',
+      'a server request handle was garbage-collected without end(), fail() or abort()',
+    );
   }
 }
 
 class ServerRequestHandle implements ServerRequest {
-  constructor(private readonly c: ServerCore) {}
+  constructor(private readonly core: ServerCore) {}
 
   get ended(): boolean {
-    return this.c.done;
+    return this.core.done;
   }
 
   scheduled(): void {
-    const c = this.c;
-    if (c.done || c.scheduledAt >= 0 || c.firstToken >= 0) {
-      c.ctx.d.warn('mark-order', 'scheduled() after scheduling, the first token or the end; ignored');
+    const core = this.core;
+    if (core.done || core.scheduledAt >= 0 || core.firstToken >= 0) {
+      core.ctx.diagnostics.warn(
+        'mark-order',
+        'scheduled() after scheduling, the first token or the end; ignored',
+      );
       return;
     }
     try {
-      c.scheduledAt = c.ctx.now();
-      c.ctx.i.histogram.serverQueueDuration.record(seconds(c.start, c.scheduledAt), c.base.attrs);
+      core.scheduledAt = core.ctx.now();
+      core.ctx.instruments.histogram.serverQueueDuration.record(
+        seconds(core.start, core.scheduledAt),
+        core.base.attrs,
+      );
     } catch (err) {
-      c.ctx.d.warn('internal-error', `scheduled(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `scheduled(): ${String(err)}`);
     }
   }
 
-  token(n?: number): void {
-    const c = this.c;
-    if (c.done) {
-      c.ctx.d.warn('after-end', 'token() after the request ended; ignored');
+  token(tokenCount?: number): void {
+    const core = this.core;
+    if (core.done) {
+      core.ctx.diagnostics.warn('after-end', 'token() after the request ended; ignored');
       return;
     }
     try {
-      const k = n === undefined ? 1 : count(n, 'token count', c.ctx.d);
-      if (k === undefined || k === 0) return;
-      const t = c.ctx.now();
-      const h = c.ctx.i.histogram;
-      if (c.firstToken < 0) {
-        c.firstToken = t;
-        if (c.scheduledAt >= 0) h.serverPrefillDuration.record(seconds(c.scheduledAt, t), c.base.attrs);
+      const tokens = tokenCount === undefined ? 1 : count(tokenCount, 'token count', core.ctx.diagnostics);
+      if (tokens === undefined || tokens === 0) return;
+      const now = core.ctx.now();
+      const { histogram } = core.ctx.instruments;
+      if (core.firstToken < 0) {
+        core.firstToken = now;
+        if (core.scheduledAt >= 0)
+          histogram.serverPrefillDuration.record(seconds(core.scheduledAt, now), core.base.attrs);
       } else {
-        h.serverInterTokenLatency.record(seconds(c.lastToken, t), c.base.attrs);
+        histogram.serverInterTokenLatency.record(seconds(core.lastToken, now), core.base.attrs);
       }
-      c.lastToken = t;
-      c.tokens += k;
+      core.lastToken = now;
+      core.tokens += tokens;
     } catch (err) {
-      c.ctx.d.warn('internal-error', `token(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `token(): ${String(err)}`);
     }
   }
 
-  stage(name: string, s: number): void {
-    const c = this.c;
+  stage(name: string, durationS: number): void {
+    const core = this.core;
     try {
-      const v = nonNegative(s, 'stage seconds', c.ctx.d);
-      const stage = c.ctx.g.stage.bound(name);
-      if (v === undefined || stage === undefined) return;
-      c.ctx.i.histogram.serverStageDuration.record(v, c.base.with(ATTR_TM_STAGE, stage).attrs);
+      const value = nonNegative(durationS, 'stage seconds', core.ctx.diagnostics);
+      const stage = core.ctx.guards.stage.bound(name);
+      if (value === undefined || stage === undefined) return;
+      core.ctx.instruments.histogram.serverStageDuration.record(
+        value,
+        core.base.with(ATTR_TM_STAGE, stage).attrs,
+      );
     } catch (err) {
-      c.ctx.d.warn('internal-error', `stage(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `stage(): ${String(err)}`);
     }
   }
 
   time<T>(name: string, fn: () => T): T {
-    return measureFn(this.c.ctx, fn, (s) => this.stage(name, s), undefined);
+    return measureFn(this.core.ctx, fn, (elapsed) => this.stage(name, elapsed), undefined);
   }
 
   end(info?: ServerEndInfo): void {
-    const c = this.c;
+    const core = this.core;
     if (!this.finish('end()')) return;
     try {
-      const t = c.ctx.now();
-      const { d, g, i } = c.ctx;
-      const o = bag<ServerEndInfo>(info, 'end() info', c.ctx);
-      const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
-      const duration = seconds(c.start, t);
-      i.histogram.serverRequestDuration.record(duration, node.attrs);
-      const reported = count(o?.outputTokens, 'outputTokens', d);
-      const output = reported ?? (c.tokens > 0 ? c.tokens : undefined);
-      if (c.firstToken >= 0) {
-        const ttft = seconds(c.start, c.firstToken);
-        i.histogram.serverTimeToFirstToken.record(ttft, node.attrs);
-        i.histogram.serverDecodeDuration.record(seconds(c.firstToken, c.lastToken), node.attrs);
+      const now = core.ctx.now();
+      const { diagnostics, guards, instruments } = core.ctx;
+      const endInfo = bag<ServerEndInfo>(info, 'end() info', core.ctx);
+      const node = core.base.with(ATTR_GEN_AI_RESPONSE_MODEL, guards.model.bound(endInfo?.responseModel));
+      const duration = seconds(core.start, now);
+      instruments.histogram.serverRequestDuration.record(duration, node.attrs);
+      const reported = count(endInfo?.outputTokens, 'outputTokens', diagnostics);
+      const output = reported ?? (core.tokens > 0 ? core.tokens : undefined);
+      if (core.firstToken >= 0) {
+        const ttft = seconds(core.start, core.firstToken);
+        instruments.histogram.serverTimeToFirstToken.record(ttft, node.attrs);
+        instruments.histogram.serverDecodeDuration.record(
+          seconds(core.firstToken, core.lastToken),
+          node.attrs,
+        );
         if (output !== undefined && output > 1) {
           const tpot = (duration - ttft) / (output - 1);
-          i.histogram.serverTimePerOutputToken.record(clampPositive(tpot), node.attrs);
+          instruments.histogram.serverTimePerOutputToken.record(clampPositive(tpot), node.attrs);
         }
       }
-      const input = count(o?.inputTokens, 'inputTokens', d);
-      if (input !== undefined) i.counter.serverInputTokens.add(input, node.attrs);
-      if (output !== undefined) i.counter.serverOutputTokens.add(output, node.attrs);
-      const reason = finishReasonOf(c.ctx, o?.finishReason);
-      i.counter.serverRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
+      const input = count(endInfo?.inputTokens, 'inputTokens', diagnostics);
+      if (input !== undefined) instruments.counter.serverInputTokens.add(input, node.attrs);
+      if (output !== undefined) instruments.counter.serverOutputTokens.add(output, node.attrs);
+      const reason = finishReasonOf(core.ctx, endInfo?.finishReason);
+      instruments.counter.serverRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
     } catch (err) {
-      c.ctx.d.warn('internal-error', `end(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `end(): ${String(err)}`);
     }
   }
 
@@ -192,26 +209,28 @@ class ServerRequestHandle implements ServerRequest {
   }
 
   private finish(what: string): boolean {
-    return finishOnce(this.c, this, this.c.ctx.i.upDown.serverActiveRequests, what);
+    return finishOnce(this.core, this, this.core.ctx.instruments.upDown.serverActiveRequests, what);
   }
 
   private recordFailure(error: unknown, info: ServerFailInfo | undefined, forced: string | undefined): void {
-    const c = this.c;
+    const core = this.core;
     try {
-      const t = c.ctx.now();
-      const { d, g, i } = c.ctx;
-      const o = bag<ServerFailInfo>(info, 'fail() info', c.ctx);
-      const type = failureType(c.ctx, error, o?.errorType, forced);
-      const node = c.base.with(ATTR_GEN_AI_RESPONSE_MODEL, g.model.bound(o?.responseModel));
+      const now = core.ctx.now();
+      const { diagnostics, guards, instruments } = core.ctx;
+      const failInfo = bag<ServerFailInfo>(info, 'fail() info', core.ctx);
+      const type = failureType(core.ctx, error, failInfo?.errorType, forced);
+      const node = core.base.with(ATTR_GEN_AI_RESPONSE_MODEL, guards.model.bound(failInfo?.responseModel));
       const failed = node.with(ATTR_ERROR_TYPE, type);
-      i.histogram.serverRequestDuration.record(seconds(c.start, t), failed.attrs);
-      const input = count(o?.inputTokens, 'inputTokens', d);
-      const output = count(o?.outputTokens, 'outputTokens', d) ?? (c.tokens > 0 ? c.tokens : undefined);
-      if (input !== undefined) i.counter.serverInputTokens.add(input, node.attrs);
-      if (output !== undefined) i.counter.serverOutputTokens.add(output, node.attrs);
-      i.counter.serverErrors.add(1, failed.attrs);
+      instruments.histogram.serverRequestDuration.record(seconds(core.start, now), failed.attrs);
+      const input = count(failInfo?.inputTokens, 'inputTokens', diagnostics);
+      const output =
+        count(failInfo?.outputTokens, 'outputTokens', diagnostics) ??
+        (core.tokens > 0 ? core.tokens : undefined);
+      if (input !== undefined) instruments.counter.serverInputTokens.add(input, node.attrs);
+      if (output !== undefined) instruments.counter.serverOutputTokens.add(output, node.attrs);
+      instruments.counter.serverErrors.add(1, failed.attrs);
     } catch (err) {
-      c.ctx.d.warn('internal-error', `fail(): ${String(err)}`);
+      core.ctx.diagnostics.warn('internal-error', `fail(): ${String(err)}`);
     }
   }
 }
@@ -231,17 +250,17 @@ const DEAD: ServerRequest = Object.freeze({
 
 export function startServerRequest(ctx: LlmContext, options: StartServerRequestOptions): ServerRequest {
   try {
-    const o =
+    const start =
       bag<StartServerRequestOptions>(options, 'startServerRequest() options', ctx) ??
       ({} as StartServerRequestOptions);
-    const { base } = ctx.serverIdentity.resolve(ctx, o);
-    const core = new ServerCore(ctx, base, startTime(ctx, o.startTime));
+    const { base } = ctx.serverIdentity.resolve(start);
+    const core = new ServerCore(ctx, base, startTime(ctx, start.startTime));
     const handle = new ServerRequestHandle(core);
-    ctx.i.upDown.serverActiveRequests.add(1, base.attrs);
+    ctx.instruments.upDown.serverActiveRequests.add(1, base.attrs);
     ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {
-    ctx.d.warn('internal-error', `startServerRequest(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `startServerRequest(): ${String(err)}`);
     return DEAD;
   }
 }

@@ -11,6 +11,7 @@ import {
   ATTR_TM_TRAINING_PHASE,
   ATTR_TM_TRAINING_RUN,
   ATTR_TM_TRAINING_SPLIT,
+  OTHER_VALUE,
 } from './semconv.js';
 import { bag } from './usage.js';
 import { count, finite, nonNegative } from './validate.js';
@@ -74,90 +75,95 @@ const PHASES = [
 
 class Run implements TrainingRun {
   private ended = false;
-  private readonly train: AttrNode;
-  private readonly evalNode: AttrNode;
+  /** The run's attributes with `tokenmeter.training.split` = train, and = eval. */
+  private readonly trainSplit: AttrNode;
+  private readonly evalSplit: AttrNode;
 
   constructor(
     private readonly ctx: LlmContext,
     private readonly base: AttrNode,
   ) {
-    this.train = base.with(ATTR_TM_TRAINING_SPLIT, 'train');
-    this.evalNode = base.with(ATTR_TM_TRAINING_SPLIT, 'eval');
+    this.trainSplit = base.with(ATTR_TM_TRAINING_SPLIT, 'train');
+    this.evalSplit = base.with(ATTR_TM_TRAINING_SPLIT, 'eval');
   }
 
   step(info: StepInfo): void {
     const { ctx } = this;
     if (this.ended) {
-      ctx.d.warn('after-end', 'step() after end(); ignored');
+      ctx.diagnostics.warn('after-end', 'step() after end(); ignored');
       return;
     }
     try {
-      const o = bag<StepInfo>(info, 'step() info', ctx) ?? {};
-      const { d, i } = ctx;
-      const a = this.base.attrs;
-      i.counter.trainingSteps.add(1, a);
-      const duration = nonNegative(o.durationS, 'durationS', d);
-      if (duration !== undefined) i.histogram.trainingStepDuration.record(duration, a);
+      const step = bag<StepInfo>(info, 'step() info', ctx) ?? {};
+      const { diagnostics, instruments } = ctx;
+      const attrs = this.base.attrs;
+      instruments.counter.trainingSteps.add(1, attrs);
+      const duration = nonNegative(step.durationS, 'durationS', diagnostics);
+      if (duration !== undefined) instruments.histogram.trainingStepDuration.record(duration, attrs);
       for (const [field, phase] of PHASES) {
-        const v = nonNegative(o[field], field, d);
-        if (v !== undefined)
-          i.histogram.trainingPhaseDuration.record(v, this.base.with(ATTR_TM_TRAINING_PHASE, phase).attrs);
+        const phaseDuration = nonNegative(step[field], field, diagnostics);
+        if (phaseDuration !== undefined)
+          instruments.histogram.trainingPhaseDuration.record(
+            phaseDuration,
+            this.base.with(ATTR_TM_TRAINING_PHASE, phase).attrs,
+          );
       }
-      const samples = count(o.samples, 'samples', d);
-      if (samples !== undefined) i.counter.trainingSamples.add(samples, this.train.attrs);
-      const tokens = count(o.tokens, 'tokens', d);
-      if (tokens !== undefined) i.counter.trainingTokens.add(tokens, this.train.attrs);
-      const loss = finite(o.loss, 'loss', d);
-      if (loss !== undefined) i.gauge.trainingLoss.record(loss, this.train.attrs);
-      const lr = nonNegative(o.learningRate, 'learningRate', d);
-      if (lr !== undefined) i.gauge.trainingLearningRate.record(lr, a);
-      const gn = nonNegative(o.gradNorm, 'gradNorm', d);
-      if (gn !== undefined) i.gauge.trainingGradNorm.record(gn, a);
-      const bs = count(o.batchSize, 'batchSize', d);
-      if (bs !== undefined) i.gauge.trainingBatchSize.record(bs, a);
-      const epoch = nonNegative(o.epoch, 'epoch', d);
-      if (epoch !== undefined) i.gauge.trainingEpoch.record(epoch, a);
-      this.recordMetrics(o.metrics, this.train);
+      const samples = count(step.samples, 'samples', diagnostics);
+      if (samples !== undefined) instruments.counter.trainingSamples.add(samples, this.trainSplit.attrs);
+      const tokens = count(step.tokens, 'tokens', diagnostics);
+      if (tokens !== undefined) instruments.counter.trainingTokens.add(tokens, this.trainSplit.attrs);
+      const loss = finite(step.loss, 'loss', diagnostics);
+      if (loss !== undefined) instruments.gauge.trainingLoss.record(loss, this.trainSplit.attrs);
+      const learningRate = nonNegative(step.learningRate, 'learningRate', diagnostics);
+      if (learningRate !== undefined) instruments.gauge.trainingLearningRate.record(learningRate, attrs);
+      const gradNorm = nonNegative(step.gradNorm, 'gradNorm', diagnostics);
+      if (gradNorm !== undefined) instruments.gauge.trainingGradNorm.record(gradNorm, attrs);
+      const batchSize = count(step.batchSize, 'batchSize', diagnostics);
+      if (batchSize !== undefined) instruments.gauge.trainingBatchSize.record(batchSize, attrs);
+      const epoch = nonNegative(step.epoch, 'epoch', diagnostics);
+      if (epoch !== undefined) instruments.gauge.trainingEpoch.record(epoch, attrs);
+      this.recordMetrics(step.metrics, this.trainSplit);
     } catch (err) {
-      ctx.d.warn('internal-error', `step(): ${String(err)}`);
+      ctx.diagnostics.warn('internal-error', `step(): ${String(err)}`);
     }
   }
 
   eval(info: EvalInfo): void {
     const { ctx } = this;
     if (this.ended) {
-      ctx.d.warn('after-end', 'eval() after end(); ignored');
+      ctx.diagnostics.warn('after-end', 'eval() after end(); ignored');
       return;
     }
     try {
-      const o = bag<EvalInfo>(info, 'eval() info', ctx) ?? {};
-      const { d, i } = ctx;
-      const duration = nonNegative(o.durationS, 'durationS', d);
-      if (duration !== undefined) i.histogram.trainingEvalDuration.record(duration, this.base.attrs);
-      const samples = count(o.samples, 'samples', d);
-      if (samples !== undefined) i.counter.trainingSamples.add(samples, this.evalNode.attrs);
-      const tokens = count(o.tokens, 'tokens', d);
-      if (tokens !== undefined) i.counter.trainingTokens.add(tokens, this.evalNode.attrs);
-      const loss = finite(o.loss, 'loss', d);
-      if (loss !== undefined) i.gauge.trainingLoss.record(loss, this.evalNode.attrs);
-      const epoch = nonNegative(o.epoch, 'epoch', d);
-      if (epoch !== undefined) i.gauge.trainingEpoch.record(epoch, this.base.attrs);
-      this.recordMetrics(o.metrics, this.evalNode);
+      const evaluation = bag<EvalInfo>(info, 'eval() info', ctx) ?? {};
+      const { diagnostics, instruments } = ctx;
+      const duration = nonNegative(evaluation.durationS, 'durationS', diagnostics);
+      if (duration !== undefined)
+        instruments.histogram.trainingEvalDuration.record(duration, this.base.attrs);
+      const samples = count(evaluation.samples, 'samples', diagnostics);
+      if (samples !== undefined) instruments.counter.trainingSamples.add(samples, this.evalSplit.attrs);
+      const tokens = count(evaluation.tokens, 'tokens', diagnostics);
+      if (tokens !== undefined) instruments.counter.trainingTokens.add(tokens, this.evalSplit.attrs);
+      const loss = finite(evaluation.loss, 'loss', diagnostics);
+      if (loss !== undefined) instruments.gauge.trainingLoss.record(loss, this.evalSplit.attrs);
+      const epoch = nonNegative(evaluation.epoch, 'epoch', diagnostics);
+      if (epoch !== undefined) instruments.gauge.trainingEpoch.record(epoch, this.base.attrs);
+      this.recordMetrics(evaluation.metrics, this.evalSplit);
     } catch (err) {
-      ctx.d.warn('internal-error', `eval(): ${String(err)}`);
+      ctx.diagnostics.warn('internal-error', `eval(): ${String(err)}`);
     }
   }
 
   /** Metric names come from code (compile() metrics), but are bounded like any name. */
   private recordMetrics(metrics: unknown, split: AttrNode): void {
     const { ctx } = this;
-    const m = bag<Record<string, unknown>>(metrics, 'metrics', ctx);
-    if (!m) return;
-    for (const key of Object.keys(m)) {
-      const v = finite(m[key], `metrics.${key}`, ctx.d);
-      if (v === undefined) continue;
-      const name = ctx.g.name.bound(key) ?? '_OTHER';
-      ctx.i.gauge.trainingMetric.record(v, split.with(ATTR_TM_TRAINING_METRIC, name).attrs);
+    const byName = bag<Record<string, unknown>>(metrics, 'metrics', ctx);
+    if (!byName) return;
+    for (const key of Object.keys(byName)) {
+      const value = finite(byName[key], `metrics.${key}`, ctx.diagnostics);
+      if (value === undefined) continue;
+      const name = ctx.guards.name.bound(key) ?? OTHER_VALUE;
+      ctx.instruments.gauge.trainingMetric.record(value, split.with(ATTR_TM_TRAINING_METRIC, name).attrs);
     }
   }
 
@@ -165,11 +171,16 @@ class Run implements TrainingRun {
     const { ctx } = this;
     let node = this.base;
     try {
-      node = node.with(ATTR_TM_TRAINING_PHASE, ctx.g.name.bound(phase) ?? '_OTHER');
+      node = node.with(ATTR_TM_TRAINING_PHASE, ctx.guards.name.bound(phase) ?? OTHER_VALUE);
     } catch (err) {
-      ctx.d.warn('internal-error', `time(): ${String(err)}`);
+      ctx.diagnostics.warn('internal-error', `time(): ${String(err)}`);
     }
-    return measureFn(ctx, fn, (s) => ctx.i.histogram.trainingPhaseDuration.record(s, node.attrs), undefined);
+    return measureFn(
+      ctx,
+      fn,
+      (elapsed) => ctx.instruments.histogram.trainingPhaseDuration.record(elapsed, node.attrs),
+      undefined,
+    );
   }
 
   end(): void {
@@ -180,12 +191,12 @@ class Run implements TrainingRun {
 export function startTraining(ctx: LlmContext, options?: TrainingOptions): TrainingRun {
   let base = ctx.root;
   try {
-    const o = bag<TrainingOptions>(options, 'training() options', ctx);
+    const start = bag<TrainingOptions>(options, 'training() options', ctx);
     base = base
-      .with(ATTR_TM_TRAINING_RUN, ctx.g.name.bound(o?.runName))
-      .with(ATTR_TM_TRAINING_MODEL, ctx.g.model.bound(o?.model));
+      .with(ATTR_TM_TRAINING_RUN, ctx.guards.name.bound(start?.runName))
+      .with(ATTR_TM_TRAINING_MODEL, ctx.guards.model.bound(start?.model));
   } catch (err) {
-    ctx.d.warn('internal-error', `training(): ${String(err)}`);
+    ctx.diagnostics.warn('internal-error', `training(): ${String(err)}`);
   }
   return new Run(ctx, base);
 }

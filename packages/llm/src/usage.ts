@@ -29,19 +29,19 @@ export interface TokenUsage {
 
 /** The counts of `usage` that are valid token counts (one diagnostic per kind of garbage). */
 export function readUsage(ctx: LlmContext, usage: TokenUsage | undefined): UsageCounts {
-  const d = ctx.d;
+  const { diagnostics } = ctx;
   return {
-    input: count(usage?.inputTokens, 'inputTokens', d),
-    output: count(usage?.outputTokens, 'outputTokens', d),
-    cacheRead: count(usage?.cachedInputTokens, 'cachedInputTokens', d),
-    cacheWrite: count(usage?.cacheWriteInputTokens, 'cacheWriteInputTokens', d),
-    reasoning: count(usage?.reasoningTokens, 'reasoningTokens', d),
+    input: count(usage?.inputTokens, 'inputTokens', diagnostics),
+    output: count(usage?.outputTokens, 'outputTokens', diagnostics),
+    cacheRead: count(usage?.cachedInputTokens, 'cachedInputTokens', diagnostics),
+    cacheWrite: count(usage?.cacheWriteInputTokens, 'cacheWriteInputTokens', diagnostics),
+    reasoning: count(usage?.reasoningTokens, 'reasoningTokens', diagnostics),
   };
 }
 
 /** Whether the provider reported input or output tokens at all. */
-export function reported(u: UsageCounts): boolean {
-  return u.input !== undefined || u.output !== undefined;
+export function reported(usage: UsageCounts): boolean {
+  return usage.input !== undefined || usage.output !== undefined;
 }
 
 /**
@@ -58,50 +58,51 @@ export function reported(u: UsageCounts): boolean {
 export function recordClientUsage(
   ctx: LlmContext,
   node: AttrNode,
-  u: UsageCounts,
+  usage: UsageCounts,
   modality: string,
   inference: boolean,
   failed: AttrNode | undefined,
 ): void {
-  const { counter, histogram } = ctx.i;
-  const { input, output, cacheRead, cacheWrite, reasoning } = u;
+  const { counter, histogram } = ctx.instruments;
+  const { input, output, cacheRead, cacheWrite, reasoning } = usage;
   if (ctx.shape === 'v1.41') {
-    const h = histogram.clientTokenUsage;
+    const tokenUsage = histogram.clientTokenUsage;
     if (input !== undefined)
-      h.record(input, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_INPUT).attrs);
+      tokenUsage.record(input, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_INPUT).attrs);
     if (output !== undefined)
-      h.record(output, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_OUTPUT).attrs);
+      tokenUsage.record(output, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_OUTPUT).attrs);
     if (cacheRead !== undefined) counter.tmCacheReadInputTokens.add(cacheRead, node.attrs);
     if (cacheWrite !== undefined) counter.tmCacheWriteInputTokens.add(cacheWrite, node.attrs);
     if (reasoning !== undefined) counter.tmReasoningOutputTokens.add(reasoning, node.attrs);
     return;
   }
-  const any = reported(u) || cacheRead !== undefined || cacheWrite !== undefined || reasoning !== undefined;
+  const any =
+    reported(usage) || cacheRead !== undefined || cacheWrite !== undefined || reasoning !== undefined;
   if (!inference) {
     // Not an inference call: only what was reported (the zero-fill rule is for inference operations).
-    const m = node.with(ATTR_GEN_AI_TOKEN_MODALITY, modality).attrs;
-    if (input !== undefined) counter.usageInputTokens.add(input, m);
-    if (output !== undefined) counter.usageOutputTokens.add(output, m);
-    if (cacheRead !== undefined) counter.usageCacheReadInputTokens.add(cacheRead, m);
-    if (cacheWrite !== undefined) counter.usageCacheWriteInputTokens.add(cacheWrite, m);
-    if (reasoning !== undefined) counter.usageReasoningOutputTokens.add(reasoning, m);
+    const withModality = node.with(ATTR_GEN_AI_TOKEN_MODALITY, modality).attrs;
+    if (input !== undefined) counter.usageInputTokens.add(input, withModality);
+    if (output !== undefined) counter.usageOutputTokens.add(output, withModality);
+    if (cacheRead !== undefined) counter.usageCacheReadInputTokens.add(cacheRead, withModality);
+    if (cacheWrite !== undefined) counter.usageCacheWriteInputTokens.add(cacheWrite, withModality);
+    if (reasoning !== undefined) counter.usageReasoningOutputTokens.add(reasoning, withModality);
     return;
   }
-  const m = node.with(ATTR_GEN_AI_TOKEN_MODALITY, any ? modality : 'unknown').attrs;
-  counter.usageInputTokens.add(input ?? 0, m);
-  counter.usageOutputTokens.add(output ?? 0, m);
-  counter.usageCacheReadInputTokens.add(cacheRead ?? 0, m);
-  counter.usageCacheWriteInputTokens.add(cacheWrite ?? 0, m);
-  counter.usageReasoningOutputTokens.add(reasoning ?? 0, m);
-  const per = (failed ?? node).attrs;
-  histogram.operationInputTokens.record(input ?? 0, per);
-  histogram.operationOutputTokens.record(output ?? 0, per);
+  const withModality = node.with(ATTR_GEN_AI_TOKEN_MODALITY, any ? modality : 'unknown').attrs;
+  counter.usageInputTokens.add(input ?? 0, withModality);
+  counter.usageOutputTokens.add(output ?? 0, withModality);
+  counter.usageCacheReadInputTokens.add(cacheRead ?? 0, withModality);
+  counter.usageCacheWriteInputTokens.add(cacheWrite ?? 0, withModality);
+  counter.usageReasoningOutputTokens.add(reasoning ?? 0, withModality);
+  const perCall = (failed ?? node).attrs;
+  histogram.operationInputTokens.record(input ?? 0, perCall);
+  histogram.operationOutputTokens.record(output ?? 0, perCall);
 }
 
 /** Accepts only plain objects as option bags; anything else is treated as absent. */
-export function bag<T extends object>(v: unknown, what: string, ctx: LlmContext): T | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'object') return v as T;
-  ctx.d.warn('invalid-option', `${what} must be an object; ignored`);
+export function bag<T extends object>(value: unknown, what: string, ctx: LlmContext): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object') return value as T;
+  ctx.diagnostics.warn('invalid-option', `${what} must be an object; ignored`);
   return undefined;
 }

@@ -5,54 +5,57 @@
 import type { Diagnostics } from './diagnostics.js';
 
 /** A finite number ≥ 0, else undefined (missing values are silently undefined). */
-export function nonNegative(v: unknown, what: string, d: Diagnostics): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  d.warn('invalid-number', `${what} must be a finite number >= 0, got ${describe(v)}; dropped`);
+export function nonNegative(value: unknown, what: string, diagnostics: Diagnostics): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  diagnostics.warn('invalid-number', `${what} must be a finite number >= 0, got ${describe(value)}; dropped`);
   return undefined;
 }
 
 /** Any finite number (loss may legitimately be negative). */
-export function finite(v: unknown, what: string, d: Diagnostics): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  d.warn('invalid-number', `${what} must be a finite number, got ${describe(v)}; dropped`);
+export function finite(value: unknown, what: string, diagnostics: Diagnostics): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  diagnostics.warn('invalid-number', `${what} must be a finite number, got ${describe(value)}; dropped`);
   return undefined;
 }
 
 /** A token/sample count: a safe integer ≥ 0. */
-export function count(v: unknown, what: string, d: Diagnostics): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-  d.warn('invalid-token-count', `${what} must be an integer >= 0, got ${describe(v)}; dropped`);
+export function count(value: unknown, what: string, diagnostics: Diagnostics): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  diagnostics.warn('invalid-token-count', `${what} must be an integer >= 0, got ${describe(value)}; dropped`);
   return undefined;
 }
 
 /** A ratio in [0, 1]. */
-export function ratio(v: unknown, what: string, d: Diagnostics): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && v >= 0 && v <= 1) return v;
-  d.warn('invalid-number', `${what} must be a number in [0, 1], got ${describe(v)}; dropped`);
+export function ratio(value: unknown, what: string, diagnostics: Diagnostics): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && value >= 0 && value <= 1) return value;
+  diagnostics.warn('invalid-number', `${what} must be a number in [0, 1], got ${describe(value)}; dropped`);
   return undefined;
 }
 
-/** Whether `v` is a TCP port: an integer in 1..65535. */
-export function isPort(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+/** Whether `value` is a TCP port: an integer in 1..65535. */
+export function isPort(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
 /** A TCP port, or undefined (with a diagnostic when one was given but invalid). */
-export function port(v: unknown, d: Diagnostics): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (isPort(v)) return v;
-  d.warn('invalid-attribute', `serverPort must be an integer in 1..65535, got ${describe(v)}; dropped`);
+export function port(value: unknown, diagnostics: Diagnostics): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (isPort(value)) return value;
+  diagnostics.warn(
+    'invalid-attribute',
+    `serverPort must be an integer in 1..65535, got ${describe(value)}; dropped`,
+  );
   return undefined;
 }
 
 /** Short, safe description of a bad value for a diagnostic (never the value of a long string). */
-export function describe(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return `a string of length ${v.length}`;
-  if (v === null) return 'null';
-  return `a value of type ${typeof v}`;
+export function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `a string of length ${value.length}`;
+  if (value === null) return 'null';
+  return `a value of type ${typeof value}`;
 }

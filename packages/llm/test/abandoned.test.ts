@@ -1,8 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { AbandonTracker, NURSERY_MS, NURSERY_SIZE } from '../src/abandon-tracker.js';
-import type { Finalizable } from '../src/context.js';
+import { AbandonTracker, type Finalizable, NURSERY_MS, NURSERY_SIZE } from '../src/abandon-tracker.js';
 import { pointWith, rig } from './helpers.js';
 
 setFlagsFromString('--expose-gc');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS, errorTypeOr, serverEndpointOf, TOKEN_BUCKETS } from '../src/index.js';
+import { DURATION_BUCKETS, TOKEN_BUCKETS } from '../src/index.js';
+import { errorTypeOr, serverEndpointOf } from '../src/integration/index.js';
 import { captureDiag, hist, points, pointWith, rig } from './helpers.js';
 
 const BASE = {

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { type ClientRequest, telemetryGuard } from '../src/index.js';
+import type { ClientRequest } from '../src/index.js';
 import {
   Call,
   finiteNumber,
@@ -20,6 +20,7 @@ import {
   RunRegistry,
   readTokenUsage,
   runCall,
+  telemetryGuard,
   valueAt,
   wrapCall,
 } from '../src/integration/index.js';

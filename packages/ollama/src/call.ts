@@ -2,8 +2,14 @@
  * One `ollama` client call's measurement: reads the NDJSON objects and the
  * final object into the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, LlmMetrics, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isAsyncIterable, isObject, observeStreamInPlace } from '@tokenmeter/llm/integration';
+import type { ClientRequest, LlmMetrics } from '@tokenmeter/llm';
+import {
+  Call,
+  isAsyncIterable,
+  isObject,
+  observeStreamInPlace,
+  type TelemetryGuard,
+} from '@tokenmeter/llm/integration';
 import { classifyOllamaError, ERROR_TYPE_INCOMPLETE_STREAM, ERROR_TYPE_STREAM_ERROR } from './error-type.js';
 import { isDone, isOutputChunk, isStreamError, type Operation, readFinal } from './extract.js';
 

@@ -1,5 +1,5 @@
 /** `server.address` / `server.port` from an `ollama` client's host. */
-import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm';
+import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm/integration';
 
 export type Endpoint = ServerEndpoint;
 

@@ -3,8 +3,7 @@
  * construction: an HTTP status, a fixed tokenmeter value, a socket error code,
  * or llm's generic mapping.
  */
-import { errorTypeOr } from '@tokenmeter/llm';
-import { fetchErrorCode, isObject } from '@tokenmeter/llm/integration';
+import { errorTypeOr, fetchErrorCode, isObject } from '@tokenmeter/llm/integration';
 
 /** An `{"error": …}` object inside an NDJSON stream (the client throws a plain `Error`). */
 export const ERROR_TYPE_STREAM_ERROR = 'stream_error';

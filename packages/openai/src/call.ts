@@ -2,8 +2,8 @@
  * One OpenAI SDK call's measurement: reads chunks, events and results into
  * the core's `Call`, which finalises it exactly once.
  */
-import type { ClientRequest, TelemetryGuard } from '@tokenmeter/llm';
-import { Call, isObject, observeStreamInPlace } from '@tokenmeter/llm/integration';
+import type { ClientRequest } from '@tokenmeter/llm';
+import { Call, isObject, observeStreamInPlace, type TelemetryGuard } from '@tokenmeter/llm/integration';
 import { classifyOpenAiError } from './error-type.js';
 import { failedResponse, type Operation, observeEvent, readResult, responsesFailure } from './extract.js';
 

@@ -2,7 +2,7 @@
  * `gen_ai.provider.name`, `server.address` and `server.port` from a client's
  * base URL.
  */
-import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm';
+import { type ServerEndpoint, serverEndpointOf } from '@tokenmeter/llm/integration';
 
 export interface Endpoint extends ServerEndpoint {
   readonly providerName: string;

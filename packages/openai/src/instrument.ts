@@ -1,10 +1,11 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   type CallStarter,
   isObject,
   metricsOf,
   PatchRegistry,
+  telemetryGuard,
   type UnknownRecord,
   wrapCall,
 } from '@tokenmeter/llm/integration';

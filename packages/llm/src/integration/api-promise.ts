@@ -35,7 +35,7 @@ interface Shared {
 const OBSERVED = Symbol('@tokenmeter/llm.observed-api-promise');
 
 /**
- * Observes `ap` for `call`:
+ * Observes `apiPromise` for `call`:
  * - `responsePromise` (the HTTP exchange, retries included) becomes a lazy
  *   accessor: the first time the SDK reads it — because the caller awaits the
  *   promise, or calls `withResponse()` / `asResponse()` — it hands out a
@@ -50,18 +50,18 @@ const OBSERVED = Symbol('@tokenmeter/llm.observed-api-promise');
  * - a bare `asResponse()` ends the call when the response arrives (the body
  *   is the caller's to read: no usage, no chunks).
  */
-export function observeApiPromise(ap: ApiPromiseLike, call: Call): void {
-  observe(ap, call, { parseStarted: false });
+export function observeApiPromise(apiPromise: ApiPromiseLike, call: Call): void {
+  observe(apiPromise, call, { parseStarted: false });
 }
 
-function observe(ap: ApiPromiseLike, call: Call, shared: Shared): void {
-  const tagged = ap as unknown as { [OBSERVED]?: true };
+function observe(apiPromise: ApiPromiseLike, call: Call, shared: Shared): void {
+  const tagged = apiPromise as unknown as { [OBSERVED]?: true };
   if (tagged[OBSERVED]) return;
-  Object.defineProperty(ap, OBSERVED, { value: true });
+  Object.defineProperty(apiPromise, OBSERVED, { value: true });
 
-  let source = ap.responsePromise;
+  let source = apiPromise.responsePromise;
   let derived: Promise<unknown> | undefined;
-  Object.defineProperty(ap, 'responsePromise', {
+  Object.defineProperty(apiPromise, 'responsePromise', {
     configurable: true,
     enumerable: true,
     get() {
@@ -80,8 +80,8 @@ function observe(ap: ApiPromiseLike, call: Call, shared: Shared): void {
     },
   });
 
-  const parse = ap.parseResponse;
-  ap.parseResponse = async function (this: unknown, ...args: unknown[]) {
+  const parse = apiPromise.parseResponse;
+  apiPromise.parseResponse = async function (this: unknown, ...args: unknown[]) {
     shared.parseStarted = true;
     let result: unknown;
     try {
@@ -93,9 +93,9 @@ function observe(ap: ApiPromiseLike, call: Call, shared: Shared): void {
     return deliver(call, result);
   };
 
-  const thenUnwrap = ap._thenUnwrap;
+  const thenUnwrap = apiPromise._thenUnwrap;
   if (typeof thenUnwrap === 'function') {
-    Object.defineProperty(ap, '_thenUnwrap', {
+    Object.defineProperty(apiPromise, '_thenUnwrap', {
       configurable: true,
       writable: true,
       value: function (this: unknown, ...args: unknown[]) {
@@ -110,18 +110,18 @@ function observe(ap: ApiPromiseLike, call: Call, shared: Shared): void {
     });
   }
 
-  const asResponse = ap.asResponse;
-  Object.defineProperty(ap, 'asResponse', {
+  const asResponse = apiPromise.asResponse;
+  Object.defineProperty(apiPromise, 'asResponse', {
     configurable: true,
     writable: true,
     value: function (this: unknown, ...args: unknown[]) {
-      const p = asResponse.apply(this, args) as Promise<unknown>;
+      const response = asResponse.apply(this, args) as Promise<unknown>;
       // withResponse() parses too; only a bare asResponse() leaves the body unread.
-      p.then(
+      response.then(
         () => setTimeout(() => shared.parseStarted || call.end(), 0),
         () => undefined,
       );
-      return p;
+      return response;
     },
   });
 }

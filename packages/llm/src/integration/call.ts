@@ -10,7 +10,8 @@
  * `item()` (a stream item reached the consumer), `resolved()` (the call's
  * promise resolved) and, when needed, `complete()` and `errorType()`.
  */
-import { type ClientRequest, type EndInfo, ERROR_TYPE_ABORTED, type TelemetryGuard } from '../index.js';
+import { type ClientRequest, type EndInfo, ERROR_TYPE_ABORTED } from '../index.js';
+import type { TelemetryGuard } from './telemetry-guard.js';
 
 export class Call {
   /**
@@ -104,8 +105,8 @@ export class Call {
       const type = errorType ?? this.classify(error);
       if (type === ERROR_TYPE_ABORTED) this.request.abort(error, this.info);
       else this.request.fail(error, type === undefined ? this.info : { ...this.info, errorType: type });
-    } catch (e) {
-      this.report('fail', e);
+    } catch (reportError) {
+      this.report('fail', reportError);
     }
     return true;
   }
@@ -153,8 +154,8 @@ export class Call {
   private classify(error: unknown): string | undefined {
     try {
       return this.errorType(error);
-    } catch (e) {
-      this.report('errorType', e);
+    } catch (classifyError) {
+      this.report('errorType', classifyError);
       return undefined;
     }
   }

@@ -14,10 +14,10 @@ const CODE = /^[A-Za-z][A-Za-z0-9_.-]{1,63}$/;
  * chain, `depth` levels deep (not `err`'s own code). Undefined when there is none.
  */
 export function causeCode(err: unknown, depth = 3): string | undefined {
-  let c: unknown = isObject(err) ? err.cause : undefined;
-  for (let i = 0; i < depth && isObject(c); i++) {
-    if (typeof c.code === 'string' && CODE.test(c.code)) return c.code;
-    c = c.cause;
+  let cause: unknown = isObject(err) ? err.cause : undefined;
+  for (let i = 0; i < depth && isObject(cause); i++) {
+    if (typeof cause.code === 'string' && CODE.test(cause.code)) return cause.code;
+    cause = cause.cause;
   }
   return undefined;
 }

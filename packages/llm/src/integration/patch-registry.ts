@@ -3,7 +3,7 @@
  * properties of the objects that are patched — never of an SDK's prototypes —
  * so other clients, and other libraries' clients, are untouched.
  */
-import type { TelemetryGuard } from '../index.js';
+import type { TelemetryGuard } from './telemetry-guard.js';
 import { isObject } from './type-guards.js';
 
 type AnyFn = (...args: never[]) => unknown;
@@ -49,7 +49,7 @@ export class PatchRegistry {
    * stays patched and can be undone. Returns false (and patches nothing)
    * when `root` is not an object or is already patched.
    */
-  patch(root: unknown, apply: (p: MethodPatcher) => void, telemetry: TelemetryGuard): boolean {
+  patch(root: unknown, apply: (patcher: MethodPatcher) => void, telemetry: TelemetryGuard): boolean {
     if (!isObject(root) || root[this.key]) return false;
     const patches: Patch[] = [];
     const patcher: MethodPatcher = {
@@ -83,11 +83,11 @@ export class PatchRegistry {
     if (!isObject(root)) return false;
     const state = root[this.key] as PatchState | undefined;
     if (!state) return false;
-    for (const p of [...state.patches].reverse()) {
-      if (p.own) {
-        Object.defineProperty(p.owner, p.name, p.own);
+    for (const patch of [...state.patches].reverse()) {
+      if (patch.own) {
+        Object.defineProperty(patch.owner, patch.name, patch.own);
       } else {
-        delete (p.owner as Record<PropertyKey, unknown>)[p.name];
+        delete (patch.owner as Record<PropertyKey, unknown>)[patch.name];
       }
     }
     delete root[this.key];

@@ -16,27 +16,27 @@ export function observeReadableStream<T>(source: ReadableStream<T>, call: Call):
   return new ReadableStream<T>(
     {
       async pull(controller) {
-        let r: Awaited<ReturnType<typeof reader.read>>;
+        let result: Awaited<ReturnType<typeof reader.read>>;
         try {
-          r = await reader.read();
+          result = await reader.read();
         } catch (error) {
           call.fail(error);
           controller.error(error);
           return;
         }
-        if (r.done) {
+        if (result.done) {
           call.complete();
           controller.close();
           return;
         }
         if (!call.done) {
           try {
-            call.item(r.value);
+            call.item(result.value);
           } catch (error) {
             call.report('stream', error);
           }
         }
-        controller.enqueue(r.value);
+        controller.enqueue(result.value);
       },
       async cancel(reason) {
         call.abort(reason);

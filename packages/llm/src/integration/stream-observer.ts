@@ -26,13 +26,13 @@ export function observeIterator<T>(
   const stop = (aborted: boolean) => call.abort(aborted ? signal?.reason : 'break');
   // Handlers built once per stream. The reaction is registered before the
   // promise is handed out, so it runs before the consumer's continuation.
-  const onResult = (r: IteratorResult<T>): void => {
+  const onResult = (result: IteratorResult<T>): void => {
     try {
-      if (r.done) {
+      if (result.done) {
         if (signal?.aborted) stop(true);
         else call.complete();
       } else if (!call.done) {
-        call.item(r.value);
+        call.item(result.value);
       }
     } catch (error) {
       // Nothing may reject the side promise: it has no handler.
@@ -44,21 +44,21 @@ export function observeIterator<T>(
   };
   const observed: AsyncIterableIterator<T> = {
     next(value?: unknown) {
-      let p: Promise<IteratorResult<T>>;
+      let promise: Promise<IteratorResult<T>>;
       try {
         // Forward exactly what the consumer passed, without a rest array and a spread call per item.
         // biome-ignore lint/complexity/noArguments: arity only; rest parameters allocate on this hot path
-        const r = arguments.length === 0 ? source.next() : source.next(value);
+        const next = arguments.length === 0 ? source.next() : source.next(value);
         // A native promise (an async generator's) is used as is; anything else is adopted.
-        p = r instanceof Promise ? r : Promise.resolve(r);
+        promise = next instanceof Promise ? next : Promise.resolve(next);
       } catch (error) {
         // As an async function would: a synchronous throw becomes a rejection.
         onError(error);
         return Promise.reject(error);
       }
-      // The rejection itself reaches the consumer through `p`; this reaction only records it.
-      p.then(onResult, onError);
-      return p;
+      // The rejection itself reaches the consumer through `promise`; this reaction only records it.
+      promise.then(onResult, onError);
+      return promise;
     },
     async return(value?: unknown) {
       const aborted = signal?.aborted === true;
@@ -102,9 +102,9 @@ export function observeStreamInPlace(
   call: Call,
   signal?: AbortSignal,
 ): boolean {
-  const t = target as Record<PropertyKey, unknown>;
-  if (t[OBSERVED]) return true;
-  const original = t[key];
+  const fields = target as Record<PropertyKey, unknown>;
+  if (fields[OBSERVED]) return true;
+  const original = fields[key];
   if (typeof original !== 'function') return false;
   Object.defineProperty(target, OBSERVED, { value: true });
   const own = Object.getOwnPropertyDescriptor(target, key);

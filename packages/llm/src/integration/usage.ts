@@ -14,12 +14,12 @@ export type UsageFields = { readonly [K in keyof TokenUsage]?: FieldPath };
 /** The value at `path` in `x`, or undefined when any step is missing or not an object. */
 export function valueAt(x: unknown, path: FieldPath): unknown {
   if (typeof path === 'string') return isObject(x) ? x[path] : undefined;
-  let v = x;
+  let current = x;
   for (const key of path) {
-    if (!isObject(v)) return undefined;
-    v = v[key];
+    if (!isObject(current)) return undefined;
+    current = current[key];
   }
-  return v;
+  return current;
 }
 
 /**

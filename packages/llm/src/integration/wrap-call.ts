@@ -3,9 +3,9 @@
  * measurement, run the original, and observe what it returns — a plain
  * value, a promise, or an SDK's promise-like kept intact.
  */
-import type { TelemetryGuard } from '../index.js';
 import { isApiPromiseLike, observeApiPromise } from './api-promise.js';
 import { type Call, deliver } from './call.js';
+import type { TelemetryGuard } from './telemetry-guard.js';
 import { isThenable } from './type-guards.js';
 
 // Node's `performance` global is a lazy accessor: resolve it once.

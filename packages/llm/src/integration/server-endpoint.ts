@@ -15,18 +15,18 @@ const NONE: ServerEndpoint = Object.freeze({ serverAddress: undefined, serverPor
  */
 export function serverEndpointOf(url: unknown): ServerEndpoint {
   if (typeof url !== 'string' || url === '') return NONE;
-  let u: URL;
+  let parsed: URL;
   try {
-    u = new URL(url);
+    parsed = new URL(url);
   } catch {
     return NONE;
   }
-  const serverAddress = u.hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
-  const serverPort = u.port
-    ? Number(u.port)
-    : u.protocol === 'https:'
+  const serverAddress = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
+  const serverPort = parsed.port
+    ? Number(parsed.port)
+    : parsed.protocol === 'https:'
       ? 443
-      : u.protocol === 'http:'
+      : parsed.protocol === 'http:'
         ? 80
         : undefined;
   return { serverAddress, serverPort };

@@ -1,4 +1,8 @@
+/**
+ * Percentiles of a histogram, interpolated in its buckets.
+ */
 import { histogramQuantile as bucketQuantile, cumulativeBuckets } from '@tokenmeter/exposition';
+import type { WindowLatency } from './llm-snapshot.js';
 
 /**
  * The φ-quantile of an SDK explicit-bucket histogram: PromQL's
@@ -20,4 +24,19 @@ export function histogramQuantile(
     max,
   });
   return Number.isNaN(value) ? undefined : value;
+}
+
+/** Sets the mean and p50/p90/p95/p99 of `into` (whose count is not 0) from the buckets. */
+export function fillPercentiles(
+  into: WindowLatency,
+  boundaries: readonly number[],
+  counts: readonly number[],
+  min: number | undefined,
+  max: number | undefined,
+): void {
+  into.mean = into.sum / into.count;
+  into.p50 = histogramQuantile(0.5, boundaries, counts, min, max);
+  into.p90 = histogramQuantile(0.9, boundaries, counts, min, max);
+  into.p95 = histogramQuantile(0.95, boundaries, counts, min, max);
+  into.p99 = histogramQuantile(0.99, boundaries, counts, min, max);
 }

@@ -5,10 +5,8 @@
  * folding values into `_OTHER` before recording is the real bound.
  */
 import type { Diagnostics } from './diagnostics.js';
+import { OTHER_VALUE } from './semconv.js';
 import { describe } from './validate.js';
-
-/** The value that distinct values beyond the cap (or not allowed) are folded into. */
-export const OTHER_VALUE = '_OTHER';
 
 export interface ValueGuardOptions {
   /** Longer values are truncated to this many UTF-16 code units. @default 128 */
@@ -32,8 +30,8 @@ export interface ValueGuardOptions {
 export class ValueGuard {
   private readonly maxLength: number;
   private readonly maxDistinct: number;
-  private readonly allow: ((v: string) => boolean) | undefined;
-  private readonly normalize: ((v: string) => string | undefined) | undefined;
+  private readonly allow: ((value: string) => boolean) | undefined;
+  private readonly normalize: ((value: string) => string | undefined) | undefined;
   /** raw → bounded; itself bounded so random raw values cannot grow it. */
   private readonly memo = new Map<string, string | undefined>();
   private readonly memoLimit: number;
@@ -43,27 +41,30 @@ export class ValueGuard {
     private readonly what: string,
     options: ValueGuardOptions | undefined,
     defaultMaxDistinct: number,
-    private readonly d: Diagnostics,
+    private readonly diagnostics: Diagnostics,
   ) {
-    const o = options ?? {};
-    this.maxLength = positiveInt(o.maxLength, 128, `${what}.maxLength`, d);
-    this.maxDistinct = positiveInt(o.maxDistinct, defaultMaxDistinct, `${what}.maxDistinct`, d);
+    const given = options ?? {};
+    this.maxLength = positiveInt(given.maxLength, 128, `${what}.maxLength`, diagnostics);
+    this.maxDistinct = positiveInt(given.maxDistinct, defaultMaxDistinct, `${what}.maxDistinct`, diagnostics);
     this.memoLimit = Math.max(256, this.maxDistinct * 4);
-    const allow = o.allow;
+    const allow = given.allow;
     if (Array.isArray(allow)) {
-      const set = new Set<string>(allow.filter((x): x is string => typeof x === 'string'));
-      this.allow = (v) => set.has(v);
+      const allowed = new Set<string>(allow.filter((x): x is string => typeof x === 'string'));
+      this.allow = (value) => allowed.has(value);
     } else if (typeof allow === 'function') {
-      this.allow = allow as (v: string) => boolean;
+      this.allow = allow as (value: string) => boolean;
     }
-    if (typeof o.normalize === 'function') this.normalize = o.normalize;
+    if (typeof given.normalize === 'function') this.normalize = given.normalize;
   }
 
   /** The value to record for `raw`, or undefined to omit the attribute. */
   bound(raw: unknown): string | undefined {
     if (raw === undefined || raw === null) return undefined;
     if (typeof raw !== 'string') {
-      this.d.warn('invalid-attribute', `${this.what} must be a string, got ${describe(raw)}; omitted`);
+      this.diagnostics.warn(
+        'invalid-attribute',
+        `${this.what} must be a string, got ${describe(raw)}; omitted`,
+      );
       return undefined;
     }
     const memo = this.memo.get(raw);
@@ -74,61 +75,64 @@ export class ValueGuard {
   }
 
   private compute(raw: string): string | undefined {
-    let v: string | undefined = raw;
+    let value: string | undefined = raw;
     if (this.normalize) {
       try {
-        const n: unknown = this.normalize(raw);
-        v = typeof n === 'string' ? n : undefined;
+        const normalized: unknown = this.normalize(raw);
+        value = typeof normalized === 'string' ? normalized : undefined;
       } catch (err) {
-        this.d.warn(
+        this.diagnostics.warn(
           'normalizer-error',
           `${this.what} normaliser threw (${String(err)}); value folded into _OTHER`,
         );
         return OTHER_VALUE;
       }
     }
-    if (v === undefined || v.length === 0) return undefined;
-    if (v.length > this.maxLength) {
-      this.d.warn('value-truncated', `${this.what} longer than ${this.maxLength} characters; truncated`);
-      v = truncate(v, this.maxLength);
+    if (value === undefined || value.length === 0) return undefined;
+    if (value.length > this.maxLength) {
+      this.diagnostics.warn(
+        'value-truncated',
+        `${this.what} longer than ${this.maxLength} characters; truncated`,
+      );
+      value = truncate(value, this.maxLength);
     }
-    if (v === OTHER_VALUE) return v;
+    if (value === OTHER_VALUE) return value;
     if (this.allow) {
       let ok = false;
       try {
-        ok = this.allow(v) === true;
+        ok = this.allow(value) === true;
       } catch {
         ok = false;
       }
       if (!ok) {
-        this.d.warn('value-not-allowed', `${this.what} not in the allow-list; recorded as _OTHER`);
+        this.diagnostics.warn('value-not-allowed', `${this.what} not in the allow-list; recorded as _OTHER`);
         return OTHER_VALUE;
       }
     }
-    if (this.kept.has(v)) return v;
+    if (this.kept.has(value)) return value;
     if (this.kept.size >= this.maxDistinct) {
-      this.d.warn(
+      this.diagnostics.warn(
         'cardinality-overflow',
         `more than ${this.maxDistinct} distinct ${this.what} values; the rest are recorded as _OTHER`,
       );
       return OTHER_VALUE;
     }
-    this.kept.add(v);
-    return v;
+    this.kept.add(value);
+    return value;
   }
 }
 
-function truncate(v: string, max: number): string {
-  let out = v.slice(0, max);
+function truncate(value: string, max: number): string {
+  let out = value.slice(0, max);
   // Never leave half of a surrogate pair behind.
   const last = out.charCodeAt(out.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
   return out;
 }
 
-function positiveInt(v: unknown, dflt: number, what: string, d: Diagnostics): number {
-  if (v === undefined) return dflt;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return v;
-  d.warn('invalid-option', `${what} must be an integer >= 1; using ${dflt}`);
+function positiveInt(given: unknown, dflt: number, what: string, diagnostics: Diagnostics): number {
+  if (given === undefined) return dflt;
+  if (typeof given === 'number' && Number.isInteger(given) && given >= 1) return given;
+  diagnostics.warn('invalid-option', `${what} must be an integer >= 1; using ${dflt}`);
   return dflt;
 }
