@@ -40,6 +40,7 @@ export { type OpenAiSimulator, type OpenAiSimulatorOptions, startOpenAiSimulator
 export {
   chunkText,
   embed,
+  hasToolResult,
   parseModelName,
   type ResolvedScript,
   resolveScript,
