@@ -33,9 +33,11 @@ import {
   type AnthropicSimulator,
   type BedrockSimulator,
   type GoogleSimulator,
+  hasToolResult,
   type OllamaSimulator,
   type OpenAiSimulator,
   type SimRequest,
+  type SimScript,
   startAnthropicSimulator,
   startBedrockSimulator,
   startGoogleSimulator,
@@ -273,11 +275,45 @@ const EXPECT: Record<string, Expectation> = {
   },
   'packages/ai-sdk/README.md#Use': {
     check: (r) => {
-      expect(r.openai).toHaveLength(1);
-      expect(r.openai[0]?.model).toBe('gpt-4o-mini');
+      // streamText, then the agent loop: a call that asks for the tool, and one with its result.
+      expect(r.openai.map((q) => [q.path, q.model])).toEqual([
+        ['/v1/responses', 'gpt-4o-mini'],
+        ['/v1/responses', 'gpt-4o-mini'],
+        ['/v1/responses', 'gpt-4o-mini'],
+      ]);
+      expect(r.stdout).toBe('Hello from the2 steps: Hello from the\n');
       const match = { 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini' };
-      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), match)).toBe(1);
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), { ...match, ...CHAT })).toBe(3);
       expect(histogramCount(exported(r, 'gen_ai.client.operation.time_to_first_chunk'), match)).toBe(1);
+      const tool = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.provider.name': 'openai' };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), tool)).toBe(1);
+      const agent = { ...match, 'gen_ai.operation.name': 'invoke_agent' };
+      expect(histogramCount(exported(r, 'gen_ai.client.operation.duration'), agent)).toBe(1);
+    },
+  },
+  'packages/openai-agents/README.md#Use': {
+    check: (r) => {
+      expect(r.openai.map((q) => [q.path, q.model])).toEqual([
+        ['/v1/responses', 'gpt-4o'],
+        ['/v1/responses', 'gpt-4o'],
+      ]);
+      expect(r.stdout).toBe('Hello from the\n');
+      const duration = exported(r, 'gen_ai.client.operation.duration');
+      const op = (name: string) => ({ 'gen_ai.operation.name': name, 'gen_ai.provider.name': 'openai' });
+      expect(histogramCount(duration, op('invoke_agent'))).toBe(1);
+      expect(histogramCount(duration, op('execute_tool'))).toBe(1);
+      expect(histogramCount(duration, { ...op('chat'), 'gen_ai.response.model': 'gpt-4o' })).toBe(2);
+      expect(histogramCount(exported(r, 'gen_ai.client.token.usage'), op('chat'))).toBe(4); // input and output, twice
+    },
+  },
+  'packages/mcp/README.md#Use': {
+    check: (r) => {
+      expect(r.stdout).toBe("[ { type: 'text', text: 'Sunny in Paris' } ]\n");
+      const call = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'forecast' };
+      expect(histogramCount(exported(r, 'mcp.client.operation.duration'), call)).toBe(1);
+      expect(histogramCount(exported(r, 'mcp.server.operation.duration'), call)).toBe(1);
+      expect(histogramCount(exported(r, 'mcp.client.session.duration'))).toBe(1);
+      expect(histogramCount(exported(r, 'mcp.server.session.duration'))).toBe(1);
     },
   },
   'packages/tfjs/README.md#Use': {
@@ -338,6 +374,22 @@ const EXPECT: Record<string, Expectation> = {
   'packages/testkit/README.md#createTestMeterProvider()': {},
 };
 
+/**
+ * The OpenAI simulator as a model that uses the tools it is given, for the
+ * agent snippets: asked with tools and no tool result yet, it calls the
+ * first one (chat completions: `{ function: { name } }`; Responses API:
+ * `{ name }`), then, given the result, it replies.
+ */
+function usesItsTools(r: SimRequest): SimScript | undefined {
+  const first = Array.isArray(r.body?.tools)
+    ? (r.body.tools[0] as Record<string, unknown> | undefined)
+    : undefined;
+  if (!first || hasToolResult(r)) return undefined;
+  const fn = first.function as { name?: unknown } | undefined;
+  const name = typeof first.name === 'string' ? first.name : fn?.name;
+  return typeof name === 'string' ? { toolCall: name } : undefined;
+}
+
 let openai: OpenAiSimulator;
 let ollama: OllamaSimulator;
 let anthropic: AnthropicSimulator;
@@ -358,6 +410,8 @@ beforeAll(async () => {
     'bedrock',
     'ai-sdk',
     'langchain',
+    'openai-agents',
+    'mcp',
     'tfjs',
     'scrape',
     'dashboard',
@@ -371,7 +425,7 @@ beforeAll(async () => {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, p.source);
   }
-  openai = await startOpenAiSimulator({ defaults: { chunks: 3 } });
+  openai = await startOpenAiSimulator({ defaults: { chunks: 3 }, script: usesItsTools });
   ollama = await startOllamaSimulator({ defaults: { chunks: 3 } });
   anthropic = await startAnthropicSimulator({ defaults: { chunks: 3 } });
   google = await startGoogleSimulator({ defaults: { chunks: 3 } });

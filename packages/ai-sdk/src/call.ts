@@ -10,6 +10,7 @@ import {
   isOutputChunk,
   readFinishReason,
   readGenerateResult,
+  readServiceTier,
   readUsage,
 } from './extract.js';
 
@@ -39,6 +40,7 @@ export class AiSdkCall extends Call {
         break;
       case 'finish':
         readUsage(part.usage, this.info);
+        readServiceTier(part.providerMetadata, this.info);
         this.info.finishReason = readFinishReason(part.finishReason);
         this.complete();
         break;

@@ -14,6 +14,8 @@ const httpStatus = (v: unknown) =>
  */
 export function classifyAiSdkError(err: unknown): string | undefined {
   if (!isObject(err)) return undefined;
+  // `generateText` gave up after its retries (`AI_RetryError`): what the last attempt failed with.
+  if (err.name === 'AI_RetryError' && err.lastError !== err) return classifyAiSdkError(err.lastError);
   if (err.name === 'AbortError') return 'aborted';
   if (err.name === 'TimeoutError') return 'timeout';
   const status = httpStatus(err.statusCode) ?? httpStatus(err.status);
@@ -40,6 +42,9 @@ export function classifyAiSdkError(err: unknown): string | undefined {
  *    `Error`) → its `code`, else its `type` (`server_error`, …);
  * 5. anything else → `fallback(err)` (tokenmeter's generic mapping: a `code`,
  *    else the class name such as `AI_TypeValidationError`), else `_OTHER`.
+ *
+ * An `AI_RetryError` (a call that failed after the AI SDK's retries) is
+ * mapped as its `lastError`.
  */
 export function aiSdkErrorType(err: unknown, fallback?: (err: unknown) => string): string {
   return classifyAiSdkError(err) ?? errorTypeOr(err, fallback);

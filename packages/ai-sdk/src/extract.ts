@@ -39,10 +39,28 @@ export function readFinishReason(fr: unknown): string | undefined {
   return isObject(fr) ? nonEmptyString(fr.unified) : nonEmptyString(fr);
 }
 
+/**
+ * The service tier a provider reported in its `providerMetadata`
+ * (`@ai-sdk/openai`: `providerMetadata.openai.serviceTier`, under the
+ * provider's own key): `openai.response.service_tier` and the price tier.
+ */
+export function readServiceTier(providerMetadata: unknown, o: EndInfo): void {
+  if (!isObject(providerMetadata)) return;
+  for (const key of Object.keys(providerMetadata)) {
+    const m = providerMetadata[key];
+    const tier = isObject(m) ? nonEmptyString(m.serviceTier) : undefined;
+    if (tier) {
+      o.serviceTier = tier;
+      return;
+    }
+  }
+}
+
 /** Folds a `doGenerate` result into `o`. */
 export function readGenerateResult(result: unknown, o: EndInfo): void {
   if (!isObject(result)) return;
   readUsage(result.usage, o);
+  readServiceTier(result.providerMetadata, o);
   o.finishReason = readFinishReason(result.finishReason);
   const response = result.response;
   if (isObject(response)) o.responseModel = nonEmptyString(response.modelId);

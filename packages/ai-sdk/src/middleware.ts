@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { LlmMetrics } from '@tokenmeter/llm';
 import { isObject, metricsOf, runCall, telemetryGuard } from '@tokenmeter/llm/integration';
 import type { LanguageModelMiddleware } from 'ai';
+import { currentRun } from './agent-run.js';
 import { AiSdkCall } from './call.js';
 import { operationFromId, providerFromId } from './provider.js';
 
@@ -54,10 +55,13 @@ export function tokenmeterMiddleware(options: TokenmeterMiddlewareOptions = {}):
       const id = typeof model?.provider === 'string' ? model.provider : '';
       const p = options.providerName;
       const provider = typeof p === 'function' ? p(id) : (p ?? providerFromId(id));
+      const requestModel = typeof model?.modelId === 'string' ? model.modelId : undefined;
+      // One of the calls of the agent run (trackAgent()) this call is part of, if any.
+      currentRun()?.modelCall(provider, requestModel);
       const req = llm.startRequest({
         operation: operationFromId(id),
         provider,
-        requestModel: typeof model?.modelId === 'string' ? model.modelId : undefined,
+        requestModel,
         serverAddress: options.serverAddress,
         serverPort: options.serverPort,
         stream,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createLlmMetrics, type LlmMetrics } from '@tokenmeter/llm';
 import {
@@ -153,5 +154,29 @@ describe('guarantees', () => {
     const p = await t.histogram(DURATION);
     expect(p[0]!.attributes['gen_ai.provider.name']).toBe('custom-vllm.chat');
     expect(p[0]!.attributes['server.address']).toBeUndefined();
+  });
+});
+
+describe('the service tier from provider metadata', () => {
+  it('@ai-sdk/openai (Responses API): providerMetadata.openai.serviceTier, streamed and not', async () => {
+    const openai = createOpenAI({ apiKey: 'test', baseURL: sim.baseURL });
+    const tiered = (id: string) =>
+      wrapLanguageModel({ model: openai(id), middleware: tokenmeterMiddleware({ llm }) });
+    const result = await generateText({
+      model: tiered('gpt-4o?tier=flex&chunks=2'),
+      prompt: 'x',
+      maxRetries: 0,
+    });
+    expect(result.providerMetadata?.openai?.serviceTier).toBe('flex');
+    await streamText({
+      model: tiered('gpt-4o?tier=priority&chunks=2'),
+      prompt: 'x',
+      maxRetries: 0,
+    }).consumeStream();
+    expect(sim.requests.slice(-2).map((r) => r.path)).toEqual(['/v1/responses', '/v1/responses']);
+    const tiers = (await t.histogram(DURATION, { 'gen_ai.provider.name': 'openai' })).map(
+      (p) => p.attributes['openai.response.service_tier'],
+    );
+    expect(tiers.sort()).toEqual(['flex', 'priority']);
   });
 });

@@ -4,31 +4,16 @@
  */
 import type { EndInfo } from '@tokenmeter/llm';
 import {
+  OPENAI_CHAT_USAGE as CHAT_USAGE,
   hasContent,
   isObject,
   nonEmptyString,
+  OPENAI_RESPONSES_USAGE as RESPONSES_USAGE,
   readTokenUsage,
   type UnknownRecord,
-  type UsageFields,
 } from '@tokenmeter/llm/integration';
 
 export type Operation = 'chat' | 'responses' | 'embeddings' | 'text_completion';
-
-/** Chat Completions / legacy Completions / embeddings `usage`. */
-const CHAT_USAGE: UsageFields = {
-  inputTokens: 'prompt_tokens',
-  outputTokens: 'completion_tokens',
-  cachedInputTokens: ['prompt_tokens_details', 'cached_tokens'],
-  reasoningTokens: ['completion_tokens_details', 'reasoning_tokens'],
-};
-
-/** Responses API `usage`. */
-const RESPONSES_USAGE: UsageFields = {
-  inputTokens: 'input_tokens',
-  outputTokens: 'output_tokens',
-  cachedInputTokens: ['input_tokens_details', 'cached_tokens'],
-  reasoningTokens: ['output_tokens_details', 'reasoning_tokens'],
-};
 
 function firstFinishReason(choices: unknown): string | undefined {
   if (!Array.isArray(choices)) return undefined;

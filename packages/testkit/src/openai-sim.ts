@@ -202,9 +202,30 @@ function responses(options: ScriptOptions): Handler {
     const s = await prelude(ex, options);
     if (!s) return;
     const id = nextId('resp_');
-    const msgId = nextId('msg_');
     const createdAt = nowSeconds();
+    const tool = s.toolCall;
+    // A tool call is a `function_call` output item; its JSON arguments stream as deltas, one fragment per chunk.
+    const itemId = nextId(tool === undefined ? 'msg_' : 'fc_');
+    const callId = nextId('call_');
+    const args = tool === undefined ? [] : toolArguments(s.texts);
     const text = s.texts.join('');
+    const item = (status: 'in_progress' | 'completed') =>
+      tool === undefined
+        ? {
+            type: 'message',
+            id: itemId,
+            status,
+            role: 'assistant',
+            content: status === 'completed' ? [{ type: 'output_text', text, annotations: [] }] : [],
+          }
+        : {
+            type: 'function_call',
+            id: itemId,
+            call_id: callId,
+            name: tool,
+            arguments: status === 'completed' ? args.join('') : '',
+            status,
+          };
     const response = (status: string, done: boolean) => ({
       id,
       object: 'response',
@@ -216,17 +237,7 @@ function responses(options: ScriptOptions): Handler {
       max_output_tokens: null,
       model: s.responseModel,
       ...tierOf(s),
-      output: done
-        ? [
-            {
-              type: 'message',
-              id: msgId,
-              status: 'completed',
-              role: 'assistant',
-              content: [{ type: 'output_text', text, annotations: [] }],
-            },
-          ]
-        : [],
+      output: done ? [item('completed')] : [],
       parallel_tool_calls: true,
       previous_response_id: null,
       temperature: 1,
@@ -247,19 +258,20 @@ function responses(options: ScriptOptions): Handler {
     openSse(ex, s);
     event('response.created', { response: response('in_progress', false) });
     event('response.in_progress', { response: response('in_progress', false) });
-    const item = { item_id: msgId, output_index: 0, content_index: 0 };
+    const part = { item_id: itemId, output_index: 0, content_index: 0 };
     const ok = await streamChunks(ex, s, (i) => {
       if (i === 0) {
-        event('response.output_item.added', {
-          output_index: 0,
-          item: { type: 'message', id: msgId, status: 'in_progress', role: 'assistant', content: [] },
-        });
-        event('response.content_part.added', {
-          ...item,
-          part: { type: 'output_text', text: '', annotations: [] },
-        });
+        event('response.output_item.added', { output_index: 0, item: item('in_progress') });
+        if (tool === undefined)
+          event('response.content_part.added', {
+            ...part,
+            part: { type: 'output_text', text: '', annotations: [] },
+          });
       }
-      event('response.output_text.delta', { ...item, delta: s.texts[i], logprobs: [] });
+      if (tool === undefined)
+        event('response.output_text.delta', { ...part, delta: s.texts[i], logprobs: [] });
+      else
+        event('response.function_call_arguments.delta', { item_id: itemId, output_index: 0, delta: args[i] });
     });
     if (!ok) return;
     if (s.failCode !== undefined) {
@@ -267,18 +279,18 @@ function responses(options: ScriptOptions): Handler {
       ex.res.end();
       return;
     }
-    event('response.output_text.done', { ...item, text, logprobs: [] });
-    event('response.content_part.done', { ...item, part: { type: 'output_text', text, annotations: [] } });
-    event('response.output_item.done', {
-      output_index: 0,
-      item: {
-        type: 'message',
-        id: msgId,
-        status: 'completed',
-        role: 'assistant',
-        content: [{ type: 'output_text', text, annotations: [] }],
-      },
-    });
+    if (tool === undefined) {
+      event('response.output_text.done', { ...part, text, logprobs: [] });
+      event('response.content_part.done', { ...part, part: { type: 'output_text', text, annotations: [] } });
+    } else {
+      event('response.function_call_arguments.done', {
+        item_id: itemId,
+        output_index: 0,
+        name: tool,
+        arguments: args.join(''),
+      });
+    }
+    event('response.output_item.done', { output_index: 0, item: item('completed') });
     event('response.completed', { response: response('completed', true) });
     ex.res.end();
   };

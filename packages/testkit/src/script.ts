@@ -357,3 +357,30 @@ export function streamCutAt(s: ResolvedScript): number {
   if (sent === 0) return s.ttftMs + (s.cutDelayMs ?? 0);
   return chunkDue(s, sent - 1) + (s.cutDelayMs ?? (sent < s.texts.length ? s.gapMs : 0));
 }
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+
+/**
+ * Whether a request already carries the result of a tool call — what an
+ * agent loop sends after running the tool the model asked for: a `tool`
+ * message (OpenAI chat, Ollama), a `function_call_output` input item
+ * (Responses API), a `tool_result` block (Anthropic) or a `functionResponse`
+ * part (Gemini). A `script` that answers `toolCall` only when this is false
+ * makes a simulated model call a tool once, then reply:
+ * `script: (r) => (hasToolResult(r) ? {} : { toolCall: 'lookup' })`.
+ */
+export function hasToolResult(request: SimRequest): boolean {
+  const body = request.body;
+  if (!body) return false;
+  const messages = list(body.messages);
+  if (messages.some((m) => isRecord(m) && m.role === 'tool')) return true;
+  if (
+    messages.some((m) => isRecord(m) && list(m.content).some((c) => isRecord(c) && c.type === 'tool_result'))
+  )
+    return true;
+  if (list(body.input).some((i) => isRecord(i) && i.type === 'function_call_output')) return true;
+  return list(body.contents).some(
+    (c) => isRecord(c) && list(c.parts).some((p) => isRecord(p) && isRecord(p.functionResponse)),
+  );
+}

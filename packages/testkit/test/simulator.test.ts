@@ -5,6 +5,7 @@ import {
   chunkText,
   createTestMeterProvider,
   type GoogleSimulator,
+  hasToolResult,
   type OllamaSimulator,
   type OpenAiSimulator,
   parseModelName,
@@ -178,6 +179,65 @@ describe('OpenAI simulator', () => {
       output_tokens_details: { reasoning_tokens: 3 },
     });
     expect(done.response.output[0].content[0].text).toBe([0, 1, 2].map(chunkText).join(''));
+  });
+
+  it('answers a Responses API tool call with a function_call item, streamed as argument deltas', async () => {
+    const res = await post(`${sim.baseURL}/responses`, {
+      model: 'm?chunks=2&tool=lookup',
+      input: 'x',
+      stream: true,
+    });
+    const events = (await readSse(res)).map((e) => JSON.parse(e.data));
+    const added = events.find((e) => e.type === 'response.output_item.added');
+    expect(added.item).toMatchObject({
+      type: 'function_call',
+      name: 'lookup',
+      arguments: '',
+      status: 'in_progress',
+    });
+    const deltas = events
+      .filter((e) => e.type === 'response.function_call_arguments.delta')
+      .map((e) => e.delta);
+    expect(deltas).toHaveLength(2);
+    expect(JSON.parse(deltas.join(''))).toEqual({ text: chunkText(0) + chunkText(1) });
+    expect(events.some((e) => e.type === 'response.output_text.delta')).toBe(false);
+    const done = events.at(-1);
+    expect(done.type).toBe('response.completed');
+    expect(done.response.output).toEqual([
+      {
+        type: 'function_call',
+        id: added.item.id,
+        call_id: added.item.call_id,
+        name: 'lookup',
+        arguments: deltas.join(''),
+        status: 'completed',
+      },
+    ]);
+    const whole = await json(
+      post(`${sim.baseURL}/responses`, { model: 'm?chunks=2&tool=lookup', input: 'x' }),
+    );
+    expect(whole.output[0]).toMatchObject({
+      type: 'function_call',
+      name: 'lookup',
+      arguments: deltas.join(''),
+    });
+  });
+
+  it("hasToolResult: a request that carries a tool result, in each API's shape", () => {
+    const req = (body: Record<string, unknown>) =>
+      ({ method: 'POST', path: '/', headers: {}, body, model: 'm', receivedAt: 0 }) as const;
+    expect(hasToolResult(req({ messages: [{ role: 'user', content: 'x' }] }))).toBe(false);
+    expect(hasToolResult(req({ messages: [{ role: 'tool', content: '1', tool_call_id: 'c' }] }))).toBe(true);
+    expect(hasToolResult(req({ input: [{ type: 'function_call_output', call_id: 'c', output: '1' }] }))).toBe(
+      true,
+    );
+    expect(hasToolResult(req({ input: 'x' }))).toBe(false);
+    expect(
+      hasToolResult(
+        req({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't' }] }] }),
+      ),
+    ).toBe(true);
+    expect(hasToolResult(req({ contents: [{ parts: [{ functionResponse: { name: 'f' } }] }] }))).toBe(true);
   });
 
   it('serves non-streaming responses, embeddings (float and base64) and legacy completions', async () => {

@@ -13,6 +13,7 @@ export { type ClientIntegrationOptions, metricsOf } from './client-options.js';
 export { causeCode } from './error-cause.js';
 export { errorTypeOr } from './error-type-or.js';
 export { fetchErrorCode } from './fetch-error.js';
+export { OPENAI_CHAT_USAGE, OPENAI_RESPONSES_USAGE } from './openai-usage.js';
 export { type MethodPatcher, PatchRegistry } from './patch-registry.js';
 export { observeReadableStream } from './readable-stream.js';
 export { RunRegistry, type RunRegistryOptions } from './run-registry.js';
