@@ -9,8 +9,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MeterProvider } from '@opentelemetry/api';
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
-import { isObject, isThenable, metricsOf } from '@tokenmeter/llm/integration';
+import type { LlmMetrics } from '@tokenmeter/llm';
+import { isObject, isThenable, metricsOf, telemetryGuard } from '@tokenmeter/llm/integration';
 import { classifyAiSdkError } from './error-type.js';
 
 export interface TrackAgentOptions {

@@ -4,13 +4,14 @@
  * SDK runs records `execute_tool` — the same way in every `ai` major.
  */
 import type { MeterProvider } from '@opentelemetry/api';
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   Call,
   isAsyncIterable,
   isObject,
   metricsOf,
   observeAsyncIterable,
+  telemetryGuard,
   wrapCall,
 } from '@tokenmeter/llm/integration';
 import { currentRun } from './agent-run.js';

@@ -1,9 +1,10 @@
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
+import type { LlmMetrics } from '@tokenmeter/llm';
 import {
   type ClientIntegrationOptions,
   isObject,
   metricsOf,
   PatchRegistry,
+  telemetryGuard,
 } from '@tokenmeter/llm/integration';
 import { McpConnection, type McpRole } from './connection.js';
 import { type NetworkAttributes, networkOf } from './network.js';

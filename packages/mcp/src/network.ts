@@ -5,8 +5,7 @@
  * `tcp` + `websocket`; the in-memory transport has none. A client transport's
  * URL gives `server.address` / `server.port`.
  */
-import { serverEndpointOf } from '@tokenmeter/llm';
-import { isObject } from '@tokenmeter/llm/integration';
+import { isObject, serverEndpointOf } from '@tokenmeter/llm/integration';
 
 export interface NetworkAttributes {
   /** `network.transport`: `tcp`, `pipe`… */

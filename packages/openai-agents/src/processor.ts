@@ -8,8 +8,8 @@
  * timestamps are never used.
  */
 import type { MeterProvider } from '@opentelemetry/api';
-import { type LlmMetrics, telemetryGuard } from '@tokenmeter/llm';
-import { metricsOf } from '@tokenmeter/llm/integration';
+import type { LlmMetrics } from '@tokenmeter/llm';
+import { metricsOf, telemetryGuard } from '@tokenmeter/llm/integration';
 import { modelCallInfo, requestedModel, type SpanLike, spanErrorType, spanName, spanType } from './spans.js';
 
 export interface TokenmeterProcessorOptions {
