@@ -24,7 +24,7 @@ import {
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClusterAggregator } from '../src/cluster/cluster-aggregator.js';
 import type { ClusterPrometheusReader } from '../src/cluster/cluster-prometheus-reader.js';
 import { CollectionEncoder } from '../src/cluster/collection-encoder.js';
@@ -425,18 +425,41 @@ describe('cluster merge', () => {
   });
 
   it('a worker whose counts restart (a new provider) never takes a total back', async () => {
+    // Both providers' series start in the same millisecond (as on a fast machine), so
+    // their start times cannot tell the new counts from the old: the encoder's
+    // incarnation must. Neither count goes down here (1 then 1, 10 then 10).
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    try {
+      const agg = aggregator();
+      const w = worker(agg, '1');
+      w.inst.count.add(10, ROUTES[0]);
+      w.inst.hist.record(3, ROUTES[0]);
+      expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(10);
+      await w.restart();
+      w.inst.count.add(10, ROUTES[0]);
+      w.inst.hist.record(7, ROUTES[0]);
+      const merged = await agg.collect(EMPTY);
+      expect(point(metric(merged, 'app.requests'), ROUTES[0] as Attributes)).toBe(20);
+      const latency = point<Histogram>(metric(merged, 'app.latency'), ROUTES[0] as Attributes);
+      expect([latency?.count, latency?.sum]).toEqual([2, 10]);
+      expect(w.requests.at(-1)?.full).toBe(true); // the second hello asked for every definition again
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('an incremental collection from another provider than the last full one is refused', async () => {
+    const lines = captureDiag();
     const agg = aggregator();
     const w = worker(agg, '1');
-    w.inst.count.add(10, ROUTES[0]);
-    w.inst.hist.record(3, ROUTES[0]);
-    expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(10);
-    await w.restart();
-    w.inst.count.add(3, ROUTES[0]);
-    w.inst.hist.record(7, ROUTES[0]);
-    const merged = await agg.collect(EMPTY);
-    expect(point(metric(merged, 'app.requests'), ROUTES[0] as Attributes)).toBe(13);
-    expect(point<Histogram>(metric(merged, 'app.latency'), ROUTES[0] as Attributes)?.count).toBe(2);
-    expect(w.requests.at(-1)?.full).toBe(true); // the second hello asked for every definition again
+    w.inst.count.add(4, ROUTES[0]);
+    expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(4);
+    const stranger = new CollectionEncoder();
+    w.behaviour = (request, resourceMetrics) =>
+      stranger.encode(resourceMetrics, 'collection', request.id, false);
+    w.inst.count.add(1, ROUTES[0]);
+    expect(point(metric(await agg.collect(EMPTY), 'app.requests'), ROUTES[0] as Attributes)).toBe(4);
+    expect(lines.some((l) => l.includes('another provider'))).toBe(true);
   });
 
   it('a worker that does not answer costs the scrape its timeout once, is served at its last state and named once', async () => {

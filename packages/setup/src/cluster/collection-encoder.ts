@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import {
   type DataPoint,
@@ -60,6 +61,7 @@ export function kindOf(metric: MetricData): Kind {
  * not, it asks for a full one, which starts over.
  */
 export class CollectionEncoder {
+  private readonly incarnation = randomUUID();
   private metrics = new Map<string, EncodedMetric>();
   private nextMetric = 0;
   private nextSeries = 0;
@@ -128,6 +130,7 @@ export class CollectionEncoder {
       type,
       id,
       full,
+      incarnation: this.incarnation,
       metrics: metricDefs,
       series: seriesDefs,
       values,

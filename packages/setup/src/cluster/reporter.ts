@@ -41,6 +41,7 @@ interface SeriesDef {
 /** A checked collection, ready to apply. */
 interface Plan {
   readonly full: boolean;
+  readonly incarnation: string | undefined;
   readonly metrics: MetricDef[];
   readonly series: SeriesDef[];
   /** Where each reported series' numbers start in `values`. */
@@ -132,6 +133,8 @@ function boundariesOf(value: unknown): number[] {
 export class Reporter implements SlotSource {
   /** The next collection must define everything again (first contact, or after a reply was lost). */
   needFull = true;
+  /** The encoder of the last full collection (see WireCollection.incarnation). */
+  private incarnation: string | undefined;
   private metricsByIndex: (MergedMetric | undefined)[] = [];
   private kindById: Kind[] = [];
   private bucketsById: number[] = [];
@@ -181,8 +184,14 @@ export class Reporter implements SlotSource {
 
   private check(message: unknown): Plan {
     if (!isRecord(message)) fail('not an object');
-    const { full, metrics, series, values, gone } = message;
+    const { full, metrics, series, values, gone, incarnation } = message;
     if (typeof full !== 'boolean') fail('"full" is not a boolean');
+    if (incarnation !== undefined && (typeof incarnation !== 'string' || incarnation.length > 64)) {
+      fail('"incarnation" is not a string of at most 64 characters');
+    }
+    if (!full && incarnation !== this.incarnation) {
+      fail('an incremental collection from another provider than the last full one');
+    }
     if (this.needFull && !full) fail('an incremental collection where a full one was asked for');
     if (!Array.isArray(metrics) || !Array.isArray(series) || !Array.isArray(values) || !Array.isArray(gone)) {
       fail('"metrics", "series", "values" or "gone" is not an array');
@@ -228,6 +237,7 @@ export class Reporter implements SlotSource {
     }
     return {
       full,
+      incarnation,
       metrics: [...metricDefs.values()],
       series: [...seriesDefs.values()],
       offsets,
@@ -363,6 +373,14 @@ export class Reporter implements SlotSource {
 
   private commit(plan: Plan, values: unknown[]): void {
     if (plan.full) {
+      if (this.incarnation !== undefined && plan.incarnation !== this.incarnation) {
+        // Another provider's counts, started from zero: what the last one counted stays.
+        for (const slot of this.byKey.values()) {
+          this.state.keepBeforeReset(slot);
+          slot.value = undefined;
+        }
+      }
+      this.incarnation = plan.incarnation;
       // Whatever this collection does not report is no longer observed.
       for (const slot of this.byKey.values()) slot.present = false;
       this.metricsByIndex = [];

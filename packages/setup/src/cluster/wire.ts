@@ -56,6 +56,13 @@ export interface WireCollection {
   readonly id: number;
   /** True when the definitions start from scratch (ids from 0). */
   readonly full: boolean;
+  /**
+   * Which encoder (one per provider in the reporting process) sent this. A
+   * new one means the reporter's counts started again from zero (a second
+   * `registerMetrics()` after a shutdown), even when its series' start times,
+   * in milliseconds, equal the old ones. Absent from older reporters.
+   */
+  readonly incarnation?: string;
   readonly metrics: WireMetricDef[];
   readonly series: WireSeriesDef[];
   /**
