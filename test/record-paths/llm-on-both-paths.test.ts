@@ -66,7 +66,7 @@ type Step =
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
     kind: fc.constant('client' as const),
-    model: fc.nat(3),
+    model: fc.nat(15),
     stream: fc.boolean(),
     chunks: fc.nat(6),
     // Multiples of 1/8 s: exact in binary, so sums do not depend on the order they were added in.
@@ -76,13 +76,21 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('server' as const),
-    model: fc.nat(3),
+    model: fc.nat(15),
     outcome: fc.constantFrom('end' as const, 'fail' as const),
     tokens: fc.nat(5000),
   }),
 );
 
-const MODELS = ['gpt-4o', 'gpt-4o-mini', 'llama3.2:3b', 'claude-sonnet-4'];
+// Sixteen models: more children per attribute set than llm keeps in its short
+// array (8), so lookups through its Map are exercised too.
+const MODELS = [
+  'gpt-4o',
+  'gpt-4o-mini',
+  'llama3.2:3b',
+  'claude-sonnet-4',
+  ...Array.from({ length: 12 }, (_, i) => `model-${i}`),
+];
 
 function drive(steps: readonly Step[], meterProvider: MeterProvider): void {
   let t = 1000;
@@ -140,7 +148,7 @@ describe('@tokenmeter/llm on the bound-series path and on the stock SDK', () => 
   it('exports the same data for any workload', async () => {
     diag.setLogger({ error() {}, warn() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.NONE);
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
         const reader = new TestMetricReader();
         const stock = new MeterProvider({ readers: [reader] });
         const handle = registerMetrics({

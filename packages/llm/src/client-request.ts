@@ -159,8 +159,8 @@ class ClientCore implements Finalizable {
 
   abandon(): void {
     const { instruments, diagnostics } = this.ctx;
-    instruments.upDown.clientActiveRequests.add(-1, this.base.attrs);
-    instruments.counter.clientErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
+    this.base.add(instruments.upDown.clientActiveRequests, -1);
+    this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).add(instruments.counter.clientErrors, 1);
     diagnostics.warn('abandoned', 'a request handle was garbage-collected without end(), fail() or abort()');
   }
 }
@@ -187,12 +187,12 @@ class ClientRequestHandle implements ClientRequest {
       const now = core.ctx.now();
       if (core.firstChunk < 0) {
         core.firstChunk = now;
-        core.timeToFirstChunk.record(seconds(core.start, now), core.base.attrs);
+        core.base.record(core.timeToFirstChunk, seconds(core.start, now));
         core.perChunk = recordSeries(core.timePerOutputChunk, core.base.attrs);
       } else if (core.perChunk !== undefined) {
         core.perChunk.record(seconds(core.lastChunk, now));
       } else {
-        core.timePerOutputChunk.record(seconds(core.lastChunk, now), core.base.attrs);
+        core.base.record(core.timePerOutputChunk, seconds(core.lastChunk, now));
       }
       core.lastChunk = now;
     } catch (err) {
@@ -212,17 +212,17 @@ class ClientRequestHandle implements ClientRequest {
       );
       const tier = tierOf(core.ctx, endInfo?.serviceTier);
       const spec = withOpenAiTier(core, node, tier);
-      core.duration.record(seconds(core.start, now), (core.ownDurationAttributes ?? spec).attrs);
+      (core.ownDurationAttributes ?? spec).record(core.duration, seconds(core.start, now));
       const usage = readUsage(core.ctx, endInfo);
       recordClientUsage(core.ctx, spec, usage, core.modality, core.inference, undefined);
       if (!reported(usage)) {
         // Counted rather than guessed: users see how much traffic the token metrics miss.
-        core.ctx.instruments.counter.clientUsageMissing.add(1, node.attrs);
+        node.add(core.ctx.instruments.counter.clientUsageMissing, 1);
       }
       recordCost(core, node, endInfo?.responseModel, tier, usage, undefined);
       recordCalls(core, endInfo);
       const reason = finishReasonOf(core.ctx, endInfo?.finishReason);
-      core.ctx.instruments.counter.clientRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
+      node.with(ATTR_TM_FINISH_REASON, reason).add(core.ctx.instruments.counter.clientRequests, 1);
       const timings = bag<ReportedServerTimings>(endInfo?.serverTimings, 'end() serverTimings', core.ctx);
       if (timings) recordReportedTimings(core.ctx, node, timings);
     } catch (err) {
@@ -257,15 +257,15 @@ class ClientRequestHandle implements ClientRequest {
       const tier = tierOf(core.ctx, failInfo?.serviceTier);
       const spec = withOpenAiTier(core, node, tier);
       const failed = spec.with(ATTR_ERROR_TYPE, type);
-      core.duration.record(
+      (core.ownDurationAttributes?.with(ATTR_ERROR_TYPE, type) ?? failed).record(
+        core.duration,
         seconds(core.start, now),
-        (core.ownDurationAttributes?.with(ATTR_ERROR_TYPE, type) ?? failed).attrs,
       );
       const usage = readUsage(core.ctx, failInfo);
       recordClientUsage(core.ctx, spec, usage, core.modality, core.inference, failed);
       recordCost(core, node, failInfo?.responseModel, tier, usage, type);
       recordCalls(core, failInfo);
-      core.ctx.instruments.counter.clientErrors.add(1, node.with(ATTR_ERROR_TYPE, type).attrs);
+      node.with(ATTR_ERROR_TYPE, type).add(core.ctx.instruments.counter.clientErrors, 1);
     } catch (err) {
       core.ctx.diagnostics.warn('internal-error', `fail(): ${String(err)}`);
     }
@@ -312,8 +312,8 @@ function recordCalls(core: ClientCore, calls: AgentCalls | undefined): void {
   const { histogram } = core.ctx.instruments;
   const inference = count(calls.inferenceCalls, 'inferenceCalls', core.ctx.diagnostics);
   const tools = count(calls.toolCalls, 'toolCalls', core.ctx.diagnostics);
-  if (inference !== undefined) histogram.invokeAgentInferenceCalls.record(inference, attributes.attrs);
-  if (tools !== undefined) histogram.invokeAgentToolCalls.record(tools, attributes.attrs);
+  if (inference !== undefined) attributes.record(histogram.invokeAgentInferenceCalls, inference);
+  if (tools !== undefined) attributes.record(histogram.invokeAgentToolCalls, tools);
 }
 
 function recordReportedTimings(ctx: LlmContext, node: AttrNode, timings: ReportedServerTimings): void {
@@ -321,9 +321,9 @@ function recordReportedTimings(ctx: LlmContext, node: AttrNode, timings: Reporte
   const total = nonNegative(timings.totalS, 'serverTimings.totalS', ctx.diagnostics);
   const prefill = nonNegative(timings.prefillS, 'serverTimings.prefillS', ctx.diagnostics);
   const decode = nonNegative(timings.decodeS, 'serverTimings.decodeS', ctx.diagnostics);
-  if (total !== undefined) histogram.clientReportedServerDuration.record(total, node.attrs);
-  if (prefill !== undefined) histogram.clientReportedPrefillDuration.record(prefill, node.attrs);
-  if (decode !== undefined) histogram.clientReportedDecodeDuration.record(decode, node.attrs);
+  if (total !== undefined) node.record(histogram.clientReportedServerDuration, total);
+  if (prefill !== undefined) node.record(histogram.clientReportedPrefillDuration, prefill);
+  if (decode !== undefined) node.record(histogram.clientReportedDecodeDuration, decode);
 }
 
 /** A handle that records nothing, returned when the options were unusable. */
@@ -364,7 +364,7 @@ export function startClientRequest(ctx: LlmContext, options: StartRequestOptions
         : undefined,
     );
     const handle = new ClientRequestHandle(core);
-    ctx.instruments.upDown.clientActiveRequests.add(1, base.attrs);
+    base.add(ctx.instruments.upDown.clientActiveRequests, 1);
     ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {

@@ -76,10 +76,10 @@ export class CostRecorder {
       reason = this.price(entry, tierName, key.modality, usage);
     }
     if (reason !== undefined) {
-      instruments.counter.clientUsageUnpriced.add(
-        1,
-        node.with(ATTR_TM_SERVICE_TIER, tier).with(ATTR_TM_COST_UNPRICED_REASON, reason).attrs,
-      );
+      node
+        .with(ATTR_TM_SERVICE_TIER, tier)
+        .with(ATTR_TM_COST_UNPRICED_REASON, reason)
+        .add(instruments.counter.clientUsageUnpriced, 1);
       return;
     }
     const tiered = node.with(ATTR_TM_SERVICE_TIER, tier);
@@ -88,10 +88,10 @@ export class CostRecorder {
     let total = 0;
     for (let i = 0; i < COST_TOKEN_TYPES.length; i++) {
       if (tokens[i] === 0) continue;
-      counter.add(parts[i] as number, tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).attrs);
+      tiered.with(ATTR_TM_COST_TOKEN_TYPE, COST_TOKEN_TYPES[i]).add(counter, parts[i] as number);
       total += parts[i] as number;
     }
-    instruments.histogram.clientOperationCost.record(total, tiered.with(ATTR_ERROR_TYPE, errorType).attrs);
+    tiered.with(ATTR_ERROR_TYPE, errorType).record(instruments.histogram.clientOperationCost, total);
   }
 
   /**

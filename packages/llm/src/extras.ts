@@ -121,7 +121,7 @@ export function cacheLookup(ctx: LlmContext, info: CacheLookupInfo): void {
     const node = extraNode(ctx, given)
       .with(ATTR_TM_CACHE_KIND, ctx.guards.name.bound(given.cache) ?? 'prompt')
       .with(ATTR_TM_CACHE_RESULT, given.hit ? 'hit' : 'miss');
-    ctx.instruments.counter.cacheRequests.add(1, node.attrs);
+    node.add(ctx.instruments.counter.cacheRequests, 1);
   });
 }
 
@@ -134,7 +134,7 @@ export function rateLimitWait(ctx: LlmContext, seconds: number, info?: RateLimit
     const node = extraNode(ctx, { provider: given?.provider, requestModel: given?.requestModel })
       .with(ATTR_SERVER_ADDRESS, address)
       .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(given?.serverPort, ctx.diagnostics));
-    ctx.instruments.histogram.rateLimitWait.record(wait, node.attrs);
+    node.record(ctx.instruments.histogram.rateLimitWait, wait);
   });
 }
 
@@ -152,7 +152,7 @@ export function retry(ctx: LlmContext, info?: RetryInfo): void {
       .with(ATTR_SERVER_ADDRESS, address)
       .with(ATTR_SERVER_PORT, address === undefined ? undefined : port(given?.serverPort, ctx.diagnostics))
       .with(ATTR_ERROR_TYPE, type);
-    ctx.instruments.counter.retries.add(1, node.attrs);
+    node.add(ctx.instruments.counter.retries, 1);
   });
 }
 
@@ -168,7 +168,7 @@ export function modelLoad(ctx: LlmContext, info: ModelLoadInfo): void {
         ATTR_ERROR_TYPE,
         failed ? (ctx.guards.errorType.bound(errorType(given.error)) ?? OTHER_VALUE) : undefined,
       );
-    ctx.instruments.histogram.modelLoadDuration.record(duration, node.attrs);
+    node.record(ctx.instruments.histogram.modelLoadDuration, duration);
   });
 }
 
@@ -209,7 +209,7 @@ export function queueWait(ctx: LlmContext, seconds: number, info?: QueueInfo): v
       ATTR_TM_QUEUE_NAME,
       ctx.guards.name.bound(given?.queue) ?? 'default',
     );
-    ctx.instruments.histogram.queueWait.record(wait, node.attrs);
+    node.record(ctx.instruments.histogram.queueWait, wait);
   });
 }
 
@@ -219,7 +219,7 @@ export function queueRejected(ctx: LlmContext, info?: QueueRejectInfo): void {
     const node = extraNode(ctx, given)
       .with(ATTR_TM_QUEUE_NAME, ctx.guards.name.bound(given?.queue) ?? 'default')
       .with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(given?.reason) ?? OTHER_VALUE);
-    ctx.instruments.counter.queueRejections.add(1, node.attrs);
+    node.add(ctx.instruments.counter.queueRejections, 1);
   });
 }
 
@@ -233,8 +233,8 @@ export function batch(ctx: LlmContext, info: BatchInfo): void {
     );
     const size = count(given.size, 'batch size', ctx.diagnostics);
     const pad = ratio(given.paddingRatio, 'paddingRatio', ctx.diagnostics);
-    if (size !== undefined) ctx.instruments.histogram.serverBatchSize.record(size, node.attrs);
-    if (pad !== undefined) ctx.instruments.histogram.serverBatchPaddingRatio.record(pad, node.attrs);
+    if (size !== undefined) node.record(ctx.instruments.histogram.serverBatchSize, size);
+    if (pad !== undefined) node.record(ctx.instruments.histogram.serverBatchPaddingRatio, pad);
   });
 }
 
@@ -253,7 +253,7 @@ export function measure<T>(ctx: LlmContext, name: string, fn: () => T, options?:
         ? node.with(ATTR_ERROR_TYPE, ctx.guards.errorType.bound(errorType(error)) ?? OTHER_VALUE).attrs
         : node.attrs;
       ctx.instruments.histogram.operationDuration.record(elapsed, attrs);
-      if (heapDelta !== undefined) ctx.instruments.gauge.operationHeapDelta.record(heapDelta, node.attrs);
+      if (heapDelta !== undefined) node.record(ctx.instruments.gauge.operationHeapDelta, heapDelta);
     },
     heapOption(ctx, options),
   );

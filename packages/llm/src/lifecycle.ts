@@ -38,7 +38,7 @@ export function finishOnce(
   core.done = true;
   try {
     core.ctx.abandoned?.release(handle, core);
-    active.add(-1, core.base.attrs);
+    core.base.add(active, -1);
   } catch (err) {
     core.ctx.diagnostics.warn('internal-error', `${what}: ${String(err)}`);
   }

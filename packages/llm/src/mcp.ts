@@ -121,7 +121,7 @@ class McpHandleImpl implements McpHandle {
       if (code !== undefined && !(this.server && CALLER_ERRORS.has(code)))
         node = node.with(ATTR_ERROR_TYPE, String(code));
       else if (this.operation && endInfo?.toolError === true) node = node.with(ATTR_ERROR_TYPE, 'tool_error');
-      this.histogram.record(seconds(this.start, this.ctx.now()), node.attrs);
+      node.record(this.histogram, seconds(this.start, this.ctx.now()));
     } catch (err) {
       this.ctx.diagnostics.warn('internal-error', `MCP end(): ${String(err)}`);
     }
@@ -140,7 +140,7 @@ class McpHandleImpl implements McpHandle {
       const node = this.node
         .with(ATTR_RPC_RESPONSE_STATUS_CODE, code === undefined || !this.operation ? undefined : String(code))
         .with(ATTR_ERROR_TYPE, type);
-      this.histogram.record(seconds(this.start, this.ctx.now()), node.attrs);
+      node.record(this.histogram, seconds(this.start, this.ctx.now()));
     } catch (err) {
       this.ctx.diagnostics.warn('internal-error', `MCP fail(): ${String(err)}`);
     }

@@ -84,8 +84,8 @@ class ServerCore implements Finalizable {
 
   abandon(): void {
     const { instruments, diagnostics } = this.ctx;
-    instruments.upDown.serverActiveRequests.add(-1, this.base.attrs);
-    instruments.counter.serverErrors.add(1, this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).attrs);
+    this.base.add(instruments.upDown.serverActiveRequests, -1);
+    this.base.with(ATTR_ERROR_TYPE, ERROR_TYPE_ABANDONED).add(instruments.counter.serverErrors, 1);
     diagnostics.warn(
       'abandoned',
       'a server request handle was garbage-collected without end(), fail() or abort()',
@@ -134,9 +134,9 @@ class ServerRequestHandle implements ServerRequest {
       if (core.firstToken < 0) {
         core.firstToken = now;
         if (core.scheduledAt >= 0)
-          histogram.serverPrefillDuration.record(seconds(core.scheduledAt, now), core.base.attrs);
+          core.base.record(histogram.serverPrefillDuration, seconds(core.scheduledAt, now));
       } else {
-        histogram.serverInterTokenLatency.record(seconds(core.lastToken, now), core.base.attrs);
+        core.base.record(histogram.serverInterTokenLatency, seconds(core.lastToken, now));
       }
       core.lastToken = now;
       core.tokens += tokens;
@@ -173,26 +173,26 @@ class ServerRequestHandle implements ServerRequest {
       const endInfo = bag<ServerEndInfo>(info, 'end() info', core.ctx);
       const node = core.base.with(ATTR_GEN_AI_RESPONSE_MODEL, guards.model.bound(endInfo?.responseModel));
       const duration = seconds(core.start, now);
-      instruments.histogram.serverRequestDuration.record(duration, node.attrs);
+      node.record(instruments.histogram.serverRequestDuration, duration);
       const reported = count(endInfo?.outputTokens, 'outputTokens', diagnostics);
       const output = reported ?? (core.tokens > 0 ? core.tokens : undefined);
       if (core.firstToken >= 0) {
         const ttft = seconds(core.start, core.firstToken);
-        instruments.histogram.serverTimeToFirstToken.record(ttft, node.attrs);
+        node.record(instruments.histogram.serverTimeToFirstToken, ttft);
         instruments.histogram.serverDecodeDuration.record(
           seconds(core.firstToken, core.lastToken),
           node.attrs,
         );
         if (output !== undefined && output > 1) {
           const tpot = (duration - ttft) / (output - 1);
-          instruments.histogram.serverTimePerOutputToken.record(clampPositive(tpot), node.attrs);
+          node.record(instruments.histogram.serverTimePerOutputToken, clampPositive(tpot));
         }
       }
       const input = count(endInfo?.inputTokens, 'inputTokens', diagnostics);
-      if (input !== undefined) instruments.counter.serverInputTokens.add(input, node.attrs);
-      if (output !== undefined) instruments.counter.serverOutputTokens.add(output, node.attrs);
+      if (input !== undefined) node.add(instruments.counter.serverInputTokens, input);
+      if (output !== undefined) node.add(instruments.counter.serverOutputTokens, output);
       const reason = finishReasonOf(core.ctx, endInfo?.finishReason);
-      instruments.counter.serverRequests.add(1, node.with(ATTR_TM_FINISH_REASON, reason).attrs);
+      node.with(ATTR_TM_FINISH_REASON, reason).add(instruments.counter.serverRequests, 1);
     } catch (err) {
       core.ctx.diagnostics.warn('internal-error', `end(): ${String(err)}`);
     }
@@ -221,14 +221,14 @@ class ServerRequestHandle implements ServerRequest {
       const type = failureType(core.ctx, error, failInfo?.errorType, forced);
       const node = core.base.with(ATTR_GEN_AI_RESPONSE_MODEL, guards.model.bound(failInfo?.responseModel));
       const failed = node.with(ATTR_ERROR_TYPE, type);
-      instruments.histogram.serverRequestDuration.record(seconds(core.start, now), failed.attrs);
+      failed.record(instruments.histogram.serverRequestDuration, seconds(core.start, now));
       const input = count(failInfo?.inputTokens, 'inputTokens', diagnostics);
       const output =
         count(failInfo?.outputTokens, 'outputTokens', diagnostics) ??
         (core.tokens > 0 ? core.tokens : undefined);
-      if (input !== undefined) instruments.counter.serverInputTokens.add(input, node.attrs);
-      if (output !== undefined) instruments.counter.serverOutputTokens.add(output, node.attrs);
-      instruments.counter.serverErrors.add(1, failed.attrs);
+      if (input !== undefined) node.add(instruments.counter.serverInputTokens, input);
+      if (output !== undefined) node.add(instruments.counter.serverOutputTokens, output);
+      failed.add(instruments.counter.serverErrors, 1);
     } catch (err) {
       core.ctx.diagnostics.warn('internal-error', `fail(): ${String(err)}`);
     }
@@ -256,7 +256,7 @@ export function startServerRequest(ctx: LlmContext, options: StartServerRequestO
     const { base } = ctx.serverIdentity.resolve(start);
     const core = new ServerCore(ctx, base, startTime(ctx, start.startTime));
     const handle = new ServerRequestHandle(core);
-    ctx.instruments.upDown.serverActiveRequests.add(1, base.attrs);
+    base.add(ctx.instruments.upDown.serverActiveRequests, 1);
     ctx.abandoned?.track(handle, core);
     return handle;
   } catch (err) {

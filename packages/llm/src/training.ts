@@ -109,11 +109,11 @@ class Run implements TrainingRun {
           );
       }
       const samples = count(step.samples, 'samples', diagnostics);
-      if (samples !== undefined) instruments.counter.trainingSamples.add(samples, this.trainSplit.attrs);
+      if (samples !== undefined) this.trainSplit.add(instruments.counter.trainingSamples, samples);
       const tokens = count(step.tokens, 'tokens', diagnostics);
-      if (tokens !== undefined) instruments.counter.trainingTokens.add(tokens, this.trainSplit.attrs);
+      if (tokens !== undefined) this.trainSplit.add(instruments.counter.trainingTokens, tokens);
       const loss = finite(step.loss, 'loss', diagnostics);
-      if (loss !== undefined) instruments.gauge.trainingLoss.record(loss, this.trainSplit.attrs);
+      if (loss !== undefined) this.trainSplit.record(instruments.gauge.trainingLoss, loss);
       const learningRate = nonNegative(step.learningRate, 'learningRate', diagnostics);
       if (learningRate !== undefined) instruments.gauge.trainingLearningRate.record(learningRate, attrs);
       const gradNorm = nonNegative(step.gradNorm, 'gradNorm', diagnostics);
@@ -138,16 +138,15 @@ class Run implements TrainingRun {
       const evaluation = bag<EvalInfo>(info, 'eval() info', ctx) ?? {};
       const { diagnostics, instruments } = ctx;
       const duration = nonNegative(evaluation.durationS, 'durationS', diagnostics);
-      if (duration !== undefined)
-        instruments.histogram.trainingEvalDuration.record(duration, this.base.attrs);
+      if (duration !== undefined) this.base.record(instruments.histogram.trainingEvalDuration, duration);
       const samples = count(evaluation.samples, 'samples', diagnostics);
-      if (samples !== undefined) instruments.counter.trainingSamples.add(samples, this.evalSplit.attrs);
+      if (samples !== undefined) this.evalSplit.add(instruments.counter.trainingSamples, samples);
       const tokens = count(evaluation.tokens, 'tokens', diagnostics);
-      if (tokens !== undefined) instruments.counter.trainingTokens.add(tokens, this.evalSplit.attrs);
+      if (tokens !== undefined) this.evalSplit.add(instruments.counter.trainingTokens, tokens);
       const loss = finite(evaluation.loss, 'loss', diagnostics);
-      if (loss !== undefined) instruments.gauge.trainingLoss.record(loss, this.evalSplit.attrs);
+      if (loss !== undefined) this.evalSplit.record(instruments.gauge.trainingLoss, loss);
       const epoch = nonNegative(evaluation.epoch, 'epoch', diagnostics);
-      if (epoch !== undefined) instruments.gauge.trainingEpoch.record(epoch, this.base.attrs);
+      if (epoch !== undefined) this.base.record(instruments.gauge.trainingEpoch, epoch);
       this.recordMetrics(evaluation.metrics, this.evalSplit);
     } catch (err) {
       ctx.diagnostics.warn('internal-error', `eval(): ${String(err)}`);

@@ -68,12 +68,12 @@ export function recordClientUsage(
   if (ctx.shape === 'v1.41') {
     const tokenUsage = histogram.clientTokenUsage;
     if (input !== undefined)
-      tokenUsage.record(input, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_INPUT).attrs);
+      node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_INPUT).record(tokenUsage, input);
     if (output !== undefined)
-      tokenUsage.record(output, node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_OUTPUT).attrs);
-    if (cacheRead !== undefined) counter.tmCacheReadInputTokens.add(cacheRead, node.attrs);
-    if (cacheWrite !== undefined) counter.tmCacheWriteInputTokens.add(cacheWrite, node.attrs);
-    if (reasoning !== undefined) counter.tmReasoningOutputTokens.add(reasoning, node.attrs);
+      node.with(ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPE_OUTPUT).record(tokenUsage, output);
+    if (cacheRead !== undefined) node.add(counter.tmCacheReadInputTokens, cacheRead);
+    if (cacheWrite !== undefined) node.add(counter.tmCacheWriteInputTokens, cacheWrite);
+    if (reasoning !== undefined) node.add(counter.tmReasoningOutputTokens, reasoning);
     return;
   }
   const any =
