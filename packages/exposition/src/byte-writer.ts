@@ -26,10 +26,16 @@ export class ByteWriter {
   private chunks: Buffer[] = [];
   private total = 0;
 
-  /** `pool`: where chunks come from (and go back to, once written: see {@link ChunkPool}). */
+  /**
+   * `pool`: where chunks come from (and go back to, once written: see {@link ChunkPool}).
+   * `onChunk`: called with each chunk as soon as it is full (and with the last
+   * one by {@link take}), so a consumer can send the body while the rest is
+   * still being written; the chunk is never written to again.
+   */
   constructor(
     private readonly chunkBytes: number = DEFAULT_CHUNK_BYTES,
     private readonly pool?: ChunkPool,
+    private readonly onChunk?: (chunk: Buffer) => void,
   ) {
     // Allocated on the first write, so a writer never holds a chunk it does not fill.
     this.buf = EMPTY;
@@ -76,7 +82,7 @@ export class ByteWriter {
 
   /** Hands over the finished chunks (none empty) and starts afresh. */
   take(): Buffer[] {
-    if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos));
+    if (this.pos > 0) this.close();
     else if (this.buf !== EMPTY) this.pool?.give([this.buf]);
     const out = this.chunks;
     this.chunks = [];
@@ -101,12 +107,17 @@ export class ByteWriter {
 
   /** Closes the current chunk and opens one with room for at least `need` bytes. */
   private grow(need: number): void {
-    if (this.pos > 0) {
-      this.chunks.push(this.buf.subarray(0, this.pos));
-      this.total += this.pos;
-    }
+    if (this.pos > 0) this.close();
     this.buf = this.allocate(need);
     this.pos = 0;
+  }
+
+  /** Ends the current chunk at `pos`. */
+  private close(): void {
+    const chunk = this.buf.subarray(0, this.pos);
+    this.chunks.push(chunk);
+    this.total += this.pos;
+    this.onChunk?.(chunk);
   }
 
   private allocate(need: number): Buffer {

@@ -38,7 +38,12 @@ export {
   prometheusMetricName,
   prometheusUnitSuffix,
 } from './prometheus-naming.js';
-export { PrometheusReader, type PrometheusReaderOptions, type Scrape } from './prometheus-reader.js';
+export {
+  PrometheusReader,
+  type PrometheusReaderOptions,
+  type Scrape,
+  type ScrapeStream,
+} from './prometheus-reader.js';
 export {
   fallbackHelp,
   PrometheusSerializer,
@@ -49,3 +54,4 @@ export { ProtobufSerializer } from './protobuf-serializer.js';
 export type { FlushOptions, MetricsHandle, ShutdownResult } from './register-metrics.js';
 export { registerMetrics } from './register-metrics.js';
 export type { ResolvedConfig } from './resolve-config.js';
+export type { ScrapeBody } from './scrape-body.js';

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import { type ExpositionFormat, negotiateFormat, TEXT_CONTENT_TYPE } from './exposition-format.js';
-import type { Scrape } from './prometheus-reader.js';
+import type { ScrapeStream } from './prometheus-reader.js';
+import type { ScrapeBody } from './scrape-body.js';
 
 /** The `Content-Type` of the Prometheus text format 0.0.4, what a scrape without `Accept` gets. */
 export const PROMETHEUS_CONTENT_TYPE = TEXT_CONTENT_TYPE;
@@ -28,12 +28,22 @@ const GZIP_MIN_BYTES = 1024;
  */
 const GZIP_LEVEL = zlibConstants.Z_BEST_SPEED;
 
-/** Writes chunk by chunk, waiting for `drain`, so a slow client is never handed more than the socket buffer at once. */
-async function writeChunks(out: Writable, chunks: readonly Buffer[]): Promise<void> {
-  for (const chunk of chunks) {
-    if (chunk.length > 0 && !out.write(chunk)) await once(out, 'drain');
-  }
-  out.end();
+/**
+ * Resolves once `out` can take more (true), or once the response closed under
+ * it (false): a client that hangs up mid-body must not leave the handler, and
+ * the body it holds, waiting forever for a `drain` that never comes.
+ */
+function drained(out: Writable, res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      res.off('close', done);
+      resolve(!res.destroyed);
+    };
+    out.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -79,11 +89,13 @@ function acceptsGzip(req: IncomingMessage): boolean {
  * The scrape handler, without routing: mount it on any path of your own
  * server. The format follows the request's `Accept` header (text 0.0.4,
  * OpenMetrics 1.0 or protobuf; text when the header asks for nothing we
- * serve or cannot be read). Never throws; a failed collection answers 500
- * and goes to `diag`.
+ * serve or cannot be read). The body goes out as it is rendered. Never
+ * throws; a failed collection answers 500 and goes to `diag`, a failure after
+ * part of the body went out closes the connection (the scrape fails rather
+ * than ingesting half a body).
  */
 export function createScrapeHandler(
-  scrape: (format: ExpositionFormat) => Promise<Scrape>,
+  stream: (format: ExpositionFormat) => ScrapeStream,
   auth?: MetricsAuth,
 ): RequestHandler {
   return (req, res) => {
@@ -96,38 +108,76 @@ export function createScrapeHandler(
     const { format, contentType } = negotiateFormat(req.headers.accept);
     // The body depends on Accept (format) and Accept-Encoding (gzip): caches must key on both.
     const headers = { 'content-type': contentType, vary: 'Accept, Accept-Encoding' };
-    scrape(format)
-      .then(async ({ chunks, release }) => {
-        // Chunks go back for reuse only once every byte left for the socket; a
-        // response that breaks off early leaves them to the garbage collector,
-        // since the socket may still hold a pending write of them.
-        res.once('finish', release);
-        let length = 0;
-        for (const c of chunks) length += c.length;
-        if (req.method === 'HEAD') {
-          res.writeHead(200, headers);
-          res.end();
-          return;
-        }
-        if (length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
-          // zlib runs on the thread pool: compressing a large scrape never blocks the loop.
-          res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
-          const gzip = createGzip({ level: GZIP_LEVEL });
-          gzip.pipe(res);
-          await writeChunks(gzip, chunks);
-          return;
-        }
-        // The body is already bytes, so its length is known: a plain body
-        // spares both ends the chunked transfer encoding.
-        res.writeHead(200, { ...headers, 'content-length': length });
-        await writeChunks(res, chunks);
-      })
-      .catch((error: unknown) => {
-        diag.error('tokenmeter: Prometheus scrape failed', error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('# metrics collection failed; see the application log\n');
-      });
+    const { body, release } = stream(format);
+    // Chunks go back for reuse only once every byte left for the socket; a
+    // response that breaks off early leaves them to the garbage collector,
+    // since the socket may still hold a pending write of them.
+    res.once('finish', release);
+    send(req, res, body, headers).catch((error: unknown) => {
+      diag.error('tokenmeter: Prometheus scrape failed', error);
+      if (res.headersSent) {
+        // Part of the body is out: cut the connection, so the scraper records a
+        // failed scrape instead of ingesting a truncated one.
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('# metrics collection failed; see the application log\n');
+    });
   };
+}
+
+/** Writes each chunk of `body` as soon as it is rendered, waiting for `drain` when the client is slower. */
+async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: ScrapeBody,
+  headers: Record<string, string>,
+): Promise<void> {
+  if (req.method === 'HEAD') {
+    await body.done;
+    res.writeHead(200, headers);
+    res.end();
+    return;
+  }
+  let out: Writable | undefined;
+  for await (const chunk of body.read()) {
+    out ??= open(req, res, body, headers, chunk.length);
+    if (!out.write(chunk) && !(await drained(out, res))) {
+      if (out !== res) out.destroy();
+      return;
+    }
+  }
+  (out ?? open(req, res, body, headers, 0)).end();
+}
+
+/**
+ * Sends the headers when the first chunk is ready. A body rendered in one go
+ * (every small scrape) has a known length and goes out with `Content-Length`;
+ * a large one goes out chunked as it is rendered, compressed when the client
+ * accepts gzip.
+ */
+function open(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: ScrapeBody,
+  headers: Record<string, string>,
+  firstChunk: number,
+): Writable {
+  let length: number | undefined;
+  if (body.complete) {
+    length = 0;
+    for (const c of body.chunks) length += c.length;
+  }
+  if ((length ?? firstChunk) >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+    // zlib runs on the thread pool: compressing a large scrape never blocks the loop.
+    res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+    const gzip = createGzip({ level: GZIP_LEVEL });
+    gzip.pipe(res);
+    return gzip;
+  }
+  res.writeHead(200, length === undefined ? headers : { ...headers, 'content-length': length });
+  return res;
 }
 
 /** Liveness: the process answers HTTP. Deliberately says nothing about exporters. */

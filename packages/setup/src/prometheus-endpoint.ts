@@ -51,7 +51,7 @@ export function createPrometheusEndpoint(
   p: ResolvedPrometheus,
   auth: MetricsAuth | undefined,
 ): PrometheusEndpointControl {
-  const handler = createScrapeHandler((format) => reader.scrape(format), auth);
+  const handler = createScrapeHandler((format) => reader.stream(format), auth);
   const healthHandler = createHealthHandler(auth);
   let url: string | undefined;
   let ready: Promise<string | undefined> = Promise.resolve(undefined);

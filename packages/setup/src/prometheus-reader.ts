@@ -13,6 +13,7 @@ import {
 } from './exposition-format.js';
 import { PrometheusSerializer, type PrometheusSerializerOptions } from './prometheus-serializer.js';
 import { ProtobufSerializer } from './protobuf-serializer.js';
+import { ScrapeBody } from './scrape-body.js';
 
 export interface PrometheusReaderOptions extends PrometheusSerializerOptions {
   /** Upper bound on one `collect()`, observable callbacks included. @default 10000 */
@@ -46,9 +47,17 @@ export interface Scrape {
   release(): void;
 }
 
+/** A scrape while it is being rendered: what the endpoint sends chunk by chunk. */
+export interface ScrapeStream {
+  /** The body, growing; `body.read()` yields its chunks as they are rendered. */
+  readonly body: ScrapeBody;
+  /** As {@link Scrape.release}: call it once every chunk read is written. */
+  release(): void;
+}
+
 /** One scrape in flight and how many callers share it. */
 interface Shared {
-  readonly result: Promise<Omit<Scrape, 'release'>>;
+  readonly body: ScrapeBody;
   holders: number;
 }
 
@@ -85,39 +94,43 @@ export class PrometheusReader extends MetricReader {
    * same format share the same result. The endpoint picks the format from the
    * request's `Accept` header (`negotiateFormat`).
    */
-  scrape(format: ExpositionFormat = 'text'): Promise<Scrape> {
+  async scrape(format: ExpositionFormat = 'text'): Promise<Scrape> {
+    const { body, release } = this.stream(format);
+    // A failed scrape is not released: a caller may have written part of it.
+    const errors = await body.done;
+    return { chunks: body.chunks, contentType: body.contentType, errors, release };
+  }
+
+  /**
+   * Like {@link scrape}, but hands the body over while it is being rendered,
+   * so the endpoint can send each chunk at once. Callers asking for the same
+   * format while a scrape is in flight share it, each reading it from the start.
+   */
+  stream(format: ExpositionFormat = 'text'): ScrapeStream {
     let shared = this.inFlight.get(format);
     if (shared === undefined) {
-      const started: Shared = {
-        result: this.collectAndRender(format).finally(() => {
-          this.inFlight.delete(format);
-        }),
-        holders: 0,
-      };
+      const started: Shared = { body: new ScrapeBody(CONTENT_TYPES[format]), holders: 0 };
       this.inFlight.set(format, started);
+      void this.render(format, started.body).finally(() => {
+        this.inFlight.delete(format);
+      });
       shared = started;
     }
     // Counted now, synchronously: a caller that finishes first must not hand the
     // chunks back while one that joined later has yet to write them.
     const holder = shared;
     holder.holders++;
-    return holder.result.then(
-      (scrape) => {
-        let released = false;
-        return {
-          ...scrape,
-          release: () => {
-            if (released) return;
-            released = true;
-            if (--holder.holders === 0 && format !== 'protobuf') this.serializer.release(scrape.chunks);
-          },
-        };
+    let released = false;
+    return {
+      body: holder.body,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--holder.holders === 0 && format !== 'protobuf' && holder.body.complete) {
+          this.serializer.release(holder.body.chunks);
+        }
       },
-      (error: unknown) => {
-        holder.holders--;
-        throw error;
-      },
-    );
+    };
   }
 
   /** Cumulative collection without rendering (for snapshots): no side effects on scrapes. */
@@ -125,19 +138,25 @@ export class PrometheusReader extends MetricReader {
     return this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
   }
 
-  private async collectAndRender(format: ExpositionFormat): Promise<Omit<Scrape, 'release'>> {
-    const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
-    if (errors.length > 0) {
-      diag.warn(
-        `tokenmeter: ${errors.length} error(s) during Prometheus collection; serving partial data`,
-        errors,
-      );
+  /** Collects and renders into `body`; never rejects (a failure fails the body). */
+  private async render(format: ExpositionFormat, body: ScrapeBody): Promise<void> {
+    try {
+      const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
+      if (errors.length > 0) {
+        diag.warn(
+          `tokenmeter: ${errors.length} error(s) during Prometheus collection; serving partial data`,
+          errors,
+        );
+      }
+      if (format === 'protobuf') {
+        for (const chunk of await this.protobuf.serializeChunks(resourceMetrics)) body.push(chunk);
+      } else {
+        await this.serializer.serializeChunks(resourceMetrics, format, (chunk) => body.push(chunk));
+      }
+      body.end(errors);
+    } catch (error) {
+      body.fail(error);
     }
-    const chunks =
-      format === 'protobuf'
-        ? await this.protobuf.serializeChunks(resourceMetrics)
-        : await this.serializer.serializeChunks(resourceMetrics, format);
-    return { chunks, contentType: CONTENT_TYPES[format], errors };
   }
 
   protected override async onForceFlush(): Promise<void> {}

@@ -172,13 +172,16 @@ export class PrometheusSerializer {
 
   /**
    * Like {@link serialize}, but returns the UTF-8 body in pieces, ready for a
-   * socket or a compressor: no final join, no string encoding.
+   * socket or a compressor: no final join, no string encoding. `onChunk`
+   * receives each piece as soon as it is complete, in order, while the rest
+   * is still being rendered.
    */
   async serializeChunks(
     resourceMetrics: ResourceMetrics,
     format: TextExpositionFormat = 'text',
+    onChunk?: (chunk: Buffer) => void,
   ): Promise<Buffer[]> {
-    const out = new ByteWriter(undefined, this.pool);
+    const out = new ByteWriter(undefined, this.pool, onChunk);
     await runYielding(this.render(resourceMetrics, out, format === 'openmetrics'));
     return out.take();
   }
