@@ -408,6 +408,46 @@ describe('bound series: limits and bad input', () => {
     expect(point?.value).toMatchObject({ count: 1, buckets: { counts: [1, 0, 0] } });
   });
 
+  it('gives the event loop a turn during a large collection, and records made meanwhile are counted once', async () => {
+    const registry = new BoundRegistry({ cardinalityLimit: 2000, views: [], yieldEvery: 10 });
+    const readers = [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA].map((t) => {
+      const producer = registry.producer();
+      const reader = new TestMetricReader({ temporality: t, metricProducers: [producer] });
+      producer.attach(reader);
+      return reader;
+    });
+    const provider = new BoundMeterProvider({ readers }, registry);
+    const counter = provider.getMeter('m').createCounter('c');
+    const sets = Array.from({ length: 100 }, (_, i) => Object.freeze({ series: i }));
+    for (const a of sets) counter.add(1, a);
+    const cumulative = readers[0] as MetricReader;
+    const delta = readers[1] as MetricReader;
+    // Records land while the delta collection is half-way: series already read
+    // keep theirs for the next interval, series not yet read report them now.
+    let turns = 0;
+    const meanwhile = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        turns++;
+        for (const a of sets) counter.add(1, a);
+        resolve();
+      }),
+    );
+    const first = await delta.collect();
+    await meanwhile;
+    expect(turns).toBe(1);
+    const second = await delta.collect();
+    const total = (rm: ResourceMetrics) => {
+      const m = metricOf(rm, 'c');
+      return (m?.dataPoints ?? []).reduce((sum, p) => sum + (p.value as number), 0);
+    };
+    const firstTotal = total(first.resourceMetrics);
+    // The pause came after the first slice and before the last: both intervals hold part of the second round.
+    expect(firstTotal).toBeGreaterThan(100);
+    expect(firstTotal).toBeLessThan(200);
+    expect(firstTotal + total(second.resourceMetrics)).toBe(200);
+    expect(total((await cumulative.collect()).resourceMetrics)).toBe(200);
+  });
+
   it('after shutdown hands out no-op meters, as the SDK does', async () => {
     const { bound } = pair();
     await bound.shutdown();

@@ -23,6 +23,7 @@ import {
   type ScopeMetrics,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import { Slices, sliceLength } from '../yielding.js';
 import { BoundMeter } from './bound-meter.js';
 import { BoundProducer } from './bound-producer.js';
 import { type InstrumentIdentity, mayBind, type ReaderPreferences } from './eligibility.js';
@@ -52,6 +53,8 @@ export interface BoundSeriesOptions {
   readonly views: readonly ViewOptions[];
   /** Keep exemplars (the latest per histogram bucket / counter series, from sampled spans). @default false */
   readonly exemplars?: boolean;
+  /** Series collected between event-loop turns; `0` collects in one pass. @default 500 */
+  readonly yieldEvery?: number;
 }
 
 type Instrument = BoundCounter | BoundHistogram | BoundGauge;
@@ -171,16 +174,21 @@ export class BoundRegistry {
     }) as BoundGauge | undefined;
   }
 
-  /** @internal Every bound instrument's data for one reader, by scope. */
-  collect(reader: number): ScopeMetrics[] {
+  /**
+   * @internal Every bound instrument's data for one reader, by scope, as a walk
+   * that yields every `yieldEvery` series (see `yielding.ts`).
+   */
+  *collect(reader: number): Generator<void, ScopeMetrics[], void> {
     const now = Date.now();
     const c = { reader, sinceMs: this.lastCollectMs[reader], endTime: millisToHrTime(now) };
     this.lastCollectMs[reader] = now;
+    const slices = new Slices(sliceLength(this.options.yieldEvery));
     const out: ScopeMetrics[] = [];
+    // Scopes and storages are only ever appended: iterating them across yields is safe.
     for (const scope of this.scopes.values()) {
       const metrics = [];
-      for (const storage of scope.storages) {
-        const data = storage.collect(c);
+      for (let i = 0; i < scope.storages.length; i++) {
+        const data = yield* (scope.storages[i] as AnyStorage).collect(c, slices);
         if (data !== undefined) metrics.push(data);
       }
       if (metrics.length > 0) out.push({ scope: scope.scope, metrics });

@@ -7,6 +7,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { AggregationTemporality, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
+import type { Slices } from '../yielding.js';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
 
@@ -31,25 +32,39 @@ export abstract class Storage<Cell extends CellBase, Value> {
     private readonly slotOf: readonly number[],
   ) {}
 
-  /** This instrument's data for one reader, or undefined when it has no point to report. */
-  collect(c: Collection): MetricData | undefined {
+  /**
+   * This instrument's data for one reader (undefined when it has no point to
+   * report), as a walk that yields whenever `slices` says a slice of series is
+   * done, so a collection of 50k series does not hold the event loop.
+   */
+  *collect(c: Collection, slices: Slices): Generator<void, MetricData | undefined, void> {
     const slot = this.slotOf[c.reader] ?? -1;
     const dataPoints: DataPoint<Value>[] = [];
-    for (const cell of this.table.cells) {
+    // Cells are only ever appended, so reading by index stays right across yields.
+    const cells = this.table.cells;
+    let endTime = c.endTime;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i] as Cell;
       // Before delta(), which starts the reader's next interval.
       const exemplars = this.exemplars(cell, slot);
       const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
-      if (value === undefined) continue;
-      // Cumulative points start with the series; delta points with the reader's interval.
-      const startMs =
-        slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
-      const point: ExemplarDataPoint<Value> = {
-        attributes: cell.attributes,
-        startTime: millisToHrTime(startMs),
-        endTime: c.endTime,
-        value,
-      };
-      dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
+      if (value !== undefined) {
+        // Cumulative points start with the series; delta points with the reader's interval.
+        const startMs =
+          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
+        const point: ExemplarDataPoint<Value> = {
+          attributes: cell.attributes,
+          startTime: millisToHrTime(startMs),
+          endTime,
+          value,
+        };
+        dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
+      }
+      if (slices.done()) {
+        yield;
+        // Series read after a pause hold what was recorded up to now: say so.
+        endTime = millisToHrTime(Date.now());
+      }
     }
     if (dataPoints.length === 0) return undefined;
     return this.metricData(
