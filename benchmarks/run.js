@@ -1,10 +1,13 @@
 // `pnpm bench`: runs every benchmark in its own Node process (a clean heap and
 // JIT per benchmark), prints the results and writes docs/benchmarks.md.
 //   node benchmarks/run.js [--no-write] [--quick] [--only=record,scrape]
+// With --only, the sections re-run replace theirs (and their target rows) in
+// the existing docs/benchmarks.md; the others stay as they were, and the header
+// says which sections come from which run.
 // Needs a build first (`pnpm bench` does `pnpm run build`): benchmarks load the
 // packages' dist/ output, as users do.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +124,7 @@ const doc = [
   'variant of a round alike. Absolute numbers still move with the machine; compare ratios, and only',
   'numbers from the same run. Benchmarks 1 and 2 repeat their whole comparison in 3 fresh processes and',
   'report the median, because which variant V8 optimizes best shifts between processes. Re-run: `pnpm bench`',
-  '(`-- --no-write` to print only, `-- --only=scrape`, `-- --quick`).',
+  '(`-- --no-write` to print only, `-- --only=scrape` to re-run and replace one section, `-- --quick`).',
   '',
   '## Targets',
   '',
@@ -130,10 +133,49 @@ const doc = [
   ...results.map(section),
 ].join('\n');
 
+/** The section number of a title such as `3. Scrape: …`. */
+const numberOf = (title) => title.match(/^(\d+)\./)?.[1];
+
+/**
+ * The existing doc with the re-run sections and their target rows replaced,
+ * and a header line naming what was re-run, when and under what load.
+ */
+function merged(existing) {
+  const [head, ...oldSections] = existing.trimEnd().split(/\n(?=## \d+\. )/);
+  const sections = new Map(oldSections.map((s) => [numberOf(s.slice(3)), s.trimEnd()]));
+  const rerun = new Set(results.map((r) => numberOf(r.title)));
+  for (const r of results) sections.set(numberOf(r.title), section(r).trimEnd());
+  const ordered = [...sections.entries()].sort((a, b) => Number(a[0]) - Number(b[0]));
+  // Target rows name their benchmark without its number: map names back to numbers.
+  const nameToNumber = new Map(
+    ordered.map(([n, s]) => [s.split('\n')[0].replace(/^## \d+\.\s*/, ''), n]),
+  );
+  const lines = head.split('\n');
+  const start = lines.indexOf('## Targets') + 2;
+  let end = start;
+  while (end < lines.length && lines[end].startsWith('|')) end++;
+  const oldRows = lines.slice(start + 2, end);
+  const newRows = summary.split('\n').slice(2);
+  const rowNumber = (row) => nameToNumber.get(row.split(' | ')[0].replace(/^\| /, ''));
+  const rows = [...oldRows.filter((r) => !rerun.has(rowNumber(r))), ...newRows].sort(
+    (a, b) => Number(rowNumber(a)) - Number(rowNumber(b)),
+  );
+  const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); the rest from the run above.`;
+  const generated = lines.findIndex((l) => l.startsWith('Generated '));
+  const kept = lines
+    .slice(0, start)
+    .filter((l) => !l.startsWith('Sections ') || !l.includes('re-run'))
+    .filter((l, i, all) => l !== '' || all[i - 1] !== '');
+  const at = kept.findIndex((l) => l.startsWith('Generated ')) + 1;
+  if (generated >= 0) kept.splice(at, 0, '', note);
+  return [...kept, ...lines.slice(start, start + 2), ...rows, '', ...ordered.map(([, s]) => `${s}\n`)].join('\n');
+}
+
 if (write && !only) {
   writeFileSync(DOC, doc);
   console.log(`\nwrote ${DOC}`);
 } else if (write) {
-  console.log('\n(--only: docs/benchmarks.md not written; run all benchmarks to regenerate it)');
+  writeFileSync(DOC, merged(readFileSync(DOC, 'utf8')));
+  console.log(`\n(--only) replaced sections ${selected.join(', ')} in ${DOC}`);
 }
 if (results.some((r) => r.failed)) process.exitCode = 1;
