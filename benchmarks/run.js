@@ -147,9 +147,7 @@ function merged(existing) {
   for (const r of results) sections.set(numberOf(r.title), section(r).trimEnd());
   const ordered = [...sections.entries()].sort((a, b) => Number(a[0]) - Number(b[0]));
   // Target rows name their benchmark without its number: map names back to numbers.
-  const nameToNumber = new Map(
-    ordered.map(([n, s]) => [s.split('\n')[0].replace(/^## \d+\.\s*/, ''), n]),
-  );
+  const nameToNumber = new Map(ordered.map(([n, s]) => [s.split('\n')[0].replace(/^## \d+\.\s*/, ''), n]));
   const lines = head.split('\n');
   const start = lines.indexOf('## Targets') + 2;
   let end = start;
@@ -168,7 +166,9 @@ function merged(existing) {
     .filter((l, i, all) => l !== '' || all[i - 1] !== '');
   const at = kept.findIndex((l) => l.startsWith('Generated ')) + 1;
   if (generated >= 0) kept.splice(at, 0, '', note);
-  return [...kept, ...lines.slice(start, start + 2), ...rows, '', ...ordered.map(([, s]) => `${s}\n`)].join('\n');
+  return [...kept, ...lines.slice(start, start + 2), ...rows, '', ...ordered.map(([, s]) => `${s}\n`)].join(
+    '\n',
+  );
 }
 
 if (write && !only) {
