@@ -158,14 +158,19 @@ function merged(existing) {
   const rows = [...oldRows.filter((r) => !rerun.has(rowNumber(r))), ...newRows].sort(
     (a, b) => Number(rowNumber(a)) - Number(rowNumber(b)),
   );
-  const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); the rest from the run above.`;
-  const generated = lines.findIndex((l) => l.startsWith('Generated '));
+  const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); sections not named in such a line come from the full run.`;
+  // Earlier re-run lines stay while any section they name still comes from them; the new one goes first.
+  const superseded = (l) =>
+    /^Sections [\d, ]+ re-run /.test(l) &&
+    l
+      .slice('Sections '.length, l.indexOf(' re-run'))
+      .split(', ')
+      .every((n) => rerun.has(n));
   const kept = lines
     .slice(0, start)
-    .filter((l) => !l.startsWith('Sections ') || !l.includes('re-run'))
+    .filter((l) => !superseded(l))
     .filter((l, i, all) => l !== '' || all[i - 1] !== '');
-  const at = kept.findIndex((l) => l.startsWith('Generated ')) + 1;
-  if (generated >= 0) kept.splice(at, 0, '', note);
+  kept.splice(kept.findIndex((l) => l.startsWith('Generated ')) + 1, 0, '', note);
   return [...kept, ...lines.slice(start, start + 2), ...rows, '', ...ordered.map(([, s]) => `${s}\n`)].join(
     '\n',
   );

@@ -4,9 +4,10 @@
  *
  * At 10k series with many labels the body is tens of megabytes, and moving it
  * over a socket takes as long as rendering it. Sending each chunk as soon as
- * it is complete overlaps the two: the scrape takes about the longer of them
- * instead of their sum. Chunks are only appended; a reader that joins late
- * starts from the first chunk, so every caller gets the whole body.
+ * it is complete lets the socket work while the rest renders (measured at 10k
+ * series x 10 labels on a 2-core VM: the same median, a shorter tail, p90
+ * ~120 ms instead of ~200 ms). Chunks are only appended; a reader that joins
+ * late starts from the first chunk, so every caller gets the whole body.
  */
 export class ScrapeBody {
   /** Every chunk so far, in order. Complete once {@link done} resolves. */

@@ -6,11 +6,13 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, registerMetrics } from '../src/index.js';
 import { createScrapeHandler } from '../src/metrics-handler.js';
 import { ScrapeBody } from '../src/scrape-body.js';
+import { captureErrors } from './helpers/diag.js';
+import { get } from './helpers/http.js';
 
 let handle: MetricsHandle | undefined;
 let server: Server | undefined;
@@ -21,27 +23,6 @@ afterEach(async () => {
   server = undefined;
   diag.disable();
 });
-
-interface Got {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }),
-      );
-      res.on('error', reject);
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 async function registered(series: number): Promise<MetricsHandle> {
   handle = registerMetrics({
@@ -108,15 +89,7 @@ describe('scrape streaming', () => {
   // reader): a render that fails half-way or a client that hangs up cannot be
   // produced on demand with a real collection.
   it('cuts the connection when rendering fails after part of the body went out', async () => {
-    const errors: string[] = [];
-    const logger: DiagLogger = {
-      error: (m) => errors.push(m),
-      warn: () => {},
-      info: () => {},
-      debug: () => {},
-      verbose: () => {},
-    };
-    diag.setLogger(logger, DiagLogLevel.ERROR);
+    const errors = captureErrors();
     const body = new ScrapeBody('text/plain');
     let released = false;
     const url = await serve(

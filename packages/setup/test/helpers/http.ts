@@ -15,6 +15,8 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
       res.on('end', () =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
       );
+      // A body cut off by the server (connection closed mid-response).
+      res.on('error', reject);
     });
     req.on('error', reject);
     req.end();
