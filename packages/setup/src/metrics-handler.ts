@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import { type ExpositionFormat, negotiateFormat, TEXT_CONTENT_TYPE } from './exposition-format.js';
@@ -148,12 +147,6 @@ async function send(
       if (out !== res) out.destroy();
       return;
     }
-    // A client that reads as fast as we write (loopback, a sidecar) takes each
-    // write at once: `drain` then comes on the next tick, not the next turn of
-    // the event loop, and a body of hundreds of megabytes went out in one
-    // stretch of write calls (up to 150 ms at 50k series x 10 labels on the
-    // benchmark VM). One turn per chunk holds the loop for one write at most.
-    await nextTurn();
   }
   (out ?? open(req, res, body, headers, 0)).end();
 }

@@ -108,38 +108,6 @@ describe('scrape streaming', () => {
     expect(released).toBe(false);
   });
 
-  it('writes one chunk per turn of the event loop, however fast the client reads', async () => {
-    // A body already complete, sent to a client reading as fast as loopback
-    // goes: without a turn per chunk, `drain` arrives on the next tick and the
-    // whole body goes out in one stretch of writes, holding the application.
-    const body = new ScrapeBody('text/plain');
-    const chunks = 24;
-    for (let i = 0; i < chunks; i++) body.push(Buffer.alloc(256 * 1024, 0x63));
-    body.end([]);
-    const handler = createScrapeHandler(() => ({ body, release: () => {} }));
-    let turn = 0;
-    let ticking = true;
-    const tick = (): void => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const perTurn = new Map<number, number>();
-    const url = await serve((req, res) => {
-      const write = res.write;
-      res.write = function (this: typeof res, ...args: Parameters<typeof res.write>) {
-        perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
-        return write.apply(this, args);
-      } as typeof res.write;
-      handler(req, res);
-    });
-    const got = await get(url);
-    ticking = false;
-    expect(got.body.length).toBe(chunks * 256 * 1024);
-    expect([...perTurn.values()].reduce((a, b) => a + b, 0)).toBe(chunks);
-    expect(Math.max(...perTurn.values())).toBe(1);
-  });
-
   it('stops writing and lets go of the body when the client hangs up mid-body', async () => {
     let stopped = (): void => {};
     const stoppedReading = new Promise<void>((resolve) => {

@@ -5,7 +5,6 @@
  * exact difference instead of keeping a second copy).
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { type InstrumentCore, Rejection } from './instrument-core.js';
 
 const NO_SLOTS = new Float64Array(0);
@@ -25,13 +24,6 @@ export class HistogramCell {
   readonly reportedCount: number[];
   readonly reportedCounts: number[][];
   protected readonly int: boolean;
-  /**
-   * The cumulative value last handed out, while `count` still equals
-   * `snapshotCount`: a series nobody recorded into since the last collection
-   * hands out the same value again instead of a fresh copy of its buckets.
-   */
-  snapshot: Histogram | undefined;
-  snapshotCount = -1;
 
   constructor(
     readonly attributes: Readonly<Attributes>,

@@ -1,6 +1,6 @@
 /**
- * Explicit-bucket histogram storage. A collection copies the bucket counts
- * of each series that changed since the last one: the serializer renders asynchronously while the app keeps
+ * Explicit-bucket histogram storage. Each collection copies the bucket
+ * counts: the serializer renders asynchronously while the app keeps
  * recording, and a point whose buckets moved under it could break the
  * histogram's invariants (a bucket above `_count`).
  */
@@ -33,21 +33,13 @@ export class HistogramStorage extends Storage<HistogramCell, Histogram> {
 
   protected cumulative(cell: HistogramCell): Histogram | undefined {
     if (cell.count === 0) return undefined;
-    // Every accepted record moves `count`, so an equal count is an unchanged
-    // series. Exporters only read points, so every cumulative reader may share
-    // the one value: at 50k series most are idle between scrapes, and their
-    // copies were most of a scrape's garbage.
-    if (cell.snapshotCount === cell.count && cell.snapshot !== undefined) return cell.snapshot;
-    const value: Histogram = {
+    return {
       buckets: { boundaries: this.boundaries, counts: cell.counts.slice() },
       count: cell.count,
       sum: cell.sum,
       min: cell.min,
       max: cell.max,
     };
-    cell.snapshot = value;
-    cell.snapshotCount = cell.count;
-    return value;
   }
 
   protected delta(cell: HistogramCell, slot: number): Histogram | undefined {

@@ -33,14 +33,6 @@ export abstract class Storage<Cell extends CellBase, Value> {
   ) {}
 
   /**
-   * Each series' start as an `HrTime`, by table index, made at its first
-   * collection and handed out from then on: one array fewer per series per
-   * collection (a 50k-series scrape's points are live while it renders, and
-   * every array a collection makes is copied by each young-generation GC).
-   */
-  private readonly startTimes: HrTime[] = [];
-
-  /**
    * This instrument's data for one reader (undefined when it has no point to
    * report), as a walk that yields whenever `slices` says a slice of series is
    * done, so a collection of 50k series does not hold the event loop.
@@ -51,7 +43,6 @@ export abstract class Storage<Cell extends CellBase, Value> {
     // Cells are only ever appended, so reading by index stays right across yields.
     const cells = this.table.cells;
     let endTime = c.endTime;
-    const sinceTime = c.sinceMs === undefined ? undefined : millisToHrTime(c.sinceMs);
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i] as Cell;
       // Before delta(), which starts the reader's next interval.
@@ -59,13 +50,11 @@ export abstract class Storage<Cell extends CellBase, Value> {
       const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
       if (value !== undefined) {
         // Cumulative points start with the series; delta points with the reader's interval.
-        const startTime =
-          slot < 0 || sinceTime === undefined || (c.sinceMs as number) < cell.startMs
-            ? this.startTimeOf(i, cell.startMs)
-            : sinceTime;
+        const startMs =
+          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
         const point: ExemplarDataPoint<Value> = {
           attributes: cell.attributes,
-          startTime,
+          startTime: millisToHrTime(startMs),
           endTime,
           value,
         };
@@ -82,15 +71,6 @@ export abstract class Storage<Cell extends CellBase, Value> {
       slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
       dataPoints,
     );
-  }
-
-  private startTimeOf(index: number, startMs: number): HrTime {
-    let time = this.startTimes[index];
-    if (time === undefined) {
-      time = millisToHrTime(startMs);
-      this.startTimes[index] = time;
-    }
-    return time;
   }
 
   /**
