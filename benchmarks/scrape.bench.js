@@ -14,7 +14,18 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { DURATION_BUCKETS } from '@tokenmeter/llm';
 import { registerMetrics } from '@tokenmeter/setup';
 import client from 'prom-client';
-import { emit, fmtBytes, fmtMs, fmtX, gc, median, QUICK, withLoopProbe } from './lib/harness.js';
+import {
+  childResult,
+  emit,
+  fmtBytes,
+  fmtMs,
+  fmtX,
+  gc,
+  inChild,
+  median,
+  QUICK,
+  withLoopProbe,
+} from './lib/harness.js';
 import { startHttpClient } from './lib/http-client.js';
 import { attributesOf, KEYS, promLabel, SPREAD } from './lib/series-shape.js';
 
@@ -26,6 +37,61 @@ const SERIES = dim('SERIES', [1000], [1000, 10_000, 50_000]);
 const ATTRS = dim('ATTRS', [6], [2, 6, 10]);
 const UNIQUE = dim('UNIQUE', [2], [1, 2, 4]);
 const VALUES = dim('VALUES', [1, 3], [1, 3, 100]);
+
+const HISTOGRAM_OPTIONS = {
+  unit: 's',
+  description: 'GenAI operation duration.',
+  advice: { explicitBucketBoundaries: BUCKETS },
+};
+
+/** Our endpoint, sized for `n` series, on a port of its own. */
+async function ourEndpoint(n) {
+  const ours = registerMetrics({
+    serviceName: 'bench',
+    exporters: ['prometheus'],
+    prometheus: { host: '127.0.0.1', port: 0 },
+    cardinalityLimit: n + 10,
+    setGlobal: false,
+    shutdownOnSignals: false,
+  });
+  await ours.ready;
+  return ours;
+}
+
+// The loop-block target is judged in a process that holds only our store, as
+// an application's does: in the racing process the baselines' copies of the
+// data (gigabytes at 50k series) and the freeing of their 300 MB strings add
+// stalls to whatever runs next. This child builds one cell's store, scrapes it
+// from its own client process and reports what the loop saw.
+if (process.env.TOKENMETER_SCRAPE_ALONE) {
+  const { n, attrs, unique, values } = JSON.parse(process.env.TOKENMETER_SCRAPE_ALONE);
+  const client = startHttpClient();
+  const ours = await ourEndpoint(n);
+  const h = ours.meterProvider
+    .getMeter('bench')
+    .createHistogram('gen_ai.client.operation.duration', HISTOGRAM_OPTIONS);
+  const sets = Array.from({ length: n }, (_, i) => attributesOf(i, attrs, unique));
+  for (let k = 0; k < values; k++)
+    for (let i = 0; i < n; i++) h.record(SPREAD[(i + k) % SPREAD.length], sets[i]);
+  const url = ours.prometheus.url;
+  // Warm-up: the first scrape fills the label cache, the next ones the JIT.
+  for (let i = 0; i < 3; i++) await client.get(url);
+  const blocks = [];
+  const cpu = [];
+  const ms = [];
+  for (let r = 0; r < (QUICK ? 1 : n <= 1000 ? 9 : 5); r++) {
+    gc();
+    const res = await withLoopProbe(() => client.get(url));
+    blocks.push(Math.max(res.maxGapMs, res.elDelayMaxMs));
+    cpu.push(res.maxGapCpuMs);
+    ms.push(res.value.ms);
+  }
+  await ours.shutdown();
+  client.close();
+  childResult({ steadyBlockMs: Math.max(...blocks), steadyCpuMs: Math.max(...cpu), ms: median(ms) });
+  process.exit(0);
+}
+
 const http = startHttpClient();
 
 /** A GET timed by the client process; `wallMs` in this process (probe) is kept only for the loop block. */
@@ -36,27 +102,14 @@ async function get(url, gzip) {
 
 /** The same series in each of the three stores, recorded `values` times per series. */
 async function stores(n, attrs, unique) {
-  const ours = registerMetrics({
-    serviceName: 'bench',
-    exporters: ['prometheus'],
-    prometheus: { host: '127.0.0.1', port: 0 },
-    cardinalityLimit: n + 10,
-    setGlobal: false,
-    shutdownOnSignals: false,
-  });
-  await ours.ready;
+  const ours = await ourEndpoint(n);
   const stock = new PrometheusExporter({ preventServerStart: true });
   const stockProvider = new MeterProvider({
     readers: [stock],
     views: [{ instrumentName: '*', aggregationCardinalityLimit: n + 10 }],
   });
-  const options = {
-    unit: 's',
-    description: 'GenAI operation duration.',
-    advice: { explicitBucketBoundaries: BUCKETS },
-  };
   const histograms = [ours.meterProvider, stockProvider].map((p) =>
-    p.getMeter('bench').createHistogram('gen_ai.client.operation.duration', options),
+    p.getMeter('bench').createHistogram('gen_ai.client.operation.duration', HISTOGRAM_OPTIONS),
   );
   const registry = new client.Registry();
   const keys = KEYS.slice(0, attrs).map(([k]) => k);
@@ -145,7 +198,8 @@ function roundsFor(name, n) {
   if (once(name, n)) return 0;
   if (QUICK) return 1;
   // Small scrapes take milliseconds, where one GC or scheduling hiccup doubles a figure: more rounds.
-  return n <= 1000 ? 9 : 3;
+  // At 10k series (the target's cells) one noisy spell in 2 of 3 rounds moved a median from ~80 to 150 ms.
+  return n <= 1000 ? 9 : n <= 10_000 ? 5 : 3;
 }
 
 async function measureCell(s, n) {
@@ -204,9 +258,12 @@ for (const n of SERIES) {
         await s.recordUpTo(values);
         gc();
         const m = await measureCell(s, n);
-        cells.push({ n, attrs, unique, values, m });
+        const alone = inChild(import.meta.url, {
+          TOKENMETER_SCRAPE_ALONE: JSON.stringify({ n, attrs, unique, values }),
+        });
+        cells.push({ n, attrs, unique, values, m, alone });
         process.stderr.write(
-          `scrape ${n}/${attrs}/${unique}/${values}: ours ${fmtMs(m['ours-http'].ms)} prom ${fmtMs(m['prom-client'].ms)} stock ${fmtMs(m.stock.ms)}\n`,
+          `scrape ${n}/${attrs}/${unique}/${values}: ours ${fmtMs(m['ours-http'].ms)} prom ${fmtMs(m['prom-client'].ms)} stock ${fmtMs(m.stock.ms)} alone block ${fmtMs(alone.steadyBlockMs)}\n`,
         );
       }
       await s.close();
@@ -233,6 +290,7 @@ const rows = cells.map((c) => [
   fmtX(ratio(c, 'prom-client')),
   fmtX(ratio(c, 'stock')),
   `${fmtMs(c.m['ours-http'].steadyBlockMs)} / ${fmtMs(Math.max(c.m['ours-http'].maxBlockMs, c.m['ours-http-gzip'].maxBlockMs))}`,
+  `${fmtMs(c.alone.steadyBlockMs)} (${fmtMs(c.alone.steadyCpuMs)})`,
   fmtBytes(c.m['ours-http'].bytes),
 ]);
 
@@ -253,11 +311,12 @@ if (cells.length > 0) {
     measured: `${fmtX(ratio(w, 'prom-client'))} (${shape(w)})`,
     met: ratio(w, 'prom-client') <= 0.5,
   });
-  const b = worst(cells, (c) => c.m['ours-http'].steadyBlockMs);
+  const b = worst(cells, (c) => c.alone.steadyBlockMs);
+  const br = worst(cells, (c) => c.m['ours-http'].steadyBlockMs);
   targets.push({
-    name: 'no event-loop block > 50 ms during a steady-state scrape, worst cell',
-    measured: `${fmtMs(b.m['ours-http'].steadyBlockMs)} (${shape(b)})`,
-    met: b.m['ours-http'].steadyBlockMs <= 50,
+    name: 'no event-loop block > 50 ms during a steady-state scrape, worst cell (store alone in its process)',
+    measured: `${fmtMs(b.alone.steadyBlockMs)} (${shape(b)}; most main-thread CPU between two turns in any cell: ${fmtMs(Math.max(...cells.map((c) => c.alone.steadyCpuMs)))}; in the racing process: ${fmtMs(br.m['ours-http'].steadyBlockMs)}, ${shape(br)})`,
+    met: b.alone.steadyBlockMs <= 50,
   });
 }
 
@@ -265,7 +324,7 @@ http.close();
 emit({
   id: 'scrape',
   title: '3. Scrape: render time, bytes, event-loop block (matrix)',
-  intro: `One histogram instrument (\`gen_ai.client.operation.duration\`, 14 semconv buckets) with N series; each series has A attributes (semconv keys: operation, provider, server address and port, request and response model, error type, token type, finish reason, worker), the last U of them with a value no other series has (\`gpt-4o-17\`), the others constant, and V values recorded per series. The same data sits in three stores in one process: a \`registerMetrics()\` endpoint, the stock \`@opentelemetry/exporter-prometheus\` 0.301, and a prom-client 15 registry. Times are medians of ${QUICK ? 1 : '3 (9 at 1k series)'} rounds after one warm-up scrape (at 50k series the stock exporter and prom-client, which take seconds, run once: their first scrape is their figure): HTTP from the request to the last byte as timed by a client in its own process, as Prometheus is (gzip bodies not inflated); in-process from the call to the finished body. Loop block: the longest gap a setImmediate probe (and \`monitorEventLoopDelay\`) saw during a steady-state HTTP scrape / the worst including the first scrape (cold label cache) and gzip. Ratios compare our HTTP GET (collection, render, socket) with the baselines' in-process render, which spares them the socket.`,
+  intro: `One histogram instrument (\`gen_ai.client.operation.duration\`, 14 semconv buckets) with N series; each series has A attributes (semconv keys: operation, provider, server address and port, request and response model, error type, token type, finish reason, worker), the last U of them with a value no other series has (\`gpt-4o-17\`), the others constant, and V values recorded per series. The same data sits in three stores in one process: a \`registerMetrics()\` endpoint, the stock \`@opentelemetry/exporter-prometheus\` 0.301, and a prom-client 15 registry. Times are medians of ${QUICK ? 1 : '3 (9 at 1k series, 5 at 10k)'} rounds after one warm-up scrape (at 50k series the stock exporter and prom-client, which take seconds, run once: their first scrape is their figure): HTTP from the request to the last byte as timed by a client in its own process, as Prometheus is (gzip bodies not inflated); in-process from the call to the finished body. Loop block: the longest gap a setImmediate probe (and \`monitorEventLoopDelay\`) saw during a steady-state HTTP scrape / the worst including the first scrape (cold label cache) and gzip, in the racing process; and, for the target, the same probe in a fresh process that holds only our store for that cell (as an application does), scraped by its own client process (the worst of 5 steady scrapes, 9 at 1k series, after 3 warm-up scrapes), with the most main-thread CPU time the process spent between two probe turns. Ratios compare our HTTP GET (collection, render, socket) with the baselines' in-process render, which spares them the socket.`,
   tables: [
     {
       columns: [
@@ -281,7 +340,8 @@ emit({
         'stock exporter',
         'vs prom-client',
         'vs stock',
-        'loop block steady / worst',
+        'loop block steady / worst (racing process)',
+        'loop block steady, store alone (main-thread CPU in a gap)',
         'body',
       ],
       rows,
@@ -291,6 +351,8 @@ emit({
     "Transfer floor: the same body, already in memory, sent by a bare `node:http` server in the same process to the same client. On this 2-core VM moving tens of MiB over loopback between two processes takes 40–200 ms from one try to the next (a standalone test serving 64 MiB shows the same spread, with or without backpressure), so at 10k series with 6–10 attributes (45–64 MiB bodies) most of the HTTP figure is the transfer, not collection or rendering (the in-process column). A real Prometheus on another core or host reads faster than this Node client, and with `Accept-Encoding: gzip` (Prometheus's default) the wire carries ~1 MiB.",
     'Where the time went before (profile of the 10k-series, 6-attribute shape fetched with gzip, ~900 ms): zlib at its default level on a 40 MB body and string building in the serializer (template literals joined per chunk, then UTF-8-encoded by the socket). The body is now rendered straight to bytes (`@tokenmeter/exposition`) and gzip runs at level 1.',
     "Where the loop blocks went at 50k series with 10 attributes (a 310 MB body; gaps traced against GC events): two or three full mark-compact pauses of 10–60 ms per scrape, set off by allocating the body outside the V8 heap while the chunk pool kept only 64 MiB of it, plus ~25 ms of synchronous collection. The pool now keeps one whole body (never more than a scrape's own peak), the bound-series collection yields every 500 series, and the endpoint sends each chunk as soon as it is rendered (chunked transfer; `Content-Length` when the body was complete before the first write). In-process scrape of that cell went from ~320 ms to ~140 ms. The in-process variant now releases its chunks as the endpoint does; before, it left them to the garbage collector and so charged the next variant a fresh allocation.",
+    "Why the loop-block target is judged in a process of its own (2026-12-06): in the racing process, a trace of the 50k-series cells showed the main thread unmapping the baselines' freed 300 MB strings (~30 ms a call) and V8 holding a 1.9 GB page pool after them; their copies of the data are gigabytes an application does not have. There the worst steady gap was 40–75 ms from one run to the next with the same code. With only our store in the process, the 50k-series cells give 18–33 ms in 25 of 27 cells and 50.5 / 50.7 ms in two (table), with at most 32 ms of main-thread CPU between two turns: the rest of a wall-clock gap is this 2-core VM running the client process, V8's helper threads and the kernel's loopback work instead (one 16 KiB `writev` took 32 ms in the trace). Both figures are in the table; the target is still not met.",
+    "Also tried and reverted (2026-12-06): a time cap on every slice (a walk yields after 5 ms even before 500 series) and a 5–10 ms budget on the send loop's run of writes (one `setImmediate` when a fast client has taken writes for that long without the loop getting a turn). Each came with a test that failed without it, but on the 10k and 50k × 10-attribute cells, raced against the code without them, the store-alone gaps were no shorter (20–50 ms against 20–36 ms), main-thread CPU per gap rose (15–20 ms against 11–15 ms), and 50k in-process scrapes were slower (170–263 ms against 154–172 ms).",
     "Tried and reverted (2026-12-06, full scrape matrix re-run): tracing the 50k-series loop blocks with the thread's own CPU time and a V8 profile showed 40–150 ms stretches inside `writev`: a client reading as fast as loopback allows takes every write at once, so `drain` arrives on the next tick and the send loop never gives the event loop a turn. Waiting one turn per 256 KiB chunk removed those stretches, and reusing an unchanged histogram series' last collected value (instead of a fresh bucket copy per scrape) cut a scrape's garbage. The matrix did not support them: worst steady block 60.9 ms (from 66.6, within this VM's spread; 40–60 ms stretches of main-thread CPU with no GC and no page faults remained), 50k-series HTTP scrapes 20–50% slower, the worst 10k cell 186 ms, and memory 5.5 KiB per series instead of 4.8. The figures above are from the code as it stands.",
   ],
   targets,
