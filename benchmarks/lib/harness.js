@@ -142,7 +142,7 @@ export async function withLoopProbe(work) {
   return {
     ...value,
     maxGapMs: maxGap,
-    maxGapCpuMs: Math.min(maxGapCpu, maxGap),
+    maxGapCpuMs: maxGapCpu,
     elDelayMaxMs: h.max / 1e6,
     maxGcMs,
   };
