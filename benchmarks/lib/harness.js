@@ -3,7 +3,7 @@
 // so a noisy neighbour slows every variant of a round alike; ratios are taken
 // per round and the median of those is reported.
 import { spawnSync } from 'node:child_process';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export const QUICK = process.env.TOKENMETER_BENCH_QUICK === '1';
@@ -94,9 +94,14 @@ function threadCpuMs() {
 }
 
 /**
- * Measures the longest event-loop stall while `work()` runs, two ways: a
- * setImmediate-gap probe (the longest time the loop did not get round to a
- * queued setImmediate) and `monitorEventLoopDelay` (10 ms resolution timer).
+ * Measures the longest event-loop stall while `work()` runs with a
+ * setImmediate-gap probe: the longest time the loop did not get round to a
+ * queued setImmediate, which every phase of a turn (timers, I/O callbacks,
+ * the work itself) delays. `monitorEventLoopDelay` is not used: its `max` is
+ * the interval between two of its timer callbacks, so it carries part of its
+ * own resolution (measured on Node 24 at resolution 10: an idle loop reads
+ * 10.5 ms, a 5 ms busy wait 14.2 ms, a 15 ms one 18.5–25.5 ms, where this
+ * probe reads 5.2 and 15.5 ms).
  * `maxGapCpuMs` is the most main-thread CPU time spent between two probe
  * turns: a wall-clock gap also holds time the OS ran other threads instead
  * (the client, GC helpers, the kernel's loopback work) on a small machine.
@@ -117,8 +122,6 @@ export async function withLoopProbe(work) {
     if (running) setImmediate(tick);
   };
   setImmediate(tick);
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
   // GC pauses during the work, so a long stall can be told apart from a slow serializer.
   let maxGcMs = 0;
   const gcs = new PerformanceObserver((list) => {
@@ -132,7 +135,6 @@ export async function withLoopProbe(work) {
   } finally {
     const wall = performance.now() - t0;
     running = false;
-    h.disable();
     // One more turn so the probe sees the tail of the work (and GC entries are delivered).
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setTimeout(r, 0));
@@ -143,7 +145,6 @@ export async function withLoopProbe(work) {
     ...value,
     maxGapMs: maxGap,
     maxGapCpuMs: maxGapCpu,
-    elDelayMaxMs: h.max / 1e6,
     maxGcMs,
   };
 }
