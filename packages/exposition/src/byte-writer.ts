@@ -12,6 +12,7 @@
 import { DEFAULT_CHUNK_BYTES } from './byte-writer-defaults.js';
 import type { ChunkPool } from './chunk-pool.js';
 import { formatValue } from './format-value.js';
+import { anchorShape } from './shape-anchor.js';
 
 export { DEFAULT_CHUNK_BYTES };
 
@@ -126,3 +127,6 @@ export class ByteWriter {
     return Buffer.allocUnsafe(Math.max(this.chunkBytes, need));
   }
 }
+
+// A scrape's writer dies with it; its shape must not (see shape-anchor.ts).
+anchorShape(new ByteWriter());

@@ -15,3 +15,4 @@ export {
   histogramQuantile,
   type ObservedRange,
 } from './histogram-quantile.js';
+export { anchorShape } from './shape-anchor.js';

@@ -10,6 +10,8 @@
  * moves the message body right to make room for a longer varint.
  */
 
+import { anchorShape } from '@tokenmeter/exposition';
+
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
@@ -165,3 +167,6 @@ export function writeTimestamp(w: ProtobufWriter, field: number, ms: number): vo
   if (nanos !== 0) w.uint(2, nanos);
   w.end();
 }
+
+// A scrape's writer dies with it; its shape must not (see anchorShape).
+anchorShape(new ProtobufWriter(16));

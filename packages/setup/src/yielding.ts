@@ -5,6 +5,7 @@
  * for hundreds of milliseconds, a slice of a few hundred series for a few.
  * The walks are generators that yield where they may pause.
  */
+import { anchorShape } from '@tokenmeter/exposition';
 
 /** Series (or other units of work) per slice when nothing else is configured. */
 export const DEFAULT_YIELD_EVERY = 500;
@@ -30,6 +31,9 @@ export class Slices {
     return true;
   }
 }
+
+// Each walk's counter dies with it; its shape must not (see anchorShape).
+anchorShape(new Slices(1));
 
 /** Runs a walk to the end, giving the event loop a turn wherever it yields; resolves with what it returns. */
 export async function runYielding<T>(steps: Generator<void, T, void>): Promise<T> {

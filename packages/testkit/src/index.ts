@@ -52,4 +52,5 @@ export {
   toolArguments,
 } from './script.js';
 export type { RunningSimulator, ServerOptions } from './server.js';
+export { SHAPE_MARKER, shapeControl, type WeakShapeDeopts, weakShapeDeopts } from './shape-deopts.js';
 export { assertGap, assertWithin, outsideTolerance, TIMING } from './timing.js';
