@@ -241,7 +241,10 @@ class ClientRequestHandle implements ClientRequest {
   }
 
   private finish(what: string): boolean {
-    return finishOnce(this.core, this, this.core.ctx.instruments.upDown.clientActiveRequests, what);
+    const ctx = this.core.ctx;
+    if (!finishOnce(this.core, this, ctx.instruments.upDown.clientActiveRequests, what)) return false;
+    ctx.lastFinished.client = this;
+    return true;
   }
 
   private recordFailure(error: unknown, info: FailInfo | undefined, forced: string | undefined): void {

@@ -28,6 +28,17 @@ export interface LlmContext {
   readonly serverIdentity: IdentityResolver;
   /** Undefined when `prices: false`. */
   readonly cost: CostRecorder | undefined;
+  /**
+   * The last client and server handle to finish. A handle's hidden class is
+   * reachable from its class only through a weak transition, so once every
+   * handle has died (an idle service between two requests), a full garbage
+   * collection frees it and V8 throws away every optimized function that
+   * checks for it: the next few hundred requests then ran 3–10× slower while
+   * V8 recompiled them. Keeping one finished handle of each kind keeps the
+   * shape, for a few hundred bytes; a finished handle is not tracked as
+   * abandoned, so this delays no diagnostic.
+   */
+  readonly lastFinished: { client: object | undefined; server: object | undefined };
 }
 
 /** Resolves a caller-supplied start time (performance.now() ms) against the clock. */

@@ -225,6 +225,7 @@ export function createLlmMetrics(options?: LlmMetricsOptions): LlmMetrics {
     clientIdentity: new IdentityResolver(guards, root, diagnostics, false),
     serverIdentity: new IdentityResolver(guards, root, diagnostics, true),
     cost: tables ? new CostRecorder(new PriceBook(tables), guards.serviceTier) : undefined,
+    lastFinished: { client: undefined, server: undefined },
   };
   const snapshotter = new Snapshotter(shape, diagnostics, now, positive(config.snapshotWindowS, 60), now());
   const gauges = new ServerGauges(ctx, meter);

@@ -209,7 +209,10 @@ class ServerRequestHandle implements ServerRequest {
   }
 
   private finish(what: string): boolean {
-    return finishOnce(this.core, this, this.core.ctx.instruments.upDown.serverActiveRequests, what);
+    const ctx = this.core.ctx;
+    if (!finishOnce(this.core, this, ctx.instruments.upDown.serverActiveRequests, what)) return false;
+    ctx.lastFinished.server = this;
+    return true;
   }
 
   private recordFailure(error: unknown, info: ServerFailInfo | undefined, forced: string | undefined): void {
