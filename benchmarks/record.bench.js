@@ -341,6 +341,7 @@ emit({
     'On a stock SDK provider (one the application built itself), llm keeps recording through the SDK: the "llm, stock SDK provider" column, which stays at 1.5–3× the raw baseline because it records that much more: in-flight ±1, the requests counter and the cost (or unpriced) records besides the three spec-required ones, each hashed by the SDK.',
     'Cost is on by default (the bundled price table), and on in every llm column: a priced request adds one cost counter add per token type it used and one record of the per-request cost histogram, an unpriced one (the 1k–50k `model-N` identities, and one of the four named models) one unpriced increment. prom-client records the same cost measurements; the raw baseline stays the three spec-required records. The `prices: false` row shows what pricing adds.',
     'Raw calls with attribute objects built per call cannot use the identity lookup; on the `registerMetrics()` provider they are keyed by one native `JSON.stringify` of the object instead of the SDK’s sort + stringify + hash (last column).',
+    "Run-to-run spread (2026-12-06): this run's worst cell, 1k identities not streamed with 1 reader, is 0.62× raw; the run before gave 0.40×. Three pairs of that cell alone, each with and without the last-finished-handle store added that day (docs/architecture.md), gave 0.34, 0.43, 0.60× with it and 0.62, 0.51, 0.60× without, with per-request times from 1.4 to 4.7 µs in both: on this 2-core VM the cell moves by that much on its own.",
   ],
   targets: [
     {
