@@ -241,10 +241,7 @@ class ClientRequestHandle implements ClientRequest {
   }
 
   private finish(what: string): boolean {
-    const ctx = this.core.ctx;
-    if (!finishOnce(this.core, this, ctx.instruments.upDown.clientActiveRequests, what)) return false;
-    ctx.lastFinished.client = this;
-    return true;
+    return finishOnce(this.core, this, 'client', this.core.ctx.instruments.upDown.clientActiveRequests, what);
   }
 
   private recordFailure(error: unknown, info: FailInfo | undefined, forced: string | undefined): void {

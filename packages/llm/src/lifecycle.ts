@@ -23,11 +23,13 @@ export function abortErrorType(reason: unknown): string {
 /**
  * Marks the handle done and takes it out of the in-flight count, exactly once.
  * A second end/fail/abort returns false with one diagnostic, so nothing is
- * counted twice. `handle` is the abandon tracker's key.
+ * counted twice. `handle` is the abandon tracker's key, and is kept as the
+ * last finished one of its `kind` (see `LlmContext.lastFinished`).
  */
 export function finishOnce(
   core: LifecycleCore,
   handle: object,
+  kind: keyof LlmContext['lastFinished'],
   active: UpDownCounter,
   what: string,
 ): boolean {
@@ -36,6 +38,7 @@ export function finishOnce(
     return false;
   }
   core.done = true;
+  core.ctx.lastFinished[kind] = handle;
   try {
     core.ctx.abandoned?.release(handle, core);
     core.base.add(active, -1);

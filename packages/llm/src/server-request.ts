@@ -209,10 +209,7 @@ class ServerRequestHandle implements ServerRequest {
   }
 
   private finish(what: string): boolean {
-    const ctx = this.core.ctx;
-    if (!finishOnce(this.core, this, ctx.instruments.upDown.serverActiveRequests, what)) return false;
-    ctx.lastFinished.server = this;
-    return true;
+    return finishOnce(this.core, this, 'server', this.core.ctx.instruments.upDown.serverActiveRequests, what);
   }
 
   private recordFailure(error: unknown, info: ServerFailInfo | undefined, forced: string | undefined): void {
