@@ -155,6 +155,13 @@ const EXPECT: Record<string, Expectation> = {
         /^http_server_request_duration_seconds_bucket\{[^}]*le="1\.0"\} 1 # \{trace_id="[0-9a-f]{32}",span_id="[0-9a-f]{16}"\} 0\.42 \d+(\.\d+)?$/m,
       ),
   },
+  'packages/setup/README.md#Your own provider and readers': {
+    // The application's own OTLP reader received the bound series at shutdown.
+    check: (r) => {
+      expect(r.exports.length).toBeGreaterThanOrEqual(1);
+      expect(sumOf(exported(r, 'app.requests'), { 'http.route': '/chat' })).toBe(1);
+    },
+  },
   'packages/setup/README.md#Cluster and worker threads': {
     // Two real workers each counted one request; the primary's scrape merged them into one series.
     check: (r) =>

@@ -7,6 +7,11 @@ export type {
 } from './bound/instruments.js';
 export type { ClusterOptions, ClusterRole } from './cluster/cluster-options.js';
 export { attachWorkerThread } from './cluster/start-cluster.js';
+export {
+  type BoundMeterProviderOptions,
+  createBoundMeterProvider,
+  type ReaderFactory,
+} from './create-bound-meter-provider.js';
 export { ConfigurationError, DeadlineError, ExportError, MetricsServerError } from './errors.js';
 export { type Exemplar, type ExemplarDataPoint, exemplarsOf } from './exemplar.js';
 export { type ExpositionFormat, type NegotiatedFormat, negotiateFormat } from './exposition-format.js';

@@ -1,0 +1,236 @@
+// createBoundMeterProvider(): the bound-series path with readers the
+// application builds itself. Real parts: the OTLP/HTTP protobuf exporter
+// posting to a local receiver that decodes the body, and the stock
+// @opentelemetry/exporter-prometheus serving its text over real HTTP.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AggregationType,
+  DataPointType,
+  MeterProvider,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, createBoundMeterProvider, type ReaderFactory } from '../src/index.js';
+import { get } from './helpers/http.js';
+import {
+  attributesOf,
+  findMetric,
+  OTLP_TEMPORALITY,
+  type OtlpReceiver,
+  resourceOf,
+  startOtlpReceiver,
+} from './helpers/otlp-receiver.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f().catch(() => {});
+});
+
+async function receiver(): Promise<OtlpReceiver> {
+  const r = await startOtlpReceiver();
+  cleanup.push(() => r.close());
+  return r;
+}
+
+/** Serves the stock exporter's own handler on a loopback port; returns the scrape URL. */
+async function serve(exporter: PrometheusExporter): Promise<string> {
+  const server: Server = createServer((req, res) => exporter.getMetricsRequestHandler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+}
+
+function hasBind(instrument: object): boolean {
+  return typeof (instrument as { bind?: unknown }).bind === 'function';
+}
+
+describe('createBoundMeterProvider', () => {
+  it("hands the bound series to each reader the app built, with that reader's temporality", async () => {
+    const otlp = await receiver();
+    let prometheus: PrometheusExporter | undefined;
+    const provider = createBoundMeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'own-readers' }),
+      readers: [
+        (metricProducers) =>
+          new PeriodicExportingMetricReader({
+            exporter: new OTLPMetricExporter({
+              url: `${otlp.url}/v1/metrics`,
+              temporalityPreference: AggregationTemporalityPreference.DELTA,
+            }),
+            exportIntervalMillis: 60_000,
+            metricProducers,
+          }),
+        (metricProducers) => {
+          prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers });
+          return prometheus;
+        },
+      ],
+    });
+    cleanup.push(() => provider.shutdown());
+    expect(provider).toBeInstanceOf(MeterProvider);
+    const meter = provider.getMeter('checkout');
+    const latency = meter.createHistogram('http.server.request.duration', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.1, 1] },
+    });
+    const orders = meter.createCounter('shop.orders');
+    expect(hasBind(latency)).toBe(true);
+    expect(hasBind(orders)).toBe(true);
+
+    const route = Object.freeze({ 'http.route': '/pay' });
+    for (const v of [0.05, 0.5, 2]) latency.record(v, route);
+    orders.add(3, route);
+    await provider.forceFlush();
+    orders.add(2, route);
+    await provider.forceFlush();
+
+    const bodies = otlp.requests.map((r) => r.body);
+    expect(bodies).toHaveLength(2);
+    const [first, second] = bodies as [(typeof bodies)[0], (typeof bodies)[0]];
+    expect(resourceOf(first)['service.name']).toBe('own-readers');
+    const hist = findMetric(first, 'http.server.request.duration')?.histogram;
+    expect(hist?.aggregationTemporality).toBe(OTLP_TEMPORALITY.DELTA);
+    const point = hist?.dataPoints[0];
+    expect(attributesOf(point?.attributes)).toEqual({ 'http.route': '/pay' });
+    expect(Number(point?.count)).toBe(3);
+    expect(point?.sum).toBeCloseTo(2.55, 10);
+    expect(point?.bucketCounts.map(Number)).toEqual([1, 1, 1]);
+    expect(point?.explicitBounds).toEqual([0.1, 1]);
+    // Delta: each export holds what was added since the one before.
+    const ordersIn = (b: typeof first) => {
+      const sum = findMetric(b, 'shop.orders')?.sum;
+      expect(sum?.aggregationTemporality).toBe(OTLP_TEMPORALITY.DELTA);
+      const p = sum?.dataPoints[0];
+      return Number(p?.asDouble ?? p?.asInt);
+    };
+    expect(ordersIn(first)).toBe(3);
+    expect(ordersIn(second)).toBe(2);
+
+    // The stock Prometheus exporter reads the same series, cumulative.
+    if (!prometheus) throw new Error('the Prometheus reader factory did not run');
+    const text = (await get(await serve(prometheus))).body.toString();
+    expect(text).toMatch(/^shop_orders_total\{http_route="\/pay"[^}]*\} 5$/m);
+    expect(text).toMatch(/^http_server_request_duration_count\{http_route="\/pay"[^}]*\} 3$/m);
+  });
+
+  it('records exactly what the stock SDK provider records', async () => {
+    const stockReader = new TestMetricReader();
+    const stock = new MeterProvider({ readers: [stockReader] });
+    let boundReader: MetricReader | undefined;
+    const bound = createBoundMeterProvider({
+      readers: [(metricProducers) => (boundReader = new TestMetricReader({ metricProducers }))],
+    });
+    for (const provider of [stock, bound]) {
+      const meter = provider.getMeter('m', '1.0.0');
+      const h = meter.createHistogram('h', { advice: { explicitBucketBoundaries: [1, 10] } });
+      const c = meter.createUpDownCounter('c');
+      const g = meter.createGauge('g');
+      for (let i = 0; i < 30; i++) {
+        const attrs = { k: `v${i % 4}`, n: i % 3 };
+        h.record(i / 2, attrs);
+        c.add(i % 2 === 0 ? 1 : -2, attrs);
+        g.record(i, attrs);
+      }
+    }
+    const [a, b] = await Promise.all([stockReader.collect(), boundReader?.collect()]);
+    const shape = (r: typeof a | undefined) =>
+      r?.resourceMetrics.scopeMetrics.flatMap((sm) =>
+        sm.metrics.map((m) => ({
+          name: m.descriptor.name,
+          type: m.dataPointType,
+          points: m.dataPoints
+            .map((p) => ({ attributes: p.attributes, value: p.value }))
+            .sort((x, y) => JSON.stringify(x.attributes).localeCompare(JSON.stringify(y.attributes))),
+        })),
+      );
+    expect(shape(b)).toEqual(shape(a));
+    expect(shape(a)?.map((m) => m.points.length)).toEqual([12, 12, 12]);
+    await Promise.all([stock.shutdown(), bound.shutdown()]);
+  });
+
+  it("keeps a reader's lower cardinality limit for the life of the instrument", async () => {
+    let reader: MetricReader | undefined;
+    const provider = createBoundMeterProvider({
+      readers: [
+        (metricProducers) => (reader = new TestMetricReader({ metricProducers, cardinalityLimit: 3 })),
+      ],
+    });
+    const counter = provider.getMeter('m').createCounter('c');
+    for (let i = 0; i < 5; i++) counter.add(1, { user_tier: `t${i}` });
+    const { resourceMetrics } = (await reader?.collect()) ?? { resourceMetrics: undefined };
+    const points = resourceMetrics?.scopeMetrics[0]?.metrics[0]?.dataPoints ?? [];
+    expect(points.map((p) => [p.attributes, p.value])).toEqual([
+      [{ user_tier: 't0' }, 1],
+      [{ user_tier: 't1' }, 1],
+      [{ 'otel.metric.overflow': true }, 3],
+    ]);
+    await provider.shutdown();
+  });
+
+  it('leaves an instrument a view selects to the SDK, with the view applied', async () => {
+    let reader: MetricReader | undefined;
+    const provider = createBoundMeterProvider({
+      views: [{ instrumentName: 'latency', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }],
+      readers: [(metricProducers) => (reader = new TestMetricReader({ metricProducers }))],
+    });
+    const meter = provider.getMeter('m');
+    const viewed = meter.createHistogram('latency');
+    const plain = meter.createHistogram('size');
+    expect(hasBind(viewed)).toBe(false);
+    expect(hasBind(plain)).toBe(true);
+    viewed.record(3);
+    plain.record(3);
+    const metrics = (await reader?.collect())?.resourceMetrics.scopeMetrics.flatMap((s) => s.metrics) ?? [];
+    const typeOf = (name: string) => metrics.find((m) => m.descriptor.name === name)?.dataPointType;
+    expect(typeOf('latency')).toBe(DataPointType.EXPONENTIAL_HISTOGRAM);
+    expect(typeOf('size')).toBe(DataPointType.HISTOGRAM);
+    await provider.shutdown();
+  });
+
+  it('refuses readers it cannot feed and bad limits with a ConfigurationError', () => {
+    const settingOf = (options: Parameters<typeof createBoundMeterProvider>[0]): string => {
+      try {
+        createBoundMeterProvider(options);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return (error as ConfigurationError).setting;
+      }
+      throw new Error('no error thrown');
+    };
+    const ok: ReaderFactory = (metricProducers) => new TestMetricReader({ metricProducers });
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong types, as from JavaScript
+    const loose = (o: unknown) => o as any;
+    expect(settingOf(loose({ readers: [ok, 'reader'] }))).toBe('readers[1]');
+    expect(settingOf(loose({ readers: [() => ({})] }))).toBe('readers[0]');
+    // A reader built without the producers it was given would never see a bound series.
+    expect(settingOf({ readers: [() => new TestMetricReader()] })).toBe('readers[0]');
+    expect(settingOf(loose({ readers: ok }))).toBe('readers');
+    expect(settingOf({ cardinalityLimit: 0 })).toBe('cardinalityLimit');
+    expect(settingOf({ cardinalityLimit: 1.5 })).toBe('cardinalityLimit');
+    expect(settingOf(loose({ views: {} }))).toBe('views');
+    expect(settingOf(loose({ exemplars: 'yes' }))).toBe('exemplars');
+  });
+
+  it('shuts down the readers already built when a later one is refused', () => {
+    const shutdowns: unknown[] = [];
+    const readers: ReaderFactory[] = [
+      (metricProducers) => {
+        const reader = new TestMetricReader({ metricProducers });
+        vi.spyOn(reader, 'shutdown').mockImplementation(async () => {
+          shutdowns.push(reader);
+        });
+        return reader;
+      },
+      () => null as unknown as MetricReader,
+    ];
+    expect(() => createBoundMeterProvider({ readers })).toThrow(ConfigurationError);
+    expect(shutdowns).toHaveLength(1);
+  });
+});
