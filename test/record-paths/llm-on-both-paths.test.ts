@@ -10,7 +10,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { registerMetrics } from '@tokenmeter/setup';
+import { createBoundMeterProvider, registerMetrics } from '@tokenmeter/setup';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,13 +157,20 @@ describe('@tokenmeter/llm on the bound-series path and on the stock SDK', () => 
           setGlobal: false,
           shutdownOnSignals: false,
         });
+        // The same path on a provider whose reader the application built itself.
+        let ownReader: TestMetricReader | undefined;
+        const own = createBoundMeterProvider({
+          readers: [(metricProducers) => (ownReader = new TestMetricReader({ metricProducers }))],
+        });
         try {
           drive(steps, stock);
           drive(steps, handle.meterProvider);
-          const [a, b] = await Promise.all([reader.collect(), handle.collect()]);
+          drive(steps, own);
+          const [a, b, c] = await Promise.all([reader.collect(), handle.collect(), ownReader?.collect()]);
           expect(normalize(b.resourceMetrics)).toEqual(normalize(a.resourceMetrics));
+          expect(c && normalize(c.resourceMetrics)).toEqual(normalize(a.resourceMetrics));
         } finally {
-          await handle.shutdown();
+          await Promise.all([handle.shutdown(), own.shutdown(), stock.shutdown()]);
         }
       }),
       { numRuns: 60 },
