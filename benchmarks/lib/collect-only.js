@@ -2,10 +2,11 @@
 // what the record and stream benchmarks race, so the cost measured is the
 // record path and nothing else.
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { createBoundMeterProvider } from '@tokenmeter/setup';
 
 class CollectOnlyReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(options = {}) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, ...options });
   }
   async onForceFlush() {}
   async onShutdown() {}
@@ -14,3 +15,19 @@ class CollectOnlyReader extends MetricReader {
 /** A provider with `readers` collect-only readers (each hashes every record again, like a real second reader). */
 export const collectOnlyProvider = (readers = 1) =>
   new MeterProvider({ readers: Array.from({ length: readers }, () => new CollectOnlyReader()) });
+
+/**
+ * The same readers built by the application itself and handed to
+ * `createBoundMeterProvider()`: the bound-series path without registerMetrics().
+ * Their limit is raised as registerMetrics() is in the benchmarks, so no cell
+ * records into the overflow series.
+ */
+export const ownReadersBoundProvider = (readers = 1, cardinalityLimit = 200_000) =>
+  createBoundMeterProvider({
+    cardinalityLimit,
+    readers: Array.from(
+      { length: readers },
+      () => (metricProducers) =>
+        new CollectOnlyReader({ metricProducers, cardinalitySelector: () => cardinalityLimit }),
+    ),
+  });
