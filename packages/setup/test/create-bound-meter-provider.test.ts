@@ -4,6 +4,7 @@
 // @opentelemetry/exporter-prometheus serving its text over real HTTP.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -17,7 +18,12 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, createBoundMeterProvider, type ReaderFactory } from '../src/index.js';
+import {
+  ConfigurationError,
+  createBoundMeterProvider,
+  PrometheusReader,
+  type ReaderFactory,
+} from '../src/index.js';
 import { get } from './helpers/http.js';
 import {
   attributesOf,
@@ -118,6 +124,29 @@ describe('createBoundMeterProvider', () => {
     const text = (await get(await serve(prometheus))).body.toString();
     expect(text).toMatch(/^shop_orders_total\{http_route="\/pay"[^}]*\} 5$/m);
     expect(text).toMatch(/^http_server_request_duration_count\{http_route="\/pay"[^}]*\} 3$/m);
+  });
+
+  it("serves setup's own PrometheusReader as one of the app's readers, exemplars included", async () => {
+    let prometheus: PrometheusReader | undefined;
+    const provider = createBoundMeterProvider({
+      exemplars: true,
+      readers: [(metricProducers) => (prometheus = new PrometheusReader({ metricProducers }))],
+    });
+    cleanup.push(() => provider.shutdown());
+    const latency = provider.getMeter('chat-api').createHistogram('http.server.request.duration', {
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.5, 1] },
+    });
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanId = 'b7ad6b7169203331';
+    const sampled = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED });
+    latency.record(0.42, Object.freeze({ 'http.route': '/chat' }), sampled);
+    const scrape = await prometheus?.scrape('openmetrics');
+    const text = Buffer.concat(scrape?.chunks ?? []).toString();
+    scrape?.release();
+    expect(text).toContain(
+      `http_server_request_duration_seconds_bucket{http_route="/chat",otel_scope_name="chat-api",le="0.5"} 1 # {trace_id="${traceId}",span_id="${spanId}"} 0.42`,
+    );
   });
 
   it('records exactly what the stock SDK provider records', async () => {
