@@ -97,7 +97,7 @@ export function createBoundMeterProvider(options: BoundMeterProviderOptions = {}
   if (typeof exemplars !== 'boolean') throw new ConfigurationError('exemplars', exemplars, 'true or false');
   const registry = new BoundRegistry({ cardinalityLimit: limit, views, exemplars });
   const readers: IMetricReader[] = [];
-  /** Everything a factory returned, for closing on error. */
+  /** Everything a factory returned, to close if construction fails. */
   const built: unknown[] = [];
   try {
     factories.forEach((factory: unknown, i) => {
@@ -112,10 +112,11 @@ export function createBoundMeterProvider(options: BoundMeterProviderOptions = {}
       own.attach(checked);
       readers.push(checked);
     });
+    // The SDK checks views and refuses a reader another provider already has.
+    return new BoundMeterProvider({ resource: options.resource, views: [...views], readers }, registry);
   } catch (error) {
     // A reader may have started something already (the stock Prometheus exporter listens).
     for (const r of built) closeQuietly(r);
     throw error;
   }
-  return new BoundMeterProvider({ resource: options.resource, views: [...views], readers }, registry);
 }

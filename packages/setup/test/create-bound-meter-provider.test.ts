@@ -261,5 +261,10 @@ describe('createBoundMeterProvider', () => {
     ];
     expect(() => createBoundMeterProvider({ readers })).toThrow(ConfigurationError);
     expect(shutdowns).toHaveLength(1);
+    // The SDK's own refusal too: a view it cannot build.
+    expect(() =>
+      createBoundMeterProvider({ readers: readers.slice(0, 1), views: [{ name: 'renamed' }] }),
+    ).toThrow(/no selector/);
+    expect(shutdowns).toHaveLength(2);
   });
 });
