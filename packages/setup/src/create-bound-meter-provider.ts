@@ -13,6 +13,13 @@ import type { IMetricReader, MeterProvider, MetricProducer, ViewOptions } from '
 import { BoundMeterProvider } from './bound/bound-meter-provider.js';
 import { BoundRegistry } from './bound/bound-registry.js';
 import { ConfigurationError } from './errors.js';
+import {
+  booleanOption,
+  DEFAULT_CARDINALITY_LIMIT,
+  intOption,
+  MAX_CARDINALITY_LIMIT,
+  MIN_CARDINALITY_LIMIT,
+} from './resolve-config.js';
 
 /**
  * Builds one reader. Pass `metricProducers` as the reader's own
@@ -34,14 +41,13 @@ export interface BoundMeterProviderOptions {
   /**
    * Attribute sets per bound instrument, the overflow series included; a
    * reader's own lower `cardinalityLimits` wins. Unlike the SDK's per-collection
-   * limit, it holds for the life of the instrument. @default 2000 (the SDK's)
+   * limit, it holds for the life of the instrument. An integer from 2 to
+   * 10,000,000, as for `registerMetrics()`. @default 2000 (the SDK's)
    */
   cardinalityLimit?: number;
   /** Keep exemplars from sampled spans, as `registerMetrics({ exemplars: true })`. @default false */
   exemplars?: boolean;
 }
-
-const SDK_CARDINALITY_LIMIT = 2000;
 
 function checkReader(reader: unknown, own: MetricProducer, setting: string): IMetricReader {
   const r = reader as Partial<Record<string, unknown>> | null | undefined;
@@ -67,7 +73,7 @@ function closeQuietly(reader: unknown): void {
     const shutdown = (reader as { shutdown?: unknown } | null | undefined)?.shutdown;
     if (typeof shutdown === 'function') void Promise.resolve(shutdown.call(reader)).catch(() => {});
   } catch {
-    // Already failing with a ConfigurationError; that is the error to report.
+    // Construction is already failing; that error is the one to report.
   }
 }
 
@@ -80,21 +86,19 @@ function closeQuietly(reader: unknown): void {
  *
  * @throws ConfigurationError for a reader factory that is not a function,
  *   returns no reader, or builds its reader without the producers it was
- *   given; for a `cardinalityLimit` that is not a positive integer.
+ *   given; for a `cardinalityLimit`, `views` or `exemplars` it cannot use.
  */
 export function createBoundMeterProvider(options: BoundMeterProviderOptions = {}): MeterProvider {
-  const limit = options.cardinalityLimit ?? SDK_CARDINALITY_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ConfigurationError('cardinalityLimit', limit, 'a positive integer');
-  }
+  const limit =
+    intOption('cardinalityLimit', options.cardinalityLimit, MIN_CARDINALITY_LIMIT, MAX_CARDINALITY_LIMIT) ??
+    DEFAULT_CARDINALITY_LIMIT;
   const factories = options.readers ?? [];
   if (!Array.isArray(factories)) {
     throw new ConfigurationError('readers', factories, 'an array of reader factories');
   }
   const views = options.views ?? [];
   if (!Array.isArray(views)) throw new ConfigurationError('views', views, 'an array of ViewOptions');
-  const exemplars = options.exemplars ?? false;
-  if (typeof exemplars !== 'boolean') throw new ConfigurationError('exemplars', exemplars, 'true or false');
+  const exemplars = booleanOption('exemplars', options.exemplars) ?? false;
   const registry = new BoundRegistry({ cardinalityLimit: limit, views, exemplars });
   const readers: IMetricReader[] = [];
   /** Everything a factory returned, to close if construction fails. */

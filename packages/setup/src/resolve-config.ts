@@ -67,10 +67,19 @@ export const DEFAULT_PROMETHEUS_PORT = 9464;
 export const DEFAULT_PROMETHEUS_HOST = '127.0.0.1';
 export const DEFAULT_OTLP_URL = 'http://localhost:4318/v1/metrics';
 export const DEFAULT_CARDINALITY_LIMIT = 2000;
+/** One real series besides the overflow one. */
+export const MIN_CARDINALITY_LIMIT = 2;
+export const MAX_CARDINALITY_LIMIT = 10_000_000;
 
 const KNOWN_EXPORTERS: readonly string[] = ['prometheus', 'otlp', 'console', 'file', 'none'];
 
-function intOption(setting: string, value: number | undefined, min: number, max: number): number | undefined {
+/** `value` when it is an integer in [min, max], undefined when absent; a `ConfigurationError` otherwise. */
+export function intOption(
+  setting: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigurationError(setting, value, `an integer from ${min} to ${max}`);
@@ -78,7 +87,8 @@ function intOption(setting: string, value: number | undefined, min: number, max:
   return value;
 }
 
-function booleanOption(setting: string, value: boolean | undefined): boolean | undefined {
+/** `value` when it is a boolean, undefined when absent; a `ConfigurationError` otherwise. */
+export function booleanOption(setting: string, value: boolean | undefined): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw new ConfigurationError(setting, value, 'true or false');
   return value;
@@ -245,7 +255,8 @@ export function resolveConfig(options: RegisterMetricsOptions = {}): ResolvedCon
         60_000,
     })),
     cardinalityLimit:
-      intOption('cardinalityLimit', options.cardinalityLimit, 2, 10_000_000) ?? DEFAULT_CARDINALITY_LIMIT,
+      intOption('cardinalityLimit', options.cardinalityLimit, MIN_CARDINALITY_LIMIT, MAX_CARDINALITY_LIMIT) ??
+      DEFAULT_CARDINALITY_LIMIT,
     metricProducers: options.metricProducers ?? [],
     views: options.views ?? [],
     selfMetrics: options.selfMetrics ?? true,
