@@ -1,3 +1,4 @@
+export { type BindMeterProviderOptions, bindMeterProvider } from './bind-meter-provider.js';
 export type {
   BoundCounter,
   BoundCounterSeries,

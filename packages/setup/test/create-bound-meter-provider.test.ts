@@ -2,8 +2,6 @@
 // application builds itself. Real parts: the OTLP/HTTP protobuf exporter
 // posting to a local receiver that decodes the body, and the stock
 // @opentelemetry/exporter-prometheus serving its text over real HTTP.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -17,49 +15,28 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { TestMetricReader } from '@tokenmeter/testkit';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationError,
   createBoundMeterProvider,
   PrometheusReader,
   type ReaderFactory,
 } from '../src/index.js';
-import { get } from './helpers/http.js';
 import {
-  attributesOf,
-  findMetric,
-  OTLP_TEMPORALITY,
-  type OtlpReceiver,
-  resourceOf,
-  startOtlpReceiver,
-} from './helpers/otlp-receiver.js';
+  checkCheckout,
+  cleanupAfterEach,
+  collectionShape,
+  hasBind,
+  receiver,
+  recordMixedWorkload,
+  serve,
+} from './helpers/bound-provider.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => {});
-});
-
-async function receiver(): Promise<OtlpReceiver> {
-  const r = await startOtlpReceiver();
-  cleanup.push(() => r.close());
-  return r;
-}
-
-/** Serves the stock exporter's own handler on a loopback port; returns the scrape URL. */
-async function serve(exporter: PrometheusExporter): Promise<string> {
-  const server: Server = createServer((req, res) => exporter.getMetricsRequestHandler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
-}
-
-function hasBind(instrument: object): boolean {
-  return typeof (instrument as { bind?: unknown }).bind === 'function';
-}
+const defer = cleanupAfterEach();
 
 describe('createBoundMeterProvider', () => {
   it("hands the bound series to each reader the app built, with that reader's temporality", async () => {
-    const otlp = await receiver();
+    const otlp = await receiver(defer);
     let prometheus: PrometheusExporter | undefined;
     const provider = createBoundMeterProvider({
       resource: resourceFromAttributes({ 'service.name': 'own-readers' }),
@@ -79,51 +56,18 @@ describe('createBoundMeterProvider', () => {
         },
       ],
     });
-    cleanup.push(() => provider.shutdown());
+    defer(() => provider.shutdown());
     expect(provider).toBeInstanceOf(MeterProvider);
-    const meter = provider.getMeter('checkout');
-    const latency = meter.createHistogram('http.server.request.duration', {
-      unit: 's',
-      advice: { explicitBucketBoundaries: [0.1, 1] },
-    });
-    const orders = meter.createCounter('shop.orders');
-    expect(hasBind(latency)).toBe(true);
-    expect(hasBind(orders)).toBe(true);
-
-    const route = Object.freeze({ 'http.route': '/pay' });
-    for (const v of [0.05, 0.5, 2]) latency.record(v, route);
-    orders.add(3, route);
-    await provider.forceFlush();
-    orders.add(2, route);
-    await provider.forceFlush();
-
-    const bodies = otlp.requests.map((r) => r.body);
-    expect(bodies).toHaveLength(2);
-    const [first, second] = bodies as [(typeof bodies)[0], (typeof bodies)[0]];
-    expect(resourceOf(first)['service.name']).toBe('own-readers');
-    const hist = findMetric(first, 'http.server.request.duration')?.histogram;
-    expect(hist?.aggregationTemporality).toBe(OTLP_TEMPORALITY.DELTA);
-    const point = hist?.dataPoints[0];
-    expect(attributesOf(point?.attributes)).toEqual({ 'http.route': '/pay' });
-    expect(Number(point?.count)).toBe(3);
-    expect(point?.sum).toBeCloseTo(2.55, 10);
-    expect(point?.bucketCounts.map(Number)).toEqual([1, 1, 1]);
-    expect(point?.explicitBounds).toEqual([0.1, 1]);
-    // Delta: each export holds what was added since the one before.
-    const ordersIn = (b: typeof first) => {
-      const sum = findMetric(b, 'shop.orders')?.sum;
-      expect(sum?.aggregationTemporality).toBe(OTLP_TEMPORALITY.DELTA);
-      const p = sum?.dataPoints[0];
-      return Number(p?.asDouble ?? p?.asInt);
-    };
-    expect(ordersIn(first)).toBe(3);
-    expect(ordersIn(second)).toBe(2);
-
-    // The stock Prometheus exporter reads the same series, cumulative.
-    if (!prometheus) throw new Error('the Prometheus reader factory did not run');
-    const text = (await get(await serve(prometheus))).body.toString();
-    expect(text).toMatch(/^shop_orders_total\{http_route="\/pay"[^}]*\} 5$/m);
-    expect(text).toMatch(/^http_server_request_duration_count\{http_route="\/pay"[^}]*\} 3$/m);
+    await checkCheckout(
+      provider,
+      () => provider.forceFlush(),
+      otlp,
+      'own-readers',
+      async () => {
+        if (!prometheus) throw new Error('the Prometheus reader factory did not run');
+        return serve(prometheus, defer);
+      },
+    );
   });
 
   it("serves setup's own PrometheusReader as one of the app's readers, exemplars included", async () => {
@@ -132,7 +76,7 @@ describe('createBoundMeterProvider', () => {
       exemplars: true,
       readers: [(metricProducers) => (prometheus = new PrometheusReader({ metricProducers }))],
     });
-    cleanup.push(() => provider.shutdown());
+    defer(() => provider.shutdown());
     const latency = provider.getMeter('chat-api').createHistogram('http.server.request.duration', {
       unit: 's',
       advice: { explicitBucketBoundaries: [0.5, 1] },
@@ -156,31 +100,10 @@ describe('createBoundMeterProvider', () => {
     const bound = createBoundMeterProvider({
       readers: [(metricProducers) => (boundReader = new TestMetricReader({ metricProducers }))],
     });
-    for (const provider of [stock, bound]) {
-      const meter = provider.getMeter('m', '1.0.0');
-      const h = meter.createHistogram('h', { advice: { explicitBucketBoundaries: [1, 10] } });
-      const c = meter.createUpDownCounter('c');
-      const g = meter.createGauge('g');
-      for (let i = 0; i < 30; i++) {
-        const attrs = { k: `v${i % 4}`, n: i % 3 };
-        h.record(i / 2, attrs);
-        c.add(i % 2 === 0 ? 1 : -2, attrs);
-        g.record(i, attrs);
-      }
-    }
+    for (const provider of [stock, bound]) recordMixedWorkload(provider);
     const [a, b] = await Promise.all([stockReader.collect(), boundReader?.collect()]);
-    const shape = (r: typeof a | undefined) =>
-      r?.resourceMetrics.scopeMetrics.flatMap((sm) =>
-        sm.metrics.map((m) => ({
-          name: m.descriptor.name,
-          type: m.dataPointType,
-          points: m.dataPoints
-            .map((p) => ({ attributes: p.attributes, value: p.value }))
-            .sort((x, y) => JSON.stringify(x.attributes).localeCompare(JSON.stringify(y.attributes))),
-        })),
-      );
-    expect(shape(b)).toEqual(shape(a));
-    expect(shape(a)?.map((m) => m.points.length)).toEqual([12, 12, 12]);
+    expect(collectionShape(b)).toEqual(collectionShape(a));
+    expect(collectionShape(a)?.map((m) => m.points.length)).toEqual([12, 12, 12]);
     await Promise.all([stock.shutdown(), bound.shutdown()]);
   });
 

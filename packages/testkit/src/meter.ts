@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
+  type AggregationSelector,
   AggregationTemporality,
   type DataPoint,
   DataPointType,
@@ -18,6 +19,8 @@ export interface TestMetricReaderOptions {
   cardinalityLimit?: number;
   /** External producers added to every collection (e.g. a scrape bridge). @default none */
   metricProducers?: MetricProducer[];
+  /** The aggregation per instrument type. @default the SDK's default for each */
+  aggregationSelector?: AggregationSelector;
 }
 
 /**
@@ -26,8 +29,14 @@ export interface TestMetricReaderOptions {
  */
 export class TestMetricReader extends MetricReader {
   constructor(options: TestMetricReaderOptions = {}) {
-    const { temporality = AggregationTemporality.CUMULATIVE, cardinalityLimit, metricProducers } = options;
+    const {
+      temporality = AggregationTemporality.CUMULATIVE,
+      cardinalityLimit,
+      metricProducers,
+      aggregationSelector,
+    } = options;
     super({
+      ...(aggregationSelector === undefined ? {} : { aggregationSelector }),
       aggregationTemporalitySelector: () => temporality,
       ...(cardinalityLimit === undefined ? {} : { cardinalitySelector: () => cardinalityLimit }),
       ...(metricProducers === undefined ? {} : { metricProducers }),

@@ -51,6 +51,11 @@ export interface BoundSeriesOptions {
   readonly cardinalityLimit: number;
   /** The views the provider was built with: an instrument a view selects stays on the SDK path. */
   readonly views: readonly ViewOptions[];
+  /**
+   * For a provider built elsewhere, whose views we only see as the SDK holds
+   * them: true when one of them selects the instrument (it then stays on the SDK path).
+   */
+  readonly sdkViewSelects?: (identity: InstrumentIdentity) => boolean;
   /** Keep exemplars (the latest per histogram bucket / counter series, from sampled spans). @default false */
   readonly exemplars?: boolean;
   /** Series collected between event-loop turns; `0` collects in one pass. @default 500 */
@@ -216,6 +221,7 @@ export class BoundRegistry {
         meterSchemaUrl: scope.scope.schemaUrl,
       };
       if (typeof name !== 'string' || !mayBind(identity, this.options.views, readers)) return undefined;
+      if (this.options.sdkViewSelects?.(identity) === true) return undefined;
       const key = name.toLowerCase();
       const existing = scope.byName.get(key);
       if (existing !== undefined) {
