@@ -2,7 +2,12 @@
 // are the stock SDK's or the bound-series ones of the provider registerMetrics()
 // builds: same names, kinds, units, attribute sets, values and buckets, for any
 // mix of streamed and plain requests, failures, aborts and server requests.
-import { type Attributes, DiagLogLevel, diag } from '@opentelemetry/api';
+import {
+  type MeterProvider as ApiMeterProvider,
+  type Attributes,
+  DiagLogLevel,
+  diag,
+} from '@opentelemetry/api';
 import {
   DataPointType,
   type Histogram,
@@ -10,7 +15,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { createLlmMetrics } from '@tokenmeter/llm';
-import { createBoundMeterProvider, registerMetrics } from '@tokenmeter/setup';
+import { bindMeterProvider, createBoundMeterProvider, registerMetrics } from '@tokenmeter/setup';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,7 +97,7 @@ const MODELS = [
   ...Array.from({ length: 12 }, (_, i) => `model-${i}`),
 ];
 
-function drive(steps: readonly Step[], meterProvider: MeterProvider): void {
+function drive(steps: readonly Step[], meterProvider: ApiMeterProvider): void {
   let t = 1000;
   const llm = createLlmMetrics({ meterProvider, now: () => t, semconv: 'v1.41' });
   for (const s of steps) {
@@ -162,15 +167,25 @@ describe('@tokenmeter/llm on the bound-series path and on the stock SDK', () => 
         const own = createBoundMeterProvider({
           readers: [(metricProducers) => (ownReader = new TestMetricReader({ metricProducers }))],
         });
+        // And on a stock provider bound after it was built (as NodeSDK builds it).
+        const laterReader = new TestMetricReader();
+        const later = new MeterProvider({ readers: [laterReader] });
         try {
           drive(steps, stock);
           drive(steps, handle.meterProvider);
           drive(steps, own);
-          const [a, b, c] = await Promise.all([reader.collect(), handle.collect(), ownReader?.collect()]);
+          drive(steps, bindMeterProvider(later));
+          const [a, b, c, d] = await Promise.all([
+            reader.collect(),
+            handle.collect(),
+            ownReader?.collect(),
+            laterReader.collect(),
+          ]);
           expect(normalize(b.resourceMetrics)).toEqual(normalize(a.resourceMetrics));
           expect(c && normalize(c.resourceMetrics)).toEqual(normalize(a.resourceMetrics));
+          expect(normalize(d.resourceMetrics)).toEqual(normalize(a.resourceMetrics));
         } finally {
-          await Promise.all([handle.shutdown(), own.shutdown(), stock.shutdown()]);
+          await Promise.all([handle.shutdown(), own.shutdown(), stock.shutdown(), later.shutdown()]);
         }
       }),
       { numRuns: 60 },
