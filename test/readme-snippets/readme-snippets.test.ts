@@ -162,6 +162,13 @@ const EXPECT: Record<string, Expectation> = {
       expect(sumOf(exported(r, 'app.requests'), { 'http.route': '/chat' })).toBe(1);
     },
   },
+  'packages/setup/README.md#A provider that is already built (NodeSDK)': {
+    // NodeSDK's own OTLP reader, built from OTEL_METRICS_EXPORTER, received the bound series at shutdown.
+    check: (r) => {
+      expect(r.exports.length).toBeGreaterThanOrEqual(1);
+      expect(sumOf(exported(r, 'app.requests'), { 'http.route': '/chat' })).toBe(1);
+    },
+  },
   'packages/setup/README.md#Cluster and worker threads': {
     // Two real workers each counted one request; the primary's scrape merged them into one series.
     check: (r) =>
