@@ -2,7 +2,7 @@
 // what the record and stream benchmarks race, so the cost measured is the
 // record path and nothing else.
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { createBoundMeterProvider } from '@tokenmeter/setup';
+import { bindMeterProvider, createBoundMeterProvider } from '@tokenmeter/setup';
 
 class CollectOnlyReader extends MetricReader {
   constructor(options = {}) {
@@ -31,3 +31,19 @@ export const ownReadersBoundProvider = (readers = 1, cardinalityLimit = 200_000)
         new CollectOnlyReader({ metricProducers, cardinalitySelector: () => cardinalityLimit }),
     ),
   });
+
+/**
+ * The stock provider of `collectOnlyProvider()`, built first and then given
+ * to `bindMeterProvider()`, as an application (or NodeSDK) builds it: the
+ * bound-series path on readers that were built without us. The readers'
+ * limit is raised as above.
+ */
+export const boundLaterProvider = (readers = 1, cardinalityLimit = 200_000) =>
+  bindMeterProvider(
+    new MeterProvider({
+      readers: Array.from(
+        { length: readers },
+        () => new CollectOnlyReader({ cardinalitySelector: () => cardinalityLimit }),
+      ),
+    }),
+  );
