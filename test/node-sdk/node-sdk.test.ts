@@ -1,8 +1,9 @@
 // The bound-series path under the OpenTelemetry NodeSDK, which builds the
 // MeterProvider itself (from its options or from OTEL_* variables), so no
 // factory of ours can build its readers. Real parts: @opentelemetry/sdk-node,
-// the OTLP/HTTP protobuf exporter it configures, a local receiver decoding
-// the bodies, and the real `openai` package talking HTTP to testkit's
+// the OTLP/HTTP protobuf exporter it configures with a local receiver
+// decoding the bodies, the Prometheus exporter it configures scraped over
+// HTTP, and the real `openai` package talking HTTP to testkit's
 // OpenAI-compatible simulator.
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -21,6 +22,7 @@ import {
   type OtlpReceiver,
   startOtlpReceiver,
 } from '../../packages/setup/test/helpers/otlp-receiver.js';
+import { closedPort as freePort } from '../../packages/setup/test/helpers/ports.js';
 
 let sim: OpenAiSimulator;
 let otlp: OtlpReceiver;
@@ -35,6 +37,8 @@ afterAll(async () => {
 
 const ENV = [
   'OTEL_METRICS_EXPORTER',
+  'OTEL_EXPORTER_PROMETHEUS_HOST',
+  'OTEL_EXPORTER_PROMETHEUS_PORT',
   'OTEL_TRACES_EXPORTER',
   'OTEL_LOGS_EXPORTER',
   'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
@@ -143,9 +147,12 @@ describe('NodeSDK and bindMeterProvider()', () => {
     expect(input.sum).toBe(usage.reduce((n, u) => n + u.input, 0));
   });
 
-  it('binds the readers NodeSDK builds from OTEL_METRICS_EXPORTER, set as the global provider', async () => {
+  it('binds both readers NodeSDK builds from OTEL_METRICS_EXPORTER, set as the global provider', async () => {
+    const port = await freePort();
     Object.assign(process.env, {
-      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'otlp,prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
       OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${otlp.url}/v1/metrics`,
@@ -163,6 +170,16 @@ describe('NodeSDK and bindMeterProvider()', () => {
     metrics.setGlobalMeterProvider(bound);
     const client = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }));
     const usage = [await chat(client), await chat(client)];
+    const outputTokens = usage.reduce((n, u) => n + u.output, 0);
+    // NodeSDK's own Prometheus exporter (the stock one) serves the bound series, cumulative.
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await scrape.text();
+    expect(text).toMatch(
+      new RegExp(
+        `^gen_ai_client_token_usage_sum\\{[^}]*gen_ai_token_type="output"[^}]*\\} ${outputTokens}$`,
+        'm',
+      ),
+    );
     await sdk.shutdown();
 
     const last = otlp.requests.at(-1)?.body;
@@ -170,7 +187,7 @@ describe('NodeSDK and bindMeterProvider()', () => {
     const output = histogram(last, 'gen_ai.client.token.usage', { 'gen_ai.token.type': 'output' });
     expect(output.temporality).toBe(OTLP_TEMPORALITY.DELTA);
     expect(output.count).toBe(2);
-    expect(output.sum).toBe(usage.reduce((n, u) => n + u.output, 0));
+    expect(output.sum).toBe(outputTokens);
     expect(histogram(last, 'gen_ai.client.operation.duration', {}).count).toBe(2);
   });
 });
