@@ -12,7 +12,7 @@ import {
   type PrometheusEndpointControl,
 } from './prometheus-endpoint.js';
 import { createReaders, type Readers } from './readers.js';
-import { type ResolvedConfig, resolveConfig } from './resolve-config.js';
+import { metricsAuthOption, type ResolvedConfig, resolveConfig } from './resolve-config.js';
 import { buildResource } from './resource.js';
 import { checkRoute } from './route-path.js';
 import { installShutdownHooks } from './shutdown-hooks.js';
@@ -88,13 +88,14 @@ let activeGlobal: MetricsHandle | undefined;
  */
 export function registerMetrics(options: RegisterMetricsOptions = {}): MetricsHandle {
   const config = resolveConfig(options);
+  const auth = metricsAuthOption('prometheus.auth', options.prometheus?.auth);
   if (config.setGlobal && activeGlobal && !activeGlobal.isShutdown) {
     diag.warn(
       'tokenmeter: registerMetrics() called again; returning the existing registration (options ignored)',
     );
     return activeGlobal;
   }
-  const handle = build(config, options.env ?? process.env, options.prometheus?.auth);
+  const handle = build(config, options.env ?? process.env, auth);
   if (config.setGlobal && !config.disabled) activeGlobal = handle;
   return handle;
 }

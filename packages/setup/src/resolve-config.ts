@@ -3,6 +3,7 @@ import type { MetricProducer, PushMetricExporter, ViewOptions } from '@opentelem
 import { type ResolvedCluster, resolveCluster } from './cluster/cluster-options.js';
 import { appendMetricsPath, parseUrl, readEnvConfig } from './env-config.js';
 import { ConfigurationError } from './errors.js';
+import type { MetricsAuth } from './metrics-handler.js';
 import type {
   ExporterName,
   OtlpProtocol,
@@ -92,6 +93,41 @@ export function booleanOption(setting: string, value: boolean | undefined): bool
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw new ConfigurationError(setting, value, 'true or false');
   return value;
+}
+
+/** What an `auth` value holds, for an error message that must not print a secret. */
+function describeAuth(value: unknown): string {
+  if (typeof value !== 'object' || value === null)
+    return typeof value === 'string' ? 'a string' : String(value);
+  const fields = Object.entries(value).map(([k, v]) => {
+    const shown = typeof v !== 'string' ? typeof v : v === '' ? 'empty string' : 'string';
+    return `${k}: <${shown}>`;
+  });
+  return `{ ${fields.join(', ')} }`;
+}
+
+/**
+ * `value` when it is usable credentials for the metrics endpoint, undefined
+ * when absent; a `ConfigurationError` otherwise. An empty token or password
+ * would let anyone in who sends an empty one, and `:` cannot be in an HTTP
+ * basic user name, so both are refused rather than served.
+ */
+export function metricsAuthOption(setting: string, value: unknown): MetricsAuth | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<Record<string, unknown>> | null;
+  const nonEmpty = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
+  if (typeof v === 'object' && v !== null) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && nonEmpty(v.bearerToken)) return { bearerToken: v.bearerToken };
+    if (keys.length === 2 && nonEmpty(v.username) && !v.username.includes(':') && nonEmpty(v.password)) {
+      return { username: v.username, password: v.password };
+    }
+  }
+  throw new ConfigurationError(
+    setting,
+    describeAuth(value),
+    "{ bearerToken } with a non-empty token, or { username, password }: both non-empty, no ':' in the username",
+  );
 }
 
 function oneOf<T extends string>(

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { metrics as metricsApi } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MetricsServerError } from '../src/errors.js';
+import { ConfigurationError, MetricsServerError } from '../src/errors.js';
 import { type MetricsHandle, registerMetrics } from '../src/register-metrics.js';
 import { get } from './helpers/http.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
@@ -133,6 +133,30 @@ describe('Prometheus endpoint (own server)', () => {
     expect((await get(url2)).status).toBe(401);
     const token = Buffer.from('prom:pw').toString('base64');
     expect((await get(url2, { authorization: `Basic ${token}` })).status).toBe(200);
+  });
+
+  it('refuses credentials that would let anyone in, without printing the secret', () => {
+    const refused = (auth: unknown): ConfigurationError => {
+      try {
+        register({ prometheus: { auth: auth as { bearerToken: string } } });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigurationError);
+        return error as ConfigurationError;
+      }
+      throw new Error(`auth ${JSON.stringify(auth)} was accepted`);
+    };
+    // An empty token or password would match a request that sends an empty one.
+    expect(refused({ bearerToken: '' }).message).toContain(
+      'Invalid prometheus.auth="{ bearerToken: <empty string> }"',
+    );
+    expect(refused({ username: 'prom', password: '' }).setting).toBe('prometheus.auth');
+    // Basic auth splits user and password at the first ':'.
+    expect(refused({ username: 'a:b', password: 'pw' }).setting).toBe('prometheus.auth');
+    expect(refused({}).setting).toBe('prometheus.auth');
+    expect(refused('s3cret').message).not.toContain('s3cret');
+    const mixed = refused({ bearerToken: 'tok-123', username: 'u', password: 'hunter2' });
+    expect(mixed.message).not.toMatch(/tok-123|hunter2/);
+    expect(handles).toHaveLength(0);
   });
 });
 
