@@ -5,12 +5,14 @@
 // decoding the bodies, the Prometheus exporter it configures scraped over
 // HTTP, and the real `openai` package talking HTTP to testkit's
 // OpenAI-compatible simulator.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { instrumentOpenAI } from '@tokenmeter/openai';
-import { bindMeterProvider } from '@tokenmeter/setup';
+import { bindMeterProvider, PrometheusReader, prometheusHandler } from '@tokenmeter/setup';
 import { type OpenAiSimulator, startOpenAiSimulator } from '@tokenmeter/testkit';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +25,7 @@ import {
   startOtlpReceiver,
 } from '../../packages/setup/test/helpers/otlp-receiver.js';
 import { closedPort as freePort } from '../../packages/setup/test/helpers/ports.js';
+import { startPrometheus, waitFor } from '../../packages/setup/test/helpers/prometheus-server.js';
 
 let sim: OpenAiSimulator;
 let otlp: OtlpReceiver;
@@ -190,4 +193,44 @@ describe('NodeSDK and bindMeterProvider()', () => {
     expect(output.sum).toBe(outputTokens);
     expect(histogram(last, 'gen_ai.client.operation.duration', {}).count).toBe(2);
   });
+
+  it("serves setup's endpoint from a PrometheusReader in NodeSDK's metricReaders, scraped by a real Prometheus", async () => {
+    const prometheus = new PrometheusReader();
+    const sdk = new NodeSDK({ serviceName: 'chat-api', metricReaders: [prometheus] });
+    sdk.start();
+    const server = createServer(prometheusHandler(prometheus));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const prom = await startPrometheus(target, []);
+    try {
+      const meterProvider = bindMeterProvider(metrics.getMeterProvider());
+      const client = instrumentOpenAI(new OpenAI({ apiKey: 'k', baseURL: sim.baseURL, maxRetries: 0 }), {
+        meterProvider,
+      });
+      const usage = [await chat(client), await chat(client), await chat(client)];
+      const input = usage.reduce((n, u) => n + u.input, 0);
+      // Prometheus stored what the endpoint served: three requests and the input tokens the server reported.
+      const stored = await waitFor(
+        'the token sum in Prometheus',
+        async () => {
+          const [row] = await prom.query<{ value: [number, string] }>(
+            'sum(gen_ai_client_token_usage_sum{gen_ai_token_type="input"})',
+          );
+          return row && Number(row.value[1]) === input ? row : undefined;
+        },
+        30_000,
+      );
+      expect(Number(stored.value[1])).toBe(input);
+      const [count] = await prom.query<{ value: [number, string] }>(
+        'sum(gen_ai_client_operation_duration_seconds_count{gen_ai_request_model="gpt-4o"})',
+      );
+      expect(Number(count?.value[1])).toBe(3);
+      // NodeSDK's resource (service.name from its options) is the scrape's target_info.
+      expect(await prom.query('target_info{service_name="chat-api"}')).toHaveLength(1);
+    } finally {
+      await prom.stop();
+      await new Promise((resolve) => server.close(resolve));
+      await sdk.shutdown();
+    }
+  }, 60_000);
 });

@@ -36,6 +36,7 @@ export type {
   TemporalityPreference,
 } from './options.js';
 export type { PrometheusEndpoint } from './prometheus-endpoint.js';
+export { type PrometheusHandlerOptions, prometheusHandler } from './prometheus-handler.js';
 export {
   type PrometheusMetricKind,
   type PrometheusNameOptions,
