@@ -169,6 +169,16 @@ const EXPECT: Record<string, Expectation> = {
       expect(sumOf(exported(r, 'app.requests'), { 'http.route': '/chat' })).toBe(1);
     },
   },
+  'packages/setup/README.md#A provider that is already built (NodeSDK) #2': {
+    // setup's endpoint on the app's server, from the PrometheusReader in NodeSDK's metricReaders.
+    serves: '/metrics',
+    check: (r) => {
+      expect(r.served?.body).toMatch(
+        /^app_requests_total\{http_route="\/chat",otel_scope_name="chat-api"\} 1$/m,
+      );
+      expect(r.served?.body).toMatch(/^target_info\{[^}]*service_name="chat-api"/m);
+    },
+  },
   'packages/setup/README.md#Cluster and worker threads': {
     // Two real workers each counted one request; the primary's scrape merged them into one series.
     check: (r) =>
