@@ -117,7 +117,8 @@ export function metricsAuthOption(setting: string, value: unknown): MetricsAuth 
   const v = value as Partial<Record<string, unknown>> | null;
   const nonEmpty = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
   if (typeof v === 'object' && v !== null) {
-    const keys = Object.keys(v);
+    // Fields set to undefined (an unset environment variable spread in) do not count.
+    const keys = Object.keys(v).filter((k) => v[k] !== undefined);
     if (keys.length === 1 && nonEmpty(v.bearerToken)) return { bearerToken: v.bearerToken };
     if (keys.length === 2 && nonEmpty(v.username) && !v.username.includes(':') && nonEmpty(v.password)) {
       return { username: v.username, password: v.password };

@@ -153,10 +153,15 @@ describe('Prometheus endpoint (own server)', () => {
     // Basic auth splits user and password at the first ':'.
     expect(refused({ username: 'a:b', password: 'pw' }).setting).toBe('prometheus.auth');
     expect(refused({}).setting).toBe('prometheus.auth');
+    // An unset environment variable is no token.
+    expect(refused({ bearerToken: undefined }).setting).toBe('prometheus.auth');
+    expect(
+      register({ prometheus: { auth: { bearerToken: 't', username: undefined } as never } }),
+    ).toBeDefined();
     expect(refused('s3cret').message).not.toContain('s3cret');
     const mixed = refused({ bearerToken: 'tok-123', username: 'u', password: 'hunter2' });
     expect(mixed.message).not.toMatch(/tok-123|hunter2/);
-    expect(handles).toHaveLength(0);
+    expect(handles).toHaveLength(1);
   });
 });
 
