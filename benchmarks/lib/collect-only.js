@@ -16,6 +16,13 @@ class CollectOnlyReader extends MetricReader {
 export const collectOnlyProvider = (readers = 1) =>
   new MeterProvider({ readers: Array.from({ length: readers }, () => new CollectOnlyReader()) });
 
+/** A collect-only reader whose limit is raised to `cardinalityLimit`, built with `metricProducers` when given. */
+const limitedReader = (cardinalityLimit, metricProducers) =>
+  new CollectOnlyReader({
+    cardinalitySelector: () => cardinalityLimit,
+    ...(metricProducers ? { metricProducers } : {}),
+  });
+
 /**
  * The same readers built by the application itself and handed to
  * `createBoundMeterProvider()`: the bound-series path without registerMetrics().
@@ -27,8 +34,7 @@ export const ownReadersBoundProvider = (readers = 1, cardinalityLimit = 200_000)
     cardinalityLimit,
     readers: Array.from(
       { length: readers },
-      () => (metricProducers) =>
-        new CollectOnlyReader({ metricProducers, cardinalitySelector: () => cardinalityLimit }),
+      () => (metricProducers) => limitedReader(cardinalityLimit, metricProducers),
     ),
   });
 
@@ -40,10 +46,5 @@ export const ownReadersBoundProvider = (readers = 1, cardinalityLimit = 200_000)
  */
 export const boundLaterProvider = (readers = 1, cardinalityLimit = 200_000) =>
   bindMeterProvider(
-    new MeterProvider({
-      readers: Array.from(
-        { length: readers },
-        () => new CollectOnlyReader({ cardinalitySelector: () => cardinalityLimit }),
-      ),
-    }),
+    new MeterProvider({ readers: Array.from({ length: readers }, () => limitedReader(cardinalityLimit)) }),
   );

@@ -15,11 +15,11 @@
  * unchanged with a diag warning: the SDK's path is always correct, only slower.
  */
 import { createNoopMeter, diag, type MeterProvider, ValueType } from '@opentelemetry/api';
-import type { InstrumentType, MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { AdoptedMeterProvider } from './bound/adopted-meter-provider.js';
 import { BoundMeterProvider } from './bound/bound-meter-provider.js';
 import { BoundRegistry } from './bound/bound-registry.js';
-import type { InstrumentIdentity, ReaderPreferences } from './bound/eligibility.js';
+import type { ReaderPreferences, ViewPredicate } from './bound/eligibility.js';
 import { ConfigurationError } from './errors.js';
 import { booleanOption, intOption, MAX_CARDINALITY_LIMIT, MIN_CARDINALITY_LIMIT } from './resolve-config.js';
 
@@ -41,13 +41,12 @@ interface SdkReader extends ReaderPreferences {
 
 interface Internals {
   readers: SdkReader[];
-  selects: (identity: InstrumentIdentity) => boolean;
+  selects: ViewPredicate;
   isShutdown: () => boolean;
 }
 
 type Loose = Partial<Record<string, unknown>> | null | undefined;
 
-const SDK_DEFAULT_CARDINALITY_LIMIT = 2000;
 const NOOP_METER = createNoopMeter().constructor;
 
 /** Providers bound already, so that a second call cannot add a second producer to each reader. */
@@ -77,7 +76,8 @@ function internalsOf(provider: object): Internals | string {
     const ok =
       Array.isArray(r?._metricProducers) &&
       isFunction(r?.selectAggregation) &&
-      isFunction(r?.selectAggregationTemporality);
+      isFunction(r?.selectAggregationTemporality) &&
+      isFunction(r?.selectCardinalityLimit);
     // One reader without the producer would silently miss every bound series: all or none.
     if (!ok) return `its reader ${i} is not an SDK MetricReader (it takes no MetricProducer)`;
     readers.push(r as unknown as SdkReader);
@@ -101,18 +101,6 @@ function internalsOf(provider: object): Internals | string {
       return !Array.isArray(found) || found.length > 0;
     },
     isShutdown: () => p?._shutdown === true,
-  };
-}
-
-function preferencesOf(reader: SdkReader): ReaderPreferences {
-  return {
-    selectAggregation: (type: InstrumentType) => reader.selectAggregation(type),
-    selectAggregationTemporality: (type: InstrumentType) => reader.selectAggregationTemporality(type),
-    // Optional on IMetricReader; the SDK's MetricCollector uses 2000 without it.
-    selectCardinalityLimit: (type: InstrumentType) =>
-      isFunction(reader.selectCardinalityLimit)
-        ? reader.selectCardinalityLimit(type)
-        : SDK_DEFAULT_CARDINALITY_LIMIT,
   };
 }
 
@@ -168,15 +156,14 @@ export function bindMeterProvider(
   if (internals.isShutdown()) return provider;
   const registry = new BoundRegistry({
     cardinalityLimit: limit,
-    views: [],
     exemplars,
-    sdkViewSelects: internals.selects,
+    selectedByView: internals.selects,
   });
   for (const reader of internals.readers) {
     const own = registry.producer();
     // A new array: the old one may be the application's own `metricProducers` option.
     reader._metricProducers = [...reader._metricProducers, own];
-    own.attach(preferencesOf(reader));
+    own.attach(reader);
   }
   const result = new AdoptedMeterProvider(provider, registry, internals.isShutdown);
   bound.set(provider, result);

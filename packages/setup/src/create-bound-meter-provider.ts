@@ -12,6 +12,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { IMetricReader, MeterProvider, MetricProducer, ViewOptions } from '@opentelemetry/sdk-metrics';
 import { BoundMeterProvider } from './bound/bound-meter-provider.js';
 import { BoundRegistry } from './bound/bound-registry.js';
+import { selectedByAny } from './bound/eligibility.js';
 import { ConfigurationError } from './errors.js';
 import {
   booleanOption,
@@ -99,7 +100,11 @@ export function createBoundMeterProvider(options: BoundMeterProviderOptions = {}
   const views = options.views ?? [];
   if (!Array.isArray(views)) throw new ConfigurationError('views', views, 'an array of ViewOptions');
   const exemplars = booleanOption('exemplars', options.exemplars) ?? false;
-  const registry = new BoundRegistry({ cardinalityLimit: limit, views, exemplars });
+  const registry = new BoundRegistry({
+    cardinalityLimit: limit,
+    selectedByView: selectedByAny(views),
+    exemplars,
+  });
   const readers: IMetricReader[] = [];
   /** Everything a factory returned, to close if construction fails. */
   const built: unknown[] = [];

@@ -7,6 +7,7 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import { BoundRegistry } from './bound/bound-registry.js';
+import { selectedByAny } from './bound/eligibility.js';
 import { createPrometheusReader } from './cluster/cluster-prometheus-reader.js';
 import { FileMetricExporter } from './file-metric-exporter.js';
 import type { ExporterName } from './options.js';
@@ -43,7 +44,11 @@ export function createReaders(config: ResolvedConfig, exporters: readonly Export
   const pushed: TrackedExporter[] = [];
   const bound =
     config.boundSeries && !config.disabled
-      ? new BoundRegistry({ cardinalityLimit: limit, views: config.views, exemplars: config.exemplars })
+      ? new BoundRegistry({
+          cardinalityLimit: limit,
+          selectedByView: selectedByAny(config.views),
+          exemplars: config.exemplars,
+        })
       : undefined;
   /** Builds a reader with `producers` plus, on the bound-series path, that reader's own producer. */
   const withBound = <R extends MetricReader>(

@@ -19,7 +19,7 @@ import { registerMetrics } from '../src/index.js';
 
 /** A bound-series provider and a stock SDK provider, each with one cumulative and one delta reader. */
 function pair(cardinalityLimit = 2000) {
-  const registry = new BoundRegistry({ cardinalityLimit, views: [] });
+  const registry = new BoundRegistry({ cardinalityLimit });
   const boundReaders = [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA].map((t) => {
     const producer = registry.producer();
     const reader = new TestMetricReader({ temporality: t, metricProducers: [producer] });
@@ -248,7 +248,7 @@ describe('bound series: what stays on the SDK path', () => {
         return { type: AggregationType.EXPONENTIAL_HISTOGRAM } as never;
       }
     }
-    const registry = new BoundRegistry({ cardinalityLimit: 100, views: [] });
+    const registry = new BoundRegistry({ cardinalityLimit: 100 });
     const producer = registry.producer();
     const reader = new ExponentialReader([producer]);
     producer.attach(reader);
@@ -409,7 +409,7 @@ describe('bound series: limits and bad input', () => {
   });
 
   it('gives the event loop a turn during a large collection, and records made meanwhile are counted once', async () => {
-    const registry = new BoundRegistry({ cardinalityLimit: 2000, views: [], yieldEvery: 10 });
+    const registry = new BoundRegistry({ cardinalityLimit: 2000, yieldEvery: 10 });
     const readers = [AggregationTemporality.CUMULATIVE, AggregationTemporality.DELTA].map((t) => {
       const producer = registry.producer();
       const reader = new TestMetricReader({ temporality: t, metricProducers: [producer] });

@@ -184,7 +184,7 @@ describe('exemplars (registerMetrics({ exemplars: true }))', () => {
   });
 
   it('gives a delta reader only the exemplars recorded since its last collection', async () => {
-    const registry = new BoundRegistry({ cardinalityLimit: 100, views: [], exemplars: true });
+    const registry = new BoundRegistry({ cardinalityLimit: 100, exemplars: true });
     const producer = registry.producer();
     const reader = new TestMetricReader({
       temporality: AggregationTemporality.DELTA,

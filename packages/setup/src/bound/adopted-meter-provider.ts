@@ -24,8 +24,7 @@ export class AdoptedMeterProvider implements MeterProvider {
   getMeter(name: string, version = '', options: MeterOptions = {}): Meter {
     const sdk = this.provider.getMeter(name, version, options);
     if (this.isShutdown()) return sdk;
-    const scopeName = typeof name === 'string' ? name : '';
-    return this.registry.meter(sdk, scopeName, version, options.schemaUrl);
+    return this.registry.meter(sdk, name, version, options.schemaUrl);
   }
 
   /** The provider's own `forceFlush()`: every reader collects, the bound series included. */

@@ -22,8 +22,7 @@ export class BoundMeterProvider extends MeterProvider {
     const sdk = super.getMeter(name, version, options);
     // After shutdown the SDK hands out a no-op meter; so do we.
     if (this.closed) return sdk;
-    const scopeName = typeof name === 'string' ? name : '';
-    return this.registry.meter(sdk, scopeName, version, options.schemaUrl);
+    return this.registry.meter(sdk, name, version, options.schemaUrl);
   }
 
   override async shutdown(options?: Parameters<MeterProvider['shutdown']>[0]): Promise<void> {

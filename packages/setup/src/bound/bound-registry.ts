@@ -17,16 +17,16 @@
  */
 import { diag, type Meter, type MetricOptions, ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
-import {
-  AggregationTemporality,
-  InstrumentType,
-  type ScopeMetrics,
-  type ViewOptions,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InstrumentType, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { Slices, sliceLength } from '../yielding.js';
 import { BoundMeter } from './bound-meter.js';
 import { BoundProducer } from './bound-producer.js';
-import { type InstrumentIdentity, mayBind, type ReaderPreferences } from './eligibility.js';
+import {
+  type InstrumentIdentity,
+  mayBind,
+  type ReaderPreferences,
+  type ViewPredicate,
+} from './eligibility.js';
 import { ExemplarHistogramCell } from './exemplar-histogram-cell.js';
 import { ExemplarCounter, ExemplarHistogram } from './exemplar-instruments.js';
 import { ExemplarHistogramStorage, ExemplarSumStorage } from './exemplar-storages.js';
@@ -41,6 +41,8 @@ import { SeriesTable } from './series-table.js';
 import { SumCell } from './sum-cell.js';
 import { SumStorage } from './sum-storage.js';
 
+const NO_VIEW: ViewPredicate = () => false;
+
 /** The SDK's default buckets for a histogram without advice. */
 const SDK_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([
   0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000,
@@ -49,13 +51,12 @@ const SDK_DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([
 export interface BoundSeriesOptions {
   /** Attribute sets per instrument, the overflow series included (N − 1 real + 1). */
   readonly cardinalityLimit: number;
-  /** The views the provider was built with: an instrument a view selects stays on the SDK path. */
-  readonly views: readonly ViewOptions[];
   /**
-   * For a provider built elsewhere, whose views we only see as the SDK holds
-   * them: true when one of them selects the instrument (it then stays on the SDK path).
+   * True for an instrument one of the provider's views selects: it stays on
+   * the SDK path. `selectedByAny(views)` for views we were given; the SDK's
+   * own registry for a provider built elsewhere. @default no view selects any
    */
-  readonly sdkViewSelects?: (identity: InstrumentIdentity) => boolean;
+  readonly selectedByView?: ViewPredicate;
   /** Keep exemplars (the latest per histogram bucket / counter series, from sampled spans). @default false */
   readonly exemplars?: boolean;
   /** Series collected between event-loop turns; `0` collects in one pass. @default 500 */
@@ -107,8 +108,12 @@ export class BoundRegistry {
     this.readers[index] = reader;
   }
 
-  /** The meter for a scope: bound sync instruments where eligible, `sdk`'s otherwise. */
-  meter(sdk: Meter, name: string, version: string, schemaUrl: string | undefined): Meter {
+  /**
+   * The meter for a scope: bound sync instruments where eligible, `sdk`'s
+   * otherwise. A name that is not a string is the empty one, as the SDK makes it.
+   */
+  meter(sdk: Meter, scopeName: unknown, version: string, schemaUrl: string | undefined): Meter {
+    const name = typeof scopeName === 'string' ? scopeName : '';
     const key = `${name}\u0000${version}\u0000${schemaUrl ?? ''}`;
     let scope = this.scopes.get(key);
     if (scope === undefined) {
@@ -220,8 +225,9 @@ export class BoundRegistry {
         meterVersion: scope.scope.version ?? '',
         meterSchemaUrl: scope.scope.schemaUrl,
       };
-      if (typeof name !== 'string' || !mayBind(identity, this.options.views, readers)) return undefined;
-      if (this.options.sdkViewSelects?.(identity) === true) return undefined;
+      if (typeof name !== 'string' || !mayBind(identity, this.options.selectedByView ?? NO_VIEW, readers)) {
+        return undefined;
+      }
       const key = name.toLowerCase();
       const existing = scope.byName.get(key);
       if (existing !== undefined) {

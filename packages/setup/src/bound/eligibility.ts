@@ -46,11 +46,19 @@ export function viewSelects(view: ViewOptions, i: InstrumentIdentity): boolean {
   return true;
 }
 
+/** Whether an instrument is selected by a view: given the views, or asked of the SDK's own registry. */
+export type ViewPredicate = (identity: InstrumentIdentity) => boolean;
+
+/** The predicate for views as the provider was given them. */
+export function selectedByAny(views: readonly ViewOptions[]): ViewPredicate {
+  return (i) => views.some((v) => viewSelects(v, i));
+}
+
 export function mayBind(
   i: InstrumentIdentity,
-  views: readonly ViewOptions[],
+  selectedByView: ViewPredicate,
   readers: readonly ReaderPreferences[],
 ): boolean {
-  if (views.some((v) => viewSelects(v, i))) return false;
+  if (selectedByView(i)) return false;
   return readers.every((r) => r.selectAggregation(i.type).type === AggregationType.DEFAULT);
 }
