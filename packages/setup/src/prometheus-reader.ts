@@ -135,13 +135,31 @@ export class PrometheusReader extends MetricReader {
 
   /** Cumulative collection without rendering (for snapshots): no side effects on scrapes. */
   collectNow(): Promise<CollectionResult> {
-    return this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
+    return this.settledCollect();
+  }
+
+  /**
+   * A collection whose resource has settled. Detectors deliver some attributes
+   * as promises (`host.id`, `container.id`); until someone awaits
+   * `waitForAsyncAttributes()` the SDK's resource leaves them out of
+   * `attributes`, builds that object anew on every read and logs a `diag`
+   * error each time. The SDK's push readers wait before exporting; a pull
+   * reader has to as well, once.
+   */
+  private async settledCollect(): Promise<CollectionResult> {
+    const result = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
+    const resource = result.resourceMetrics.resource;
+    if (resource.asyncAttributesPending) {
+      // A detector that fails leaves its attribute out; the scrape goes on.
+      await resource.waitForAsyncAttributes?.().catch(() => {});
+    }
+    return result;
   }
 
   /** Collects and renders into `body`; never rejects (a failure fails the body). */
   private async render(format: ExpositionFormat, body: ScrapeBody): Promise<void> {
     try {
-      const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.scrapeTimeoutMillis });
+      const { resourceMetrics, errors } = await this.settledCollect();
       if (errors.length > 0) {
         diag.warn(
           `tokenmeter: ${errors.length} error(s) during Prometheus collection; serving partial data`,

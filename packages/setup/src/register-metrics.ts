@@ -103,6 +103,11 @@ export function registerMetrics(options: RegisterMetricsOptions = {}): MetricsHa
 /** One registration, step by step; each step is a function below. */
 function build(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth: MetricsAuth | undefined): MetricsHandle {
   const resource = buildResource(config, env);
+  // Settle the detected attributes that arrive as promises now, so that every
+  // reader, pulled or pushed, reads them once settled (see PrometheusReader).
+  resource.waitForAsyncAttributes?.().catch((error: unknown) => {
+    diag.debug(`tokenmeter: a detected resource attribute failed: ${String(error)}`);
+  });
   const exporters: ExporterName[] = config.disabled ? [] : config.exporters;
   const readers = createReaders(config, exporters);
   const meterProvider = createMeterProvider(config, resource, readers);

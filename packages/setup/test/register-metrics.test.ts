@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { metrics as metricsApi } from '@opentelemetry/api';
+import { diag, metrics as metricsApi } from '@opentelemetry/api';
+import { detectResources, hostDetector } from '@opentelemetry/resources';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, MetricsServerError } from '../src/errors.js';
 import { type MetricsHandle, registerMetrics } from '../src/register-metrics.js';
+import { captureErrors } from './helpers/diag.js';
 import { get } from './helpers/http.js';
 import { promtoolCheckMetrics } from './helpers/promtool.js';
 
@@ -69,6 +71,29 @@ describe('Prometheus endpoint (own server)', () => {
     expect(body).toMatch(/otel_scope_name="test-scope"/);
     expect(body).toMatch(/^target_info\{[^}]*service_name="chat-api"[^}]*\} 1$/m);
     expect(body).not.toMatch(/process_command_args|process_command_line/);
+  });
+
+  it('target_info carries the detected attributes that arrive asynchronously, and reading them logs no error', async () => {
+    // What the SDK's own host detector finds here, once settled: host.id comes as a promise.
+    const detected = detectResources({ detectors: [hostDetector] });
+    await detected.waitForAsyncAttributes?.();
+    const hostId = detected.attributes['host.id'];
+    const errors = captureErrors();
+    try {
+      const h = register({ serviceName: 'chat-api' });
+      const url = (await h.prometheus?.ready) as string;
+      for (const accept of ['text/plain', 'application/openmetrics-text; version=1.0.0']) {
+        const body = (await get(url, { accept })).body.toString();
+        const targetInfo = body.split('\n').find((l) => l.startsWith('target_info{')) ?? '';
+        expect(targetInfo).toMatch(/service_name="chat-api"/);
+        if (typeof hostId === 'string') expect(targetInfo).toContain(`host_id="${hostId}"`);
+        else expect(targetInfo).not.toContain('host_id=');
+      }
+      // Before, the resource never settled: every scrape read it unsettled and the SDK logged this.
+      expect(errors.filter((e) => e.includes('async attributes'))).toEqual([]);
+    } finally {
+      diag.disable();
+    }
   });
 
   it('serves /healthz, 404 elsewhere, 405 for POST, HEAD without a body', async () => {
