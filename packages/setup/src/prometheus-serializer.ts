@@ -211,7 +211,7 @@ export class PrometheusSerializer {
     out: ByteWriter,
     om: boolean,
   ): Generator<void, void, void> {
-    if (!this.s.withoutTargetInfo) out.utf8(this.renderTargetInfo(resourceMetrics.resource.attributes, om));
+    if (!this.s.withoutTargetInfo) out.utf8(this.cachedTargetInfo(resourceMetrics.resource.attributes, om));
     const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, false).values()) {
       const name = family.name;
@@ -377,6 +377,27 @@ export class PrometheusSerializer {
     };
     cache.set(boundaries, entry);
     return entry;
+  }
+
+  /** The last resource's rendered `target_info`, per format: the resource rarely changes between scrapes. */
+  private targetInfo: { attributes: Attributes; text: string | undefined; om: string | undefined } = {
+    attributes: {},
+    text: undefined,
+    om: undefined,
+  };
+
+  private cachedTargetInfo(resourceAttributes: Attributes, om: boolean): string {
+    let cache = this.targetInfo;
+    if (cache.attributes !== resourceAttributes) {
+      cache = { attributes: resourceAttributes, text: undefined, om: undefined };
+      this.targetInfo = cache;
+    }
+    if (om) {
+      cache.om ??= this.renderTargetInfo(resourceAttributes, true);
+      return cache.om;
+    }
+    cache.text ??= this.renderTargetInfo(resourceAttributes, false);
+    return cache.text;
   }
 
   private renderTargetInfo(resourceAttributes: Attributes, om: boolean): string {

@@ -8,15 +8,23 @@
  * its own state by them), but an entry is still checked against the object's
  * current keys and values (`===`), so mutating a recorded attributes object
  * cannot serve stale labels. Arrays as attribute values are compared by
- * reference: mutating one in place is not detected. The caches are
- * `WeakMap`s and die with the series.
+ * reference: mutating one in place is not detected. A frozen attributes
+ * object (llm's sets, every bound series') cannot change, so its entry is
+ * not checked. The caches are `WeakMap`s and die with the series.
  */
 import type { Attributes } from '@opentelemetry/api';
 import { attributePairs } from './prometheus-families.js';
 
 const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
+const NONE: readonly never[] = Object.freeze([]);
 
 interface Entry<Scope> {
+  /**
+   * The attributes object was frozen when rendered, so it still holds what
+   * the bytes were rendered from (every bound series' attributes are): a hit
+   * skips the comparison, and `keys`/`values` are not kept.
+   */
+  readonly frozen: boolean;
   /** The keys and values the bytes were rendered from, in iteration order. */
   readonly keys: readonly string[];
   readonly values: readonly unknown[];
@@ -58,10 +66,15 @@ export class SeriesLabelCache<Scope> {
     const attrs = attributes ?? EMPTY_ATTRIBUTES;
     const cache = histogram ? this.histograms : this.plain;
     const entry = cache.get(attrs);
-    if (entry === undefined || !stillMatches(entry, attrs)) {
+    if (entry === undefined || (!entry.frozen && !stillMatches(entry, attrs))) {
       const { keys, values, pairs } = attributePairs(attrs, histogram, this.scopeInfo, undefined);
       const bytes = this.render(pairs, scope);
-      cache.set(attrs, { keys, values, scope, bytes });
+      // A frozen object cannot change (an array value mutated in place is not detected either way).
+      const frozen = Object.isFrozen(attrs);
+      cache.set(
+        attrs,
+        frozen ? { frozen, keys: NONE, values: NONE, scope, bytes } : { frozen, keys, values, scope, bytes },
+      );
       return bytes;
     }
     if (entry.scope !== scope) {

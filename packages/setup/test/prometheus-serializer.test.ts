@@ -275,6 +275,38 @@ describe('PrometheusSerializer (otel naming)', () => {
     );
   });
 
+  it('renders target_info once per resource and format, and again for another resource', async () => {
+    const reader = new TestReader();
+    const provider = new MeterProvider({
+      readers: [reader],
+      resource: resourceFromAttributes({ 'service.name': 'a', 'host.id': 'h-1' }),
+    });
+    provider
+      .getMeter('m')
+      .createCounter('c')
+      .add(1, Object.freeze({ k: 'v' }));
+    const rm = await collect(reader);
+    const serializer = new PrometheusSerializer({ withoutScopeInfo: true });
+    const info = (body: string) => body.split('\n').filter((l) => l.startsWith('target_info'));
+    const text = await serializer.serialize(rm);
+    expect(info(text)).toEqual(['target_info{service_name="a",host_id="h-1"} 1']);
+    expect(await serializer.serialize(rm)).toBe(text);
+    // Both formats from one resource: each its own rendering.
+    const om = await serializer.serialize(rm, 'openmetrics');
+    expect(om).toContain('# TYPE target info\n');
+    expect(info(om)).toEqual(['target_info{service_name="a",host_id="h-1"} 1']);
+    expect(await serializer.serialize(rm)).toBe(text);
+    // Another resource (another attributes object) is rendered anew.
+    const other = { ...rm, resource: resourceFromAttributes({ 'service.name': 'b' }) };
+    expect(info(await serializer.serialize(other))).toEqual(['target_info{service_name="b"} 1']);
+    expect(info(await serializer.serialize(other, 'openmetrics'))).toEqual([
+      'target_info{service_name="b"} 1',
+    ]);
+    // A frozen attributes object cannot change: its series keeps its cached labels, in both formats.
+    expect(text).toContain('c_total{k="v"} 1\n');
+    expect(om).toContain('c_total{k="v"} 1\n');
+  });
+
   it('drops exponential histograms with a warning and stays valid', async () => {
     const reader = new TestReader();
     const provider = new MeterProvider({
