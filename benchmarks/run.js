@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DOC = join(here, '..', 'docs', 'benchmarks.md');
-const BENCHES = ['record', 'stream', 'scrape', 'memory', 'gpu', 'coldstart', 'cluster'];
+const BENCHES = ['record', 'stream', 'scrape', 'memory', 'gpu', 'coldstart', 'cluster', 'scrape-counter'];
 
 const args = process.argv.slice(2);
 const write = !args.includes('--no-write');

@@ -9,12 +9,6 @@
 // (collect + serialize, what its request handler does) and prom-client's
 // register.metrics() on the same data, in one process, interleaved rounds.
 // Targets are judged on the worst cell, never on a favourable one.
-import { createServer } from 'node:http';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { DURATION_BUCKETS } from '@tokenmeter/llm';
-import { bindMeterProvider, PrometheusReader, prometheusHandler, registerMetrics } from '@tokenmeter/setup';
-import client from 'prom-client';
 import {
   childResult,
   emit,
@@ -28,9 +22,8 @@ import {
   withLoopProbe,
 } from './lib/harness.js';
 import { startHttpClient } from './lib/http-client.js';
-import { attributesOf, KEYS, promLabel, SPREAD } from './lib/series-shape.js';
+import { fillAlone, measureCell, ourEndpoint, stores, warmUp } from './lib/scrape-stores.js';
 
-const BUCKETS = [...DURATION_BUCKETS]; // 14 boundaries
 // One dimension can be narrowed to re-run a few cells, e.g. TOKENMETER_SCRAPE_SERIES=10000.
 const dim = (name, quick, full) =>
   process.env[`TOKENMETER_SCRAPE_${name}`]?.split(',').map(Number) ?? (QUICK ? quick : full);
@@ -38,26 +31,6 @@ const SERIES = dim('SERIES', [1000], [1000, 10_000, 50_000]);
 const ATTRS = dim('ATTRS', [6], [2, 6, 10]);
 const UNIQUE = dim('UNIQUE', [2], [1, 2, 4]);
 const VALUES = dim('VALUES', [1, 3], [1, 3, 100]);
-
-const HISTOGRAM_OPTIONS = {
-  unit: 's',
-  description: 'GenAI operation duration.',
-  advice: { explicitBucketBoundaries: BUCKETS },
-};
-
-/** Our endpoint, sized for `n` series, on a port of its own. */
-async function ourEndpoint(n) {
-  const ours = registerMetrics({
-    serviceName: 'bench',
-    exporters: ['prometheus'],
-    prometheus: { host: '127.0.0.1', port: 0 },
-    cardinalityLimit: n + 10,
-    setGlobal: false,
-    shutdownOnSignals: false,
-  });
-  await ours.ready;
-  return ours;
-}
 
 // The loop-block target is judged in a process that holds only our store, as
 // an application's does: in the racing process the baselines' copies of the
@@ -68,12 +41,7 @@ if (process.env.TOKENMETER_SCRAPE_ALONE) {
   const { n, attrs, unique, values } = JSON.parse(process.env.TOKENMETER_SCRAPE_ALONE);
   const client = startHttpClient();
   const ours = await ourEndpoint(n);
-  const h = ours.meterProvider
-    .getMeter('bench')
-    .createHistogram('gen_ai.client.operation.duration', HISTOGRAM_OPTIONS);
-  const sets = Array.from({ length: n }, (_, i) => attributesOf(i, attrs, unique));
-  for (let k = 0; k < values; k++)
-    for (let i = 0; i < n; i++) h.record(SPREAD[(i + k) % SPREAD.length], sets[i]);
+  fillAlone(ours.meterProvider, 'histogram', n, attrs, unique, values);
   const url = ours.prometheus.url;
   // Warm-up: the first scrape fills the label cache, the next ones the JIT.
   for (let i = 0; i < 3; i++) await client.get(url);
@@ -93,169 +61,7 @@ if (process.env.TOKENMETER_SCRAPE_ALONE) {
 
 const http = startHttpClient();
 
-/** A GET timed by the client process; `wallMs` in this process (probe) is kept only for the loop block. */
-async function get(url, gzip) {
-  const r = await http.get(url, gzip ? { 'accept-encoding': 'gzip' } : {});
-  return { bytes: r.bytes, clientMs: r.ms };
-}
-
-/** The same series in each of the three stores, recorded `values` times per series. */
-async function stores(n, attrs, unique) {
-  const ours = await ourEndpoint(n);
-  const stock = new PrometheusExporter({ preventServerStart: true });
-  const stockProvider = new MeterProvider({
-    readers: [stock],
-    views: [{ instrumentName: '*', aggregationCardinalityLimit: n + 10 }],
-  });
-  // Setup's endpoint where the application (or NodeSDK) built the provider:
-  // its PrometheusReader in a stock provider, bound afterwards, served by
-  // prometheusHandler() on a server of the application's.
-  const handlerReader = new PrometheusReader({ cardinalityLimit: n + 10 });
-  const handlerProvider = bindMeterProvider(new MeterProvider({ readers: [handlerReader] }));
-  const handlerServer = createServer(prometheusHandler(handlerReader));
-  await new Promise((resolve) => handlerServer.listen(0, '127.0.0.1', resolve));
-  const handlerUrl = `http://127.0.0.1:${handlerServer.address().port}/metrics`;
-  const histograms = [ours.meterProvider, stockProvider, handlerProvider].map((p) =>
-    p.getMeter('bench').createHistogram('gen_ai.client.operation.duration', HISTOGRAM_OPTIONS),
-  );
-  const registry = new client.Registry();
-  const keys = KEYS.slice(0, attrs).map(([k]) => k);
-  const ph = new client.Histogram({
-    name: 'gen_ai_client_operation_duration_seconds',
-    help: 'GenAI operation duration.',
-    labelNames: keys.map(promLabel),
-    buckets: BUCKETS,
-    registers: [registry],
-  });
-  const otelAttrs = Array.from({ length: n }, (_, i) => attributesOf(i, attrs, unique));
-  const promLabels = otelAttrs.map((a) => Object.fromEntries(keys.map((k) => [promLabel(k), a[k]])));
-  let recorded = 0;
-  const stockSerializer = new PrometheusSerializer();
-  const url = ours.prometheus.url;
-  const reader = ours.prometheus.reader;
-  // The transfer floor: a bare node:http server in this process sending a copy
-  // of our body, already in memory, to the same client. What a scrape costs
-  // beyond this is collection and rendering.
-  let floorBody = Buffer.alloc(0);
-  const floor = createServer((_req, res) => {
-    res.writeHead(200, { 'content-length': floorBody.length });
-    res.end(floorBody);
-  });
-  await new Promise((resolve) => floor.listen(0, '127.0.0.1', resolve));
-  const floorUrl = `http://127.0.0.1:${floor.address().port}/metrics`;
-  return {
-    /** Records until every series holds `values` values, then copies the body the floor server sends. */
-    async recordUpTo(values) {
-      for (let k = recorded; k < values; k++) {
-        for (let i = 0; i < n; i++) {
-          const v = SPREAD[(i + k) % SPREAD.length];
-          for (const h of histograms) h.record(v, otelAttrs[i]);
-          ph.observe(promLabels[i], v);
-        }
-      }
-      recorded = values;
-      floorBody = Buffer.alloc(0);
-      gc();
-      const { chunks, release } = await reader.scrape();
-      floorBody = Buffer.concat(chunks);
-      release();
-    },
-    close: () =>
-      Promise.all([
-        ours.shutdown(),
-        stockProvider.shutdown(),
-        handlerProvider.shutdown(),
-        new Promise((resolve) => floor.close(resolve)),
-        new Promise((resolve) => handlerServer.close(resolve)),
-      ]),
-    variants: [
-      { name: 'ours-http', run: () => get(url, false) },
-      { name: 'ours-http-gzip', run: () => get(url, true) },
-      { name: 'floor-http', run: () => get(floorUrl, false) },
-      { name: 'handler-http', run: () => get(handlerUrl, false) },
-      {
-        name: 'ours-inprocess',
-        run: async () => {
-          const { chunks, release } = await reader.scrape();
-          let bytes = 0;
-          for (const c of chunks) bytes += c.length;
-          // Done with the body, as the endpoint is once it is written: its chunks serve the next scrape.
-          release();
-          return { bytes };
-        },
-      },
-      {
-        name: 'stock',
-        run: async () => {
-          const { resourceMetrics } = await stock.collect();
-          return { bytes: Buffer.byteLength(stockSerializer.serialize(resourceMetrics)) };
-        },
-      },
-      { name: 'prom-client', run: async () => ({ bytes: Buffer.byteLength(await registry.metrics()) }) },
-    ],
-  };
-}
-
-/**
- * At 50k series one scrape of a baseline takes seconds to a minute: they run
- * once, and that run is both their first and their measured scrape (neither
- * keeps a cache a warm-up would fill).
- */
-const once = (name, n) => !QUICK && n >= 50_000 && (name === 'stock' || name === 'prom-client');
-
-/** Measured rounds per variant after the first scrape. */
-function roundsFor(name, n) {
-  if (once(name, n)) return 0;
-  if (QUICK) return 1;
-  // Small scrapes take milliseconds, where one GC or scheduling hiccup doubles a figure: more rounds.
-  // At 10k series (the target's cells) one noisy spell in 2 of 3 rounds moved a median from ~80 to 150 ms.
-  return n <= 1000 ? 9 : n <= 10_000 ? 5 : 3;
-}
-
-async function measureCell(s, n) {
-  const stats = new Map(s.variants.map((v) => [v.name, { ms: [], block: [], first: undefined, bytes: 0 }]));
-  const maxRounds = Math.max(...s.variants.map((v) => roundsFor(v.name, n)));
-  for (let r = -1; r < maxRounds; r++) {
-    const order = s.variants.map((_, i) => s.variants[(i + Math.max(r, 0)) % s.variants.length]);
-    for (const v of order) {
-      if (r >= roundsFor(v.name, n)) continue;
-      gc();
-      const res = await withLoopProbe(() => v.run());
-      const st = stats.get(v.name);
-      const block = res.maxGapMs;
-      if (r < 0) {
-        st.first = { ms: res.value.clientMs ?? res.wallMs, block };
-        if (!once(v.name, n)) continue;
-      }
-      // HTTP: the time the client saw, request to last byte; in-process: wall time here.
-      st.ms.push(res.value.clientMs ?? res.wallMs);
-      st.block.push(block);
-      st.bytes = res.value.bytes;
-    }
-  }
-  const out = {};
-  for (const [name, st] of stats) {
-    out[name] = {
-      ms: median(st.ms),
-      firstMs: st.first.ms,
-      maxBlockMs: Math.max(st.first.block, ...st.block),
-      steadyBlockMs: Math.max(...st.block),
-      bytes: st.bytes,
-    };
-  }
-  return out;
-}
-
-// A throwaway cell first: the first cells measured in a fresh process otherwise
-// pay for JIT warm-up of every variant and of the client process (1k-series
-// cells took 2x their later figure when they came first).
-{
-  const s = await stores(1000, 6, 2);
-  await s.recordUpTo(3);
-  for (let i = 0; i < (QUICK ? 1 : 3); i++) await measureCell(s, 1000);
-  await s.close();
-  gc();
-}
+await warmUp(http, { handler: true }, 3);
 
 const cells = [];
 for (const n of SERIES) {
@@ -263,7 +69,7 @@ for (const n of SERIES) {
     for (const unique of UNIQUE) {
       // With fewer attributes than that, "4 unique" is the "2 unique" shape again.
       if (unique > attrs) continue;
-      const s = await stores(n, attrs, unique);
+      const s = await stores(http, n, attrs, unique, { handler: true });
       for (const values of VALUES) {
         await s.recordUpTo(values);
         gc();
