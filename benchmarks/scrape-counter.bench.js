@@ -8,10 +8,8 @@
 // ratio pay for the socket.
 import { emit, fmtBytes, fmtMs, fmtX, gc, QUICK } from './lib/harness.js';
 import { startHttpClient } from './lib/http-client.js';
-import { measureCell, stores, warmUp } from './lib/scrape-stores.js';
+import { dim, measureCell, stores, warmUp } from './lib/scrape-stores.js';
 
-const dim = (name, quick, full) =>
-  process.env[`TOKENMETER_SCRAPE_${name}`]?.split(',').map(Number) ?? (QUICK ? quick : full);
 const SERIES = dim('SERIES', [1000], [1000, 10_000, 50_000]);
 const ATTRS = dim('ATTRS', [2, 6], [2, 6, 10]);
 const UNIQUE = dim('UNIQUE', [1], [1, 2, 4]);

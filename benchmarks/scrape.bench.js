@@ -22,11 +22,8 @@ import {
   withLoopProbe,
 } from './lib/harness.js';
 import { startHttpClient } from './lib/http-client.js';
-import { fillAlone, measureCell, ourEndpoint, stores, warmUp } from './lib/scrape-stores.js';
+import { dim, fillAlone, measureCell, ourEndpoint, stores, warmUp } from './lib/scrape-stores.js';
 
-// One dimension can be narrowed to re-run a few cells, e.g. TOKENMETER_SCRAPE_SERIES=10000.
-const dim = (name, quick, full) =>
-  process.env[`TOKENMETER_SCRAPE_${name}`]?.split(',').map(Number) ?? (QUICK ? quick : full);
 const SERIES = dim('SERIES', [1000], [1000, 10_000, 50_000]);
 const ATTRS = dim('ATTRS', [6], [2, 6, 10]);
 const UNIQUE = dim('UNIQUE', [2], [1, 2, 4]);

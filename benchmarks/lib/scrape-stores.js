@@ -15,7 +15,7 @@ import { attributesOf, KEYS, promLabel, SPREAD } from './series-shape.js';
 
 const BUCKETS = [...DURATION_BUCKETS]; // 14 boundaries
 
-export const HISTOGRAM_OPTIONS = {
+const HISTOGRAM_OPTIONS = {
   unit: 's',
   description: 'GenAI operation duration.',
   advice: { explicitBucketBoundaries: BUCKETS },
@@ -27,7 +27,6 @@ export const HISTOGRAM_OPTIONS = {
  */
 const KINDS = {
   histogram: {
-    name: 'gen_ai.client.operation.duration',
     create: (meter) => meter.createHistogram('gen_ai.client.operation.duration', HISTOGRAM_OPTIONS),
     record: (h, v, attrs) => h.record(v, attrs),
     prom: (labelNames, registry) =>
@@ -58,6 +57,13 @@ const KINDS = {
     promRecord: (m, labels, v) => m.inc(labels, Math.round(v * 100)),
   },
 };
+
+/**
+ * The values of one matrix dimension: `TOKENMETER_SCRAPE_<NAME>` when set (to
+ * re-run a few cells, e.g. TOKENMETER_SCRAPE_SERIES=10000), else `quick` or `full`.
+ */
+export const dim = (name, quick, full) =>
+  process.env[`TOKENMETER_SCRAPE_${name}`]?.split(',').map(Number) ?? (QUICK ? quick : full);
 
 /** Our endpoint, sized for `n` series, on a port of its own. */
 export async function ourEndpoint(n) {
