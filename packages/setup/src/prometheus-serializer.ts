@@ -235,15 +235,16 @@ export class PrometheusSerializer {
         const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
           for (const point of metric.dataPoints) {
+            if (slices.due()) yield;
             const labels = this.labels.get(point.attributes, scopeLabels, true);
             this.histogramSeries(out, bytes, labels, point, om, exemplars, created);
-            if (slices.done()) yield;
           }
         } else if (
           metric.dataPointType === DataPointType.SUM ||
           metric.dataPointType === DataPointType.GAUGE
         ) {
           for (const point of metric.dataPoints) {
+            if (slices.due()) yield;
             const labels = this.labels.get(point.attributes, scopeLabels, false);
             // Without OpenMetrics, `exemplars` and `created` are false: a plain sample line.
             this.open(out, bytes.open, bytes.bare, labels);
@@ -251,7 +252,6 @@ export class PrometheusSerializer {
             if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
             out.byte(NEWLINE);
             if (created) this.created(out, bytes, labels, point.startTime);
-            if (slices.done()) yield;
           }
         }
       }

@@ -108,7 +108,7 @@ export class ProtobufSerializer {
   }
 
   private *render(resourceMetrics: ResourceMetrics, w: ProtobufWriter): Generator<void, void, void> {
-    if (!this.s.withoutTargetInfo) this.targetInfo(w, resourceMetrics.resource.attributes);
+    if (!this.s.withoutTargetInfo) w.raw(this.cachedTargetInfo(resourceMetrics.resource.attributes));
     const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, true).values()) {
       w.begin(undefined);
@@ -116,6 +116,11 @@ export class ProtobufSerializer {
       for (const { metric, scope } of family.members) {
         const scoped = this.s.withoutScopeInfo ? undefined : scope;
         for (const point of metric.dataPoints as DataPoint<unknown>[]) {
+          if (slices.due()) {
+            // The family's message stays open across the pause: the writer keeps it in
+            // one buffer, and chunks are only cut between families.
+            yield;
+          }
           w.begin(MetricFamilyField.metric);
           switch (metric.dataPointType) {
             case DataPointType.SUM:
@@ -145,11 +150,6 @@ export class ProtobufSerializer {
               break;
           }
           w.end();
-          if (slices.done()) {
-            // The family's message stays open across the pause: the writer keeps it in
-            // one buffer, and chunks are only cut between families.
-            yield;
-          }
         }
       }
       w.end();
@@ -223,7 +223,19 @@ export class ProtobufSerializer {
     w.end();
   }
 
-  private targetInfo(w: ProtobufWriter, resourceAttributes: Attributes): void {
+  /** The last resource's encoded `target_info` family: the resource rarely changes between scrapes. */
+  private targetInfo: { attributes: Attributes; bytes: Buffer } | undefined;
+
+  private cachedTargetInfo(resourceAttributes: Attributes): Buffer {
+    if (this.targetInfo?.attributes !== resourceAttributes) {
+      const w = new ProtobufWriter(1024);
+      this.writeTargetInfo(w, resourceAttributes);
+      this.targetInfo = { attributes: resourceAttributes, bytes: Buffer.concat(w.take()) };
+    }
+    return this.targetInfo.bytes;
+  }
+
+  private writeTargetInfo(w: ProtobufWriter, resourceAttributes: Attributes): void {
     const { pairs } = attributePairs(resourceAttributes, false, false, this.s.denyList);
     if (pairs.length === 0) return;
     w.begin(undefined);

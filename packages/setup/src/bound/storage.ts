@@ -25,6 +25,14 @@ interface CellBase {
 }
 
 export abstract class Storage<Cell extends CellBase, Value> {
+  /**
+   * Per cell (by index in the table): its start as an `HrTime`, made on its
+   * first cumulative collection and handed out by every later one. Shared by
+   * every point of the series, so frozen; a scrape of N series makes N fewer
+   * arrays.
+   */
+  private readonly startTimes: HrTime[] = [];
+
   constructor(
     readonly core: InstrumentCore,
     readonly table: SeriesTable<Cell>,
@@ -44,26 +52,23 @@ export abstract class Storage<Cell extends CellBase, Value> {
     const cells = this.table.cells;
     let endTime = c.endTime;
     for (let i = 0; i < cells.length; i++) {
+      if (slices.due()) {
+        yield;
+        // Series read after a pause hold what was recorded up to now: say so.
+        endTime = millisToHrTime(Date.now());
+      }
       const cell = cells[i] as Cell;
       // Before delta(), which starts the reader's next interval.
       const exemplars = this.exemplars(cell, slot);
       const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
       if (value !== undefined) {
         // Cumulative points start with the series; delta points with the reader's interval.
-        const startMs =
-          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
-        const point: ExemplarDataPoint<Value> = {
-          attributes: cell.attributes,
-          startTime: millisToHrTime(startMs),
-          endTime,
-          value,
-        };
+        const startTime =
+          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs
+            ? this.startTime(i, cell)
+            : millisToHrTime(c.sinceMs);
+        const point: ExemplarDataPoint<Value> = { attributes: cell.attributes, startTime, endTime, value };
         dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
-      }
-      if (slices.done()) {
-        yield;
-        // Series read after a pause hold what was recorded up to now: say so.
-        endTime = millisToHrTime(Date.now());
       }
     }
     if (dataPoints.length === 0) return undefined;
@@ -71,6 +76,15 @@ export abstract class Storage<Cell extends CellBase, Value> {
       slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
       dataPoints,
     );
+  }
+
+  private startTime(i: number, cell: Cell): HrTime {
+    let time = this.startTimes[i];
+    if (time === undefined) {
+      time = Object.freeze(millisToHrTime(cell.startMs)) as unknown as HrTime;
+      this.startTimes[i] = time;
+    }
+    return time;
   }
 
   /**

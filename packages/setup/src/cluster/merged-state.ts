@@ -378,8 +378,8 @@ export class MergedState {
     for (const metric of this.metrics.values()) metric.own.clear();
     for (const reporter of reporters) {
       for (const slot of reporter.slots()) {
+        if (slices.due()) yield;
         this.take(slot, gen, endTime);
-        if (slices.done()) yield;
       }
     }
     const byScope = new Map<InstrumentationScope, MetricData[]>();
@@ -387,8 +387,8 @@ export class MergedState {
       const points: DataPoint<number | Histogram | ExponentialHistogram>[] = [];
       if (metric.identity.kind !== Kind.Gauge) {
         for (const series of metric.series.values()) {
+          if (slices.due()) yield;
           this.pushPoint(points, metric, series, gen, endTime);
-          if (slices.done()) yield;
         }
         if (metric.overflow) this.pushPoint(points, metric, metric.overflow, gen, endTime);
       }

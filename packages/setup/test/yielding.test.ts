@@ -1,0 +1,76 @@
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { TestMetricReader } from '@tokenmeter/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PrometheusSerializer } from '../src/prometheus-serializer.js';
+import { ProtobufSerializer } from '../src/protobuf-serializer.js';
+import { runYielding, Slices, sliceLength } from '../src/yielding.js';
+
+/** A walk of `units` units that asks `slices` before each one; returns the units done before each pause. */
+function* walk(units: number, slices: Slices): Generator<void, number[], void> {
+  const pausesAfter: number[] = [];
+  for (let i = 0; i < units; i++) {
+    if (slices.due()) {
+      pausesAfter.push(i);
+      yield;
+    }
+  }
+  return pausesAfter;
+}
+
+/** Whether the event loop took a turn while `work` ran: a setImmediate queued first has run by its end. */
+async function tookATurn(work: () => Promise<unknown>): Promise<boolean> {
+  let turned = false;
+  setImmediate(() => {
+    turned = true;
+  });
+  await work();
+  return turned;
+}
+
+describe('Slices', () => {
+  it('pauses after every full slice, never after the last unit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 40 }), (units, length) => {
+        const steps = walk(units, new Slices(length));
+        let step = steps.next();
+        while (step.done !== true) step = steps.next();
+        const expected: number[] = [];
+        for (let done = length; done < units; done += length) expected.push(done);
+        expect(step.value).toEqual(expected);
+      }),
+    );
+  });
+
+  it('never pauses when yieldEvery is 0', () => {
+    const steps = walk(10_000, new Slices(sliceLength(0)));
+    expect(steps.next()).toEqual({ done: true, value: [] });
+  });
+
+  it('gives the event loop a turn at each pause', async () => {
+    expect(await tookATurn(() => runYielding(walk(10, new Slices(10))))).toBe(false);
+    expect(await tookATurn(() => runYielding(walk(11, new Slices(10))))).toBe(true);
+  });
+});
+
+describe('a scrape of exactly one slice', () => {
+  async function rm(series: number) {
+    const reader = new TestMetricReader();
+    const counter = new MeterProvider({ readers: [reader] }).getMeter('m').createCounter('c');
+    for (let i = 0; i < series; i++) counter.add(1, { i });
+    return (await reader.collect()).resourceMetrics;
+  }
+
+  it('finishes without a turn of the event loop, in every format', async () => {
+    const full = await rm(10);
+    const text = new PrometheusSerializer({ yieldEvery: 10 });
+    const protobuf = new ProtobufSerializer({ yieldEvery: 10 });
+    expect(await tookATurn(() => text.serialize(full))).toBe(false);
+    expect(await tookATurn(() => text.serialize(full, 'openmetrics'))).toBe(false);
+    expect(await tookATurn(() => protobuf.serializeChunks(full))).toBe(false);
+    // One series more and the walk pauses once, before that series.
+    const over = await rm(11);
+    expect(await tookATurn(() => text.serialize(over))).toBe(true);
+    expect(await tookATurn(() => protobuf.serializeChunks(over))).toBe(true);
+  });
+});
