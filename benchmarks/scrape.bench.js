@@ -16,6 +16,7 @@ import {
   fmtMs,
   fmtX,
   gc,
+  gcSettled,
   inChild,
   median,
   QUICK,
@@ -45,7 +46,7 @@ if (process.env.TOKENMETER_SCRAPE_ALONE) {
   const blocks = [];
   const cpu = [];
   for (let r = 0; r < (QUICK ? 1 : n <= 1000 ? 9 : 5); r++) {
-    gc();
+    await gcSettled();
     const res = await withLoopProbe(() => client.get(url));
     blocks.push(res.maxGapMs);
     cpu.push(res.maxGapCpuMs);

@@ -30,6 +30,21 @@ export function gc() {
 }
 
 /**
+ * {@link gc}, then one turn of the event loop before the caller times
+ * anything. The first turn after a forced full GC runs the collector's
+ * follow-up work on the main thread: measured on the benchmark VM
+ * (2026-12-07), an empty `setImmediate` turn took ~45 µs right after `gc()`
+ * and ~4 µs on the next turn. Timed without this turn, that work lands in
+ * whichever variant first gives the loop a turn (an HTTP request, a scrape
+ * that yields) and not in one that never does (prom-client's in-process
+ * render); between real scrapes seconds apart it is long done.
+ */
+export async function gcSettled() {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * Synchronous micro-benchmark of several variants, interleaved.
  * `variants`: `[{ name, fn }]`, `fn()` performs one operation.
  * Returns per variant the median ns/op over `rounds`, and per-round samples.

@@ -10,7 +10,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { DURATION_BUCKETS } from '@tokenmeter/llm';
 import { bindMeterProvider, PrometheusReader, prometheusHandler, registerMetrics } from '@tokenmeter/setup';
 import client from 'prom-client';
-import { gc, median, QUICK, withLoopProbe } from './harness.js';
+import { gc, gcSettled, median, QUICK, withLoopProbe } from './harness.js';
 import { attributesOf, KEYS, promLabel, SPREAD } from './series-shape.js';
 
 const BUCKETS = [...DURATION_BUCKETS]; // 14 boundaries
@@ -243,7 +243,7 @@ export async function measureCell(s, n) {
     const order = s.variants.map((_, i) => s.variants[(i + Math.max(r, 0)) % s.variants.length]);
     for (const v of order) {
       if (r >= roundsFor(v.name, n)) continue;
-      gc();
+      await gcSettled();
       const res = await withLoopProbe(() => v.run());
       const st = stats.get(v.name);
       const block = res.maxGapMs;
