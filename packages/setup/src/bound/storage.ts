@@ -25,14 +25,6 @@ interface CellBase {
 }
 
 export abstract class Storage<Cell extends CellBase, Value> {
-  /**
-   * Per cell (by index in the table): its start as an `HrTime`, made on its
-   * first cumulative collection and handed out by every later one. Shared by
-   * every point of the series, so frozen; a scrape of N series makes N fewer
-   * arrays.
-   */
-  private readonly startTimes: HrTime[] = [];
-
   constructor(
     readonly core: InstrumentCore,
     readonly table: SeriesTable<Cell>,
@@ -63,11 +55,14 @@ export abstract class Storage<Cell extends CellBase, Value> {
       const value = slot < 0 ? this.cumulative(cell) : this.delta(cell, slot);
       if (value !== undefined) {
         // Cumulative points start with the series; delta points with the reader's interval.
-        const startTime =
-          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs
-            ? this.startTime(i, cell)
-            : millisToHrTime(c.sinceMs);
-        const point: ExemplarDataPoint<Value> = { attributes: cell.attributes, startTime, endTime, value };
+        const startMs =
+          slot < 0 || c.sinceMs === undefined || c.sinceMs < cell.startMs ? cell.startMs : c.sinceMs;
+        const point: ExemplarDataPoint<Value> = {
+          attributes: cell.attributes,
+          startTime: millisToHrTime(startMs),
+          endTime,
+          value,
+        };
         dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
       }
     }
@@ -76,15 +71,6 @@ export abstract class Storage<Cell extends CellBase, Value> {
       slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
       dataPoints,
     );
-  }
-
-  private startTime(i: number, cell: Cell): HrTime {
-    let time = this.startTimes[i];
-    if (time === undefined) {
-      time = Object.freeze(millisToHrTime(cell.startMs)) as unknown as HrTime;
-      this.startTimes[i] = time;
-    }
-    return time;
   }
 
   /**
