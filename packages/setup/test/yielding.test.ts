@@ -2,6 +2,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BoundMeterProvider } from '../src/bound/bound-meter-provider.js';
+import { BoundRegistry } from '../src/bound/bound-registry.js';
 import { PrometheusSerializer } from '../src/prometheus-serializer.js';
 import { ProtobufSerializer } from '../src/protobuf-serializer.js';
 import { runYielding, Slices, sliceLength } from '../src/yielding.js';
@@ -72,5 +74,17 @@ describe('a scrape of exactly one slice', () => {
     const over = await rm(11);
     expect(await tookATurn(() => text.serialize(over))).toBe(true);
     expect(await tookATurn(() => protobuf.serializeChunks(over))).toBe(true);
+  });
+
+  it('collects bound series without a turn of the event loop, and pauses once for one series more', async () => {
+    const registry = new BoundRegistry({ cardinalityLimit: 100, yieldEvery: 10 });
+    const producer = registry.producer();
+    const reader = new TestMetricReader({ metricProducers: [producer] });
+    producer.attach(reader);
+    const counter = new BoundMeterProvider({ readers: [reader] }, registry).getMeter('m').createCounter('c');
+    for (let i = 0; i < 10; i++) counter.add(1, Object.freeze({ i }));
+    expect(await tookATurn(() => reader.collect())).toBe(false);
+    counter.add(1, Object.freeze({ i: 10 }));
+    expect(await tookATurn(() => reader.collect())).toBe(true);
   });
 });
