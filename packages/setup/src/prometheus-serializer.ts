@@ -15,6 +15,7 @@ import {
   formatValue,
 } from '@tokenmeter/exposition';
 import { type Exemplar, exemplarsOf } from './exemplar.js';
+import { LatestByKey } from './latest-by-key.js';
 import {
   attributePairs,
   type Family,
@@ -150,6 +151,9 @@ export class PrometheusSerializer {
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly familyCache = new Map<string, FamilyBytes>();
+  /** The latest resource's rendered `target_info`, per format. */
+  private readonly targetInfoText = new LatestByKey<Attributes, string>();
+  private readonly targetInfoOm = new LatestByKey<Attributes, string>();
   /** Chunks of finished scrapes, reused by the next (see ChunkPool: no external-memory GC storm). */
   private readonly pool = new ChunkPool();
 
@@ -211,7 +215,14 @@ export class PrometheusSerializer {
     out: ByteWriter,
     om: boolean,
   ): Generator<void, void, void> {
-    if (!this.s.withoutTargetInfo) out.utf8(this.cachedTargetInfo(resourceMetrics.resource.attributes, om));
+    if (!this.s.withoutTargetInfo) {
+      const attributes = resourceMetrics.resource.attributes;
+      out.utf8(
+        om
+          ? this.targetInfoOm.get(attributes, (a) => this.renderTargetInfo(a, true))
+          : this.targetInfoText.get(attributes, (a) => this.renderTargetInfo(a, false)),
+      );
+    }
     const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, false).values()) {
       const name = family.name;
@@ -377,27 +388,6 @@ export class PrometheusSerializer {
     };
     cache.set(boundaries, entry);
     return entry;
-  }
-
-  /** The last resource's rendered `target_info`, per format: the resource rarely changes between scrapes. */
-  private targetInfo: { attributes: Attributes; text: string | undefined; om: string | undefined } = {
-    attributes: {},
-    text: undefined,
-    om: undefined,
-  };
-
-  private cachedTargetInfo(resourceAttributes: Attributes, om: boolean): string {
-    let cache = this.targetInfo;
-    if (cache.attributes !== resourceAttributes) {
-      cache = { attributes: resourceAttributes, text: undefined, om: undefined };
-      this.targetInfo = cache;
-    }
-    if (om) {
-      cache.om ??= this.renderTargetInfo(resourceAttributes, true);
-      return cache.om;
-    }
-    cache.text ??= this.renderTargetInfo(resourceAttributes, false);
-    return cache.text;
   }
 
   private renderTargetInfo(resourceAttributes: Attributes, om: boolean): string {

@@ -21,6 +21,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { wellFormed } from '@tokenmeter/exposition';
 import { type Exemplar, exemplarsOf } from './exemplar.js';
+import { LatestByKey } from './latest-by-key.js';
 import { toNativeHistogram } from './native-histogram.js';
 import {
   attributePairs,
@@ -92,6 +93,8 @@ export class ProtobufSerializer {
   private readonly s: WriterSettings;
   /** Per series: its encoded `Metric.label` fields, the scope labels (unless left out) last. */
   private readonly labels: SeriesLabelCache<ScopeMetrics['scope'] | undefined>;
+  /** The latest resource's encoded `target_info` family. */
+  private readonly targetInfo = new LatestByKey<Attributes, Buffer>();
 
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
@@ -108,7 +111,9 @@ export class ProtobufSerializer {
   }
 
   private *render(resourceMetrics: ResourceMetrics, w: ProtobufWriter): Generator<void, void, void> {
-    if (!this.s.withoutTargetInfo) w.raw(this.cachedTargetInfo(resourceMetrics.resource.attributes));
+    if (!this.s.withoutTargetInfo) {
+      w.raw(this.targetInfo.get(resourceMetrics.resource.attributes, (a) => this.encodeTargetInfo(a)));
+    }
     const slices = new Slices(this.s.yieldEvery);
     for (const family of this.s.grouper.group(resourceMetrics, true).values()) {
       w.begin(undefined);
@@ -223,16 +228,11 @@ export class ProtobufSerializer {
     w.end();
   }
 
-  /** The last resource's encoded `target_info` family: the resource rarely changes between scrapes. */
-  private targetInfo: { attributes: Attributes; bytes: Buffer } | undefined;
-
-  private cachedTargetInfo(resourceAttributes: Attributes): Buffer {
-    if (this.targetInfo?.attributes !== resourceAttributes) {
-      const w = new ProtobufWriter(1024);
-      this.writeTargetInfo(w, resourceAttributes);
-      this.targetInfo = { attributes: resourceAttributes, bytes: Buffer.concat(w.take()) };
-    }
-    return this.targetInfo.bytes;
+  /** The `target_info` family, encoded on its own. */
+  private encodeTargetInfo(resourceAttributes: Attributes): Buffer {
+    const w = new ProtobufWriter(1024);
+    this.writeTargetInfo(w, resourceAttributes);
+    return Buffer.concat(w.take());
   }
 
   private writeTargetInfo(w: ProtobufWriter, resourceAttributes: Attributes): void {
