@@ -26,6 +26,8 @@ import {
   writerSettings,
 } from './prometheus-families.js';
 import type { PrometheusNaming } from './prometheus-naming.js';
+import { SlotsByTable } from './series-byte-slots.js';
+import { seriesIndexesOf } from './series-index.js';
 import { SeriesLabelCache } from './series-label-cache.js';
 import { runYielding, Slices } from './yielding.js';
 
@@ -137,7 +139,10 @@ function familyBytes(name: string, histogram: boolean, createdBase: string): Fam
  * Hot path: the rendered label set of each series is cached as bytes per
  * attributes object (`SeriesLabelCache`, shared with the protobuf writer), so
  * a steady-state scrape copies cached bytes and writes digits: four
- * memcpy-sized steps per bucket line, no intermediate strings.
+ * memcpy-sized steps per bucket line, no intermediate strings. A bound
+ * series skips that lookup: its bytes are kept by its index in its table
+ * (`SeriesByteSlots`), for a counter or gauge the whole `name{labels} `, so
+ * its line is one copy and the digits.
  *
  * Exponential histograms are left out (with one diagnostic): neither text
  * format can carry them. `ProtobufSerializer` writes them as native histograms.
@@ -151,6 +156,10 @@ export class PrometheusSerializer {
   private readonly bucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly canonicalBucketCache = new WeakMap<readonly number[], BucketCacheEntry>();
   private readonly familyCache = new Map<string, FamilyBytes>();
+  /** Per bound instrument, by series index: `name{labels} ` of counters and gauges, keyed by family and scope labels. */
+  private readonly prefixSlots = new SlotsByTable<string>();
+  /** Per bound instrument, by series index: the labels alone (histograms; OpenMetrics counters with `_created`), keyed by scope labels. */
+  private readonly labelSlots = new SlotsByTable<string>();
   /** The latest resource's rendered `target_info`, per format. */
   private readonly targetInfoText = new LatestByKey<Attributes, string>();
   private readonly targetInfoOm = new LatestByKey<Attributes, string>();
@@ -244,22 +253,48 @@ export class PrometheusSerializer {
       const bytes = this.familyBytes(family, omFamily.name);
       for (const { metric, scope } of family.members) {
         const scopeLabels = this.s.withoutScopeInfo ? '' : this.scopeLabels(scope);
+        // A bound instrument's series are found by index (see series-index.ts); others by attributes.
+        const indexed = seriesIndexesOf(metric);
+        const indexes = indexed?.indexes;
         if (metric.dataPointType === DataPointType.HISTOGRAM) {
-          for (const point of metric.dataPoints) {
+          const slots = indexed && this.labelSlots.of(indexed.table, scopeLabels);
+          const points = metric.dataPoints;
+          for (let j = 0; j < points.length; j++) {
+            const point = points[j] as DataPoint<Histogram>;
             if (slices.due()) yield;
-            const labels = this.labels.get(point.attributes, scopeLabels, true);
+            const labels = this.labels.getAt(slots, indexes?.[j], point.attributes, scopeLabels, true);
             this.histogramSeries(out, bytes, labels, point, om, exemplars, created);
           }
         } else if (
           metric.dataPointType === DataPointType.SUM ||
           metric.dataPointType === DataPointType.GAUGE
         ) {
-          for (const point of metric.dataPoints) {
+          // A `_created` line needs the labels alone; otherwise the whole
+          // `name{labels} ` of a series is kept, one copy per line.
+          const prefixes =
+            indexed &&
+            !created &&
+            this.prefixSlots.of(indexed.table, `${family.type}:${name}\n${scopeLabels}`);
+          const slots = indexed && created ? this.labelSlots.of(indexed.table, scopeLabels) : undefined;
+          const points = metric.dataPoints;
+          for (let j = 0; j < points.length; j++) {
             if (slices.due()) yield;
-            const labels = this.labels.get(point.attributes, scopeLabels, false);
-            // Without OpenMetrics, `exemplars` and `created` are false: a plain sample line.
-            this.open(out, bytes.open, bytes.bare, labels);
+            const point = points[j] as DataPoint<number>;
+            const index = indexes?.[j];
+            let labels: Buffer = EMPTY;
+            if (prefixes && index !== undefined) {
+              let prefix = prefixes.get(index, point.attributes);
+              if (prefix === undefined) {
+                prefix = samplePrefix(bytes, this.labels.render(point.attributes, scopeLabels, false));
+                prefixes.set(index, point.attributes, prefix);
+              }
+              out.bytes(prefix);
+            } else {
+              labels = this.labels.getAt(slots, index, point.attributes, scopeLabels, false);
+              this.open(out, bytes.open, bytes.bare, labels);
+            }
             out.value(point.value);
+            // Without OpenMetrics, `exemplars` and `created` are false: a plain sample line.
             if (exemplars) this.exemplar(out, exemplarsOf(point)?.[0]);
             out.byte(NEWLINE);
             if (created) this.created(out, bytes, labels, point.startTime);
@@ -398,6 +433,11 @@ export class PrometheusSerializer {
       ? `# TYPE target info\n# HELP target Target metadata\n${TARGET_INFO}{${body}} 1\n`
       : `# HELP ${TARGET_INFO} Target metadata\n# TYPE ${TARGET_INFO} gauge\n${TARGET_INFO}{${body}} 1\n`;
   }
+}
+
+/** `name{labels} `, or `name ` for a series without labels. */
+function samplePrefix(bytes: FamilyBytes, labels: Buffer): Buffer {
+  return labels.length > 0 ? Buffer.concat([bytes.open, labels, CLOSE_SPACE]) : bytes.bare;
 }
 
 function labelText(pairs: readonly (readonly [string, string])[]): string {

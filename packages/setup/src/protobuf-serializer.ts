@@ -34,6 +34,8 @@ import {
 } from './prometheus-families.js';
 import type { PrometheusSerializerOptions } from './prometheus-serializer.js';
 import { ProtobufWriter, writeTimestamp } from './protobuf-writer.js';
+import { SlotsByTable } from './series-byte-slots.js';
+import { seriesIndexesOf } from './series-index.js';
 import { SeriesLabelCache } from './series-label-cache.js';
 import { runYielding, Slices } from './yielding.js';
 
@@ -95,6 +97,8 @@ export class ProtobufSerializer {
   private readonly labels: SeriesLabelCache<ScopeMetrics['scope'] | undefined>;
   /** The latest resource's encoded `target_info` family. */
   private readonly targetInfo = new LatestByKey<Attributes, Buffer>();
+  /** Per bound instrument: each series' encoded labels, by index. */
+  private readonly slots = new SlotsByTable<ScopeMetrics['scope'] | undefined>();
 
   constructor(options: PrometheusSerializerOptions = {}) {
     this.s = writerSettings(options);
@@ -120,7 +124,14 @@ export class ProtobufSerializer {
       this.familyHeader(w, family);
       for (const { metric, scope } of family.members) {
         const scoped = this.s.withoutScopeInfo ? undefined : scope;
-        for (const point of metric.dataPoints as DataPoint<unknown>[]) {
+        // A bound instrument's series are found by index (see series-index.ts); others by attributes.
+        const indexed = seriesIndexesOf(metric);
+        const indexes = indexed?.indexes;
+        const slots = indexed === undefined ? undefined : this.slots.of(indexed.table, scoped);
+        const points = metric.dataPoints as DataPoint<unknown>[];
+        for (let j = 0; j < points.length; j++) {
+          const point = points[j] as DataPoint<unknown>;
+          const index = indexes?.[j];
           if (slices.due()) {
             // The family's message stays open across the pause: the writer keeps it in
             // one buffer, and chunks are only cut between families.
@@ -130,7 +141,7 @@ export class ProtobufSerializer {
           switch (metric.dataPointType) {
             case DataPointType.SUM:
             case DataPointType.GAUGE: {
-              w.raw(this.labels.get(point.attributes, scoped, false));
+              w.raw(this.labels.getAt(slots, index, point.attributes, scoped, false));
               const value = point.value as number;
               if (family.type === 'counter') {
                 w.begin(MetricField.counter);
@@ -146,11 +157,11 @@ export class ProtobufSerializer {
               break;
             }
             case DataPointType.HISTOGRAM:
-              w.raw(this.labels.get(point.attributes, scoped, true));
+              w.raw(this.labels.getAt(slots, index, point.attributes, scoped, true));
               this.classicHistogram(w, point as DataPoint<Histogram>);
               break;
             case DataPointType.EXPONENTIAL_HISTOGRAM:
-              w.raw(this.labels.get(point.attributes, scoped, true));
+              w.raw(this.labels.getAt(slots, index, point.attributes, scoped, true));
               this.nativeHistogram(w, point as DataPoint<ExponentialHistogram>, metric.descriptor.name);
               break;
           }

@@ -14,6 +14,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import { attributePairs } from './prometheus-families.js';
+import type { SeriesByteSlots } from './series-byte-slots.js';
 
 const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const NONE: readonly never[] = Object.freeze([]);
@@ -58,7 +59,7 @@ export class SeriesLabelCache<Scope> {
     /** Whether the scope labels are written (attributes that map to them are then dropped). */
     private readonly scopeInfo: boolean,
     /** The encoded labels: the attribute pairs, then the scope's. */
-    private readonly render: (pairs: readonly (readonly [string, string])[], scope: Scope) => Buffer,
+    private readonly renderPairs: (pairs: readonly (readonly [string, string])[], scope: Scope) => Buffer,
   ) {}
 
   /** The encoded label set of a series with `attributes` under `scope`. */
@@ -68,7 +69,7 @@ export class SeriesLabelCache<Scope> {
     const entry = cache.get(attrs);
     if (entry === undefined || (!entry.frozen && !stillMatches(entry, attrs))) {
       const { keys, values, pairs } = attributePairs(attrs, histogram, this.scopeInfo, undefined);
-      const bytes = this.render(pairs, scope);
+      const bytes = this.renderPairs(pairs, scope);
       // A frozen object cannot change (an array value mutated in place is not detected either way).
       const frozen = Object.isFrozen(attrs);
       cache.set(
@@ -81,8 +82,36 @@ export class SeriesLabelCache<Scope> {
       // The same attributes object under another scope (rare): only the latest
       // rendering is kept, to hold the cache at one copy of each label set.
       entry.scope = scope;
-      entry.bytes = this.render(attributePairs(attrs, histogram, this.scopeInfo, undefined).pairs, scope);
+      entry.bytes = this.render(attrs, scope, histogram);
     }
     return entry.bytes;
+  }
+
+  /**
+   * {@link get} for a point that may carry its series' index (see
+   * series-index.ts): found in `slots` by that index, without a hash lookup,
+   * and kept there rather than here.
+   */
+  getAt(
+    slots: SeriesByteSlots<unknown> | undefined,
+    index: number | undefined,
+    attributes: Attributes | undefined,
+    scope: Scope,
+    histogram: boolean,
+  ): Buffer {
+    if (slots === undefined || index === undefined || attributes === undefined) {
+      return this.get(attributes, scope, histogram);
+    }
+    let bytes = slots.get(index, attributes);
+    if (bytes === undefined) {
+      bytes = this.render(attributes, scope, histogram);
+      slots.set(index, attributes, bytes);
+    }
+    return bytes;
+  }
+
+  /** The encoded label set of `attributes` under `scope`, rendered anew and not cached here. */
+  render(attributes: Attributes, scope: Scope, histogram: boolean): Buffer {
+    return this.renderPairs(attributePairs(attributes, histogram, this.scopeInfo, undefined).pairs, scope);
   }
 }

@@ -32,6 +32,7 @@ const HOT = [
   'open',
   'created',
   'collect',
+  'getAt',
   'done',
   'classicHistogram',
   'begin',

@@ -7,6 +7,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { AggregationTemporality, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { Exemplar, ExemplarDataPoint } from '../exemplar.js';
+import { indexSeries } from '../series-index.js';
 import type { Slices } from '../yielding.js';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
@@ -40,6 +41,7 @@ export abstract class Storage<Cell extends CellBase, Value> {
   *collect(c: Collection, slices: Slices): Generator<void, MetricData | undefined, void> {
     const slot = this.slotOf[c.reader] ?? -1;
     const dataPoints: DataPoint<Value>[] = [];
+    const indexes: number[] = [];
     // Cells are only ever appended, so reading by index stays right across yields.
     const cells = this.table.cells;
     let endTime = c.endTime;
@@ -64,13 +66,17 @@ export abstract class Storage<Cell extends CellBase, Value> {
           value,
         };
         dataPoints.push(exemplars === undefined ? point : { ...point, exemplars });
+        indexes.push(i);
       }
     }
     if (dataPoints.length === 0) return undefined;
-    return this.metricData(
+    const data = this.metricData(
       slot < 0 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA,
       dataPoints,
     );
+    // Lets a serializer find what it rendered for each series by index (see series-index.ts).
+    indexSeries(data, this.table, indexes);
+    return data;
   }
 
   /**
