@@ -29,7 +29,7 @@ import type { PrometheusNaming } from './prometheus-naming.js';
 import { SlotsByTable } from './series-byte-slots.js';
 import { seriesIndexesOf } from './series-index.js';
 import { SeriesLabelCache } from './series-label-cache.js';
-import { runYielding, Slices } from './yielding.js';
+import { histogramSamples, runYielding, Slices } from './yielding.js';
 
 export { fallbackHelp } from './prometheus-families.js';
 
@@ -65,9 +65,11 @@ export interface PrometheusSerializerOptions {
    */
   withoutCreated?: boolean;
   /**
-   * Series rendered between event-loop yields in {@link PrometheusSerializer.serialize}
-   * (a histogram series counts once, however many buckets it has). `0` never yields.
-   * @default 500
+   * Samples (lines of the text format) rendered between event-loop yields in
+   * {@link PrometheusSerializer.serialize}: a counter or gauge series is one, a
+   * histogram series one per bucket plus `_sum` and `_count` (17 with the 14 GenAI
+   * duration buckets). `0` never yields.
+   * @default 8500 (500 such histogram series)
    */
   yieldEvery?: number;
 }
@@ -176,7 +178,7 @@ export class PrometheusSerializer {
 
   /**
    * Renders `resourceMetrics`, yielding to the event loop every `yieldEvery`
-   * series so a large scrape does not stall the application it measures.
+   * samples so a large scrape does not stall the application it measures.
    * The attributes objects must not change while this runs (see `SeriesLabelCache`).
    */
   async serialize(resourceMetrics: ResourceMetrics, format: TextExpositionFormat = 'text'): Promise<string> {
@@ -261,7 +263,7 @@ export class PrometheusSerializer {
           const points = metric.dataPoints;
           for (let j = 0; j < points.length; j++) {
             const point = points[j] as DataPoint<Histogram>;
-            if (slices.due()) yield;
+            if (slices.due(histogramSamples(point.value.buckets.counts.length))) yield;
             const labels = this.labels.getAt(slots, indexes?.[j], point.attributes, scopeLabels, true);
             this.histogramSeries(out, bytes, labels, point, om, exemplars, created);
           }

@@ -37,7 +37,7 @@ import { ProtobufWriter, writeTimestamp } from './protobuf-writer.js';
 import { SlotsByTable } from './series-byte-slots.js';
 import { seriesIndexesOf } from './series-index.js';
 import { SeriesLabelCache } from './series-label-cache.js';
-import { runYielding, Slices } from './yielding.js';
+import { runYielding, Slices, samplesOf } from './yielding.js';
 
 // io.prometheus.client field numbers.
 const MetricFamilyField = { name: 1, help: 2, type: 3, metric: 4, unit: 5 } as const;
@@ -107,7 +107,7 @@ export class ProtobufSerializer {
     );
   }
 
-  /** The body in chunks, yielding to the event loop every `yieldEvery` series. */
+  /** The body in chunks, yielding to the event loop every `yieldEvery` samples (see `yieldEvery`). */
   async serializeChunks(resourceMetrics: ResourceMetrics): Promise<Buffer[]> {
     const w = new ProtobufWriter(CHUNK_BYTES);
     await runYielding(this.render(resourceMetrics, w));
@@ -132,7 +132,7 @@ export class ProtobufSerializer {
         for (let j = 0; j < points.length; j++) {
           const point = points[j] as DataPoint<unknown>;
           const index = indexes?.[j];
-          if (slices.due()) {
+          if (slices.due(samplesOf(point.value))) {
             // The family's message stays open across the pause: the writer keeps it in
             // one buffer, and chunks are only cut between families.
             yield;

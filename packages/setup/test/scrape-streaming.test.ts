@@ -6,7 +6,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { diag } from '@opentelemetry/api';
+import { diag, type Meter } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MetricsHandle, registerMetrics } from '../src/index.js';
 import { createScrapeHandler } from '../src/metrics-handler.js';
@@ -24,7 +24,14 @@ afterEach(async () => {
   diag.disable();
 });
 
-async function registered(series: number): Promise<MetricsHandle> {
+/** A Prometheus endpoint with `series` series of one histogram, or of what `fill` records. */
+async function registered(
+  series: number,
+  fill: (meter: Meter) => void = (meter) => {
+    const h = meter.createHistogram('latency', { unit: 's' });
+    for (let i = 0; i < series; i++) h.record(i % 97, { route: `/r/${i}`, method: 'GET' });
+  },
+): Promise<MetricsHandle> {
   handle = registerMetrics({
     exporters: ['prometheus'],
     prometheus: { host: '127.0.0.1', port: 0 },
@@ -33,8 +40,7 @@ async function registered(series: number): Promise<MetricsHandle> {
     shutdownOnSignals: false,
   });
   await handle.ready;
-  const h = handle.meterProvider.getMeter('m').createHistogram('latency', { unit: 's' });
-  for (let i = 0; i < series; i++) h.record(i % 97, { route: `/r/${i}`, method: 'GET' });
+  fill(handle.meterProvider.getMeter('m'));
   return handle;
 }
 
@@ -83,6 +89,20 @@ describe('scrape streaming', () => {
     expect(got.headers['transfer-encoding']).toBeUndefined();
     expect(Number(got.headers['content-length'])).toBe(got.body.length);
     expect(got.body.toString('utf8')).toContain('latency_seconds_count{route="/r/2",method="GET"');
+  });
+
+  it('sends a body rendered without a pause whole, with Content-Length, even past one 256 KiB chunk', async () => {
+    // 4,000 counter series are 4,000 samples, under one slice of 8,500: no pause, ~0.5 MB.
+    const padding = 'x'.repeat(60);
+    const h = await registered(4000, (meter) => {
+      const c = meter.createCounter('requests');
+      for (let i = 0; i < 4000; i++) c.add(1, { route: `/r/${i}/${padding}`, method: 'GET' });
+    });
+    const got = await get(h.prometheus?.url as string);
+    expect(got.body.length).toBeGreaterThan(256 * 1024);
+    expect(got.headers['transfer-encoding']).toBeUndefined();
+    expect(Number(got.headers['content-length'])).toBe(got.body.length);
+    expect(got.body.toString('utf8')).toContain(`requests_total{route="/r/3999/${padding}",method="GET"`);
   });
 
   // The next two drive the handler with a hand-fed body (a stand-in for the

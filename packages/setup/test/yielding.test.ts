@@ -6,7 +6,7 @@ import { BoundMeterProvider } from '../src/bound/bound-meter-provider.js';
 import { BoundRegistry } from '../src/bound/bound-registry.js';
 import { PrometheusSerializer } from '../src/prometheus-serializer.js';
 import { ProtobufSerializer } from '../src/protobuf-serializer.js';
-import { runYielding, Slices, sliceLength } from '../src/yielding.js';
+import { histogramSamples, runYielding, Slices, samplesOf, sliceLength } from '../src/yielding.js';
 
 /** A walk of `units` units that asks `slices` before each one; returns the units done before each pause. */
 function* walk(units: number, slices: Slices): Generator<void, number[], void> {
@@ -44,6 +44,45 @@ describe('Slices', () => {
     );
   });
 
+  it('counts samples: pauses before the unit that comes after a full slice of samples', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 100 }),
+        (weights, length) => {
+          const slices = new Slices(length);
+          const got = weights.flatMap((w, i) => (slices.due(w) ? [i] : []));
+          const expected: number[] = [];
+          let filled = 0;
+          weights.forEach((w, i) => {
+            if (filled >= length) {
+              expected.push(i);
+              filled = 0;
+            }
+            filled += w;
+          });
+          expect(got).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it('weighs a series by its samples in the text format', () => {
+    expect(samplesOf(42)).toBe(1);
+    // 14 boundaries: 15 buckets, `_sum`, `_count`.
+    expect(samplesOf({ buckets: { boundaries: new Array(14).fill(1), counts: new Array(15).fill(0) } })).toBe(
+      17,
+    );
+    expect(samplesOf({ counts: [0, 0, 0] })).toBe(5);
+    expect(
+      samplesOf({
+        positive: { offset: 0, bucketCounts: [1, 2] },
+        negative: { offset: 0, bucketCounts: [3] },
+      }),
+    ).toBe(6);
+    expect(histogramSamples(15)).toBe(17);
+  });
+
   it('never pauses when yieldEvery is 0', () => {
     const steps = walk(10_000, new Slices(sliceLength(0)));
     expect(steps.next()).toEqual({ done: true, value: [] });
@@ -74,6 +113,30 @@ describe('a scrape of exactly one slice', () => {
     const over = await rm(11);
     expect(await tookATurn(() => text.serialize(over))).toBe(true);
     expect(await tookATurn(() => protobuf.serializeChunks(over))).toBe(true);
+  });
+
+  it('counts a histogram series as its samples, in collection and in every format', async () => {
+    // Three boundaries: 4 buckets + `_sum` + `_count` = 6 samples a series; a slice of 12 holds two.
+    const registry = new BoundRegistry({ cardinalityLimit: 100, yieldEvery: 12 });
+    const producer = registry.producer();
+    const reader = new TestMetricReader({ metricProducers: [producer] });
+    producer.attach(reader);
+    const histogram = new BoundMeterProvider({ readers: [reader] }, registry)
+      .getMeter('m')
+      .createHistogram('h', { advice: { explicitBucketBoundaries: [1, 2, 3] } });
+    histogram.record(1, Object.freeze({ i: 0 }));
+    histogram.record(1, Object.freeze({ i: 1 }));
+    const text = new PrometheusSerializer({ yieldEvery: 12 });
+    const protobuf = new ProtobufSerializer({ yieldEvery: 12 });
+    let collected = (await reader.collect()).resourceMetrics;
+    expect(await tookATurn(() => reader.collect())).toBe(false);
+    expect(await tookATurn(() => text.serialize(collected))).toBe(false);
+    expect(await tookATurn(() => protobuf.serializeChunks(collected))).toBe(false);
+    histogram.record(1, Object.freeze({ i: 2 }));
+    collected = (await reader.collect()).resourceMetrics;
+    expect(await tookATurn(() => reader.collect())).toBe(true);
+    expect(await tookATurn(() => text.serialize(collected))).toBe(true);
+    expect(await tookATurn(() => protobuf.serializeChunks(collected))).toBe(true);
   });
 
   it('collects bound series without a turn of the event loop, and pauses once for one series more', async () => {

@@ -59,7 +59,7 @@ export interface BoundSeriesOptions {
   readonly selectedByView?: ViewPredicate;
   /** Keep exemplars (the latest per histogram bucket / counter series, from sampled spans). @default false */
   readonly exemplars?: boolean;
-  /** Series collected between event-loop turns; `0` collects in one pass. @default 500 */
+  /** Samples collected between event-loop turns (see `yieldEvery` of the serializer); `0` collects in one pass. @default 8500 */
   readonly yieldEvery?: number;
 }
 
@@ -186,7 +186,7 @@ export class BoundRegistry {
 
   /**
    * @internal Every bound instrument's data for one reader, by scope, as a walk
-   * that yields every `yieldEvery` series (see `yielding.ts`).
+   * that yields every `yieldEvery` samples (see `yielding.ts`).
    */
   *collect(reader: number): Generator<void, ScopeMetrics[], void> {
     const now = Date.now();

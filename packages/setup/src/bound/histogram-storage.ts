@@ -11,6 +11,7 @@ import {
   type Histogram,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { histogramSamples } from '../yielding.js';
 import type { HistogramCell } from './histogram-cell.js';
 import type { InstrumentCore } from './instrument-core.js';
 import type { SeriesTable } from './series-table.js';
@@ -29,6 +30,10 @@ export class HistogramStorage extends Storage<HistogramCell, Histogram> {
     // One frozen array shared by every point: exporters only read it, and the
     // serializer caches its rendered `le` labels by its identity.
     this.boundaries = boundaries as number[];
+  }
+
+  protected override samplesPerSeries(): number {
+    return histogramSamples(this.boundaries.length + 1);
   }
 
   protected cumulative(cell: HistogramCell): Histogram | undefined {

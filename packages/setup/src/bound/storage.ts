@@ -45,8 +45,9 @@ export abstract class Storage<Cell extends CellBase, Value> {
     // Cells are only ever appended, so reading by index stays right across yields.
     const cells = this.table.cells;
     let endTime = c.endTime;
+    const samples = this.samplesPerSeries();
     for (let i = 0; i < cells.length; i++) {
-      if (slices.due()) {
+      if (slices.due(samples)) {
         yield;
         // Series read after a pause hold what was recorded up to now: say so.
         endTime = millisToHrTime(Date.now());
@@ -86,6 +87,11 @@ export abstract class Storage<Cell extends CellBase, Value> {
    */
   protected exemplars(_cell: Cell, _slot: number): readonly (Exemplar | undefined)[] | undefined {
     return undefined;
+  }
+
+  /** The samples one series makes, the unit collections are sliced in (see yielding.ts). */
+  protected samplesPerSeries(): number {
+    return 1;
   }
 
   /** The series' value since it began, or undefined when it holds nothing yet. */

@@ -20,7 +20,7 @@ export interface ClusterAggregatorOptions {
    * undefined leaves them unlabelled (a level that reports further up labels them).
    */
   readonly ownLabel: string | undefined;
-  /** Slots and merged series per slice of a merge, between event-loop turns (0: one pass). @default 500 */
+  /** Samples of slots and merged series per slice of a merge, between event-loop turns (0: one pass). @default 8500 */
   readonly yieldEvery?: number;
 }
 
