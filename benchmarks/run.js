@@ -16,6 +16,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DOC = join(here, '..', 'docs', 'benchmarks.md');
 const BENCHES = ['record', 'stream', 'scrape', 'memory', 'gpu', 'coldstart', 'cluster', 'scrape-counter'];
 
+// OTel JS 3.x and the harness (process.threadCpuUsage) need Node 22.15 or later:
+// under an older Node every section fails, and its figures would be meaningless.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 15)) {
+  console.error(
+    `benchmarks need Node >= 22.15 (this is ${process.version}); run them through pnpm bench with Node 24 on PATH`,
+  );
+  process.exit(1);
+}
+
 const args = process.argv.slice(2);
 const write = !args.includes('--no-write');
 const quick = args.includes('--quick');
@@ -143,8 +153,10 @@ const numberOf = (title) => title.match(/^(\d+)\./)?.[1];
 function merged(existing) {
   const [head, ...oldSections] = existing.trimEnd().split(/\n(?=## \d+\. )/);
   const sections = new Map(oldSections.map((s) => [numberOf(s.slice(3)), s.trimEnd()]));
-  const rerun = new Set(results.map((r) => numberOf(r.title)));
-  for (const r of results) sections.set(numberOf(r.title), section(r).trimEnd());
+  // A section that failed keeps what the doc had: a failed re-run has no figures to put in.
+  const finished = results.filter((r) => !r.failed);
+  const rerun = new Set(finished.map((r) => numberOf(r.title)));
+  for (const r of finished) sections.set(numberOf(r.title), section(r).trimEnd());
   const ordered = [...sections.entries()].sort((a, b) => Number(a[0]) - Number(b[0]));
   // Target rows name their benchmark without its number: map names back to numbers.
   const nameToNumber = new Map(ordered.map(([n, s]) => [s.split('\n')[0].replace(/^## \d+\.\s*/, ''), n]));
@@ -158,7 +170,7 @@ function merged(existing) {
   const rows = [...oldRows.filter((r) => !rerun.has(rowNumber(r))), ...newRows].sort(
     (a, b) => Number(rowNumber(a)) - Number(rowNumber(b)),
   );
-  const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); sections not named in such a line come from the full run.`;
+  const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, ${machine.cpu}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); sections not named in such a line come from the full run.`;
   // Earlier re-run lines stay while any section they name still comes from them; the new one goes first.
   const superseded = (l) =>
     /^Sections [\d, ]+ re-run /.test(l) &&
@@ -179,6 +191,8 @@ function merged(existing) {
 if (write && !only) {
   writeFileSync(DOC, doc);
   console.log(`\nwrote ${DOC}`);
+} else if (write && results.every((r) => r.failed)) {
+  console.log(`\n(--only) no section finished; ${DOC} left as it was`);
 } else if (write) {
   writeFileSync(DOC, merged(readFileSync(DOC, 'utf8')));
   console.log(`\n(--only) replaced sections ${selected.join(', ')} in ${DOC}`);
