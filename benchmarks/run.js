@@ -171,13 +171,16 @@ function merged(existing) {
     (a, b) => Number(rowNumber(a)) - Number(rowNumber(b)),
   );
   const note = `Sections ${[...rerun].join(', ')} re-run ${new Date().toISOString().slice(0, 10)} on Node ${machine.node}, ${machine.cpu}, load before / after ${machine.loadBefore} / ${machine.loadAfter} (\`--only\`); sections not named in such a line come from the full run.`;
-  // Earlier re-run lines stay while any section they name still comes from them; the new one goes first.
-  const superseded = (l) =>
-    /^Sections [\d, ]+ re-run /.test(l) &&
-    l
-      .slice('Sections '.length, l.indexOf(' re-run'))
-      .split(', ')
-      .every((n) => rerun.has(n));
+  // Earlier re-run lines (newest first) stay while any section they name still
+  // comes from them, not from this run or a newer line; the new one goes first.
+  const covered = new Set(rerun);
+  const superseded = (l) => {
+    if (!/^Sections [\d, ]+ re-run /.test(l)) return false;
+    const named = l.slice('Sections '.length, l.indexOf(' re-run')).split(', ');
+    if (named.every((n) => covered.has(n))) return true;
+    for (const n of named) covered.add(n);
+    return false;
+  };
   const kept = lines
     .slice(0, start)
     .filter((l) => !superseded(l))
