@@ -237,17 +237,17 @@ function metricData(
   }
 }
 
-/**
- * Every metric merged from every reporter: the series they share, what
- * departed reporters left behind, and the rules that turn the reporters'
- * latest values into one cumulative collection (`build`).
- */
 /** The samples of one merged series, the unit its walk is sliced in (see yielding.ts). */
 function seriesSamples(metric: MergedMetric, series: MergedSeries): number {
   if (metric.boundaries !== undefined) return histogramSamples(metric.boundaries.length + 1);
   return series.parts.length > 0 ? samplesOf(series.parts[0]) : 1;
 }
 
+/**
+ * Every metric merged from every reporter: the series they share, what
+ * departed reporters left behind, and the rules that turn the reporters'
+ * latest values into one cumulative collection (`build`).
+ */
 export class MergedState {
   private readonly metrics = new Map<string, MergedMetric>();
   private readonly scopes = new Map<string, InstrumentationScope>();
