@@ -96,6 +96,13 @@ interface FamilyBytes {
   /** OpenMetrics `_created`: `base_created{` and `base_created ` (counters drop `_total`). */
   readonly createdOpen: Buffer;
   readonly createdBare: Buffer;
+  /**
+   * A counter or gauge series' whole `name{labels} ` (`name ` without labels).
+   * Made once per family and kept with it: a closure made per scrape and
+   * handed to the label cache would be a function its optimized code checks
+   * for, and dies with the scrape (see shape-anchor.ts).
+   */
+  readonly prefix: (labels: Buffer) => Buffer;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -121,15 +128,18 @@ function seconds(ms: number): string {
 }
 
 function familyBytes(name: string, histogram: boolean, createdBase: string): FamilyBytes {
+  const open = Buffer.from(histogram ? `${name}_bucket{` : `${name}{`);
+  const bare = Buffer.from(`${name} `);
   return {
-    open: Buffer.from(histogram ? `${name}_bucket{` : `${name}{`),
-    bare: Buffer.from(`${name} `),
+    open,
+    bare,
     sumOpen: Buffer.from(`${name}_sum{`),
     sumBare: Buffer.from(`${name}_sum `),
     countOpen: Buffer.from(`${name}_count{`),
     countBare: Buffer.from(`${name}_count `),
     createdOpen: Buffer.from(`${createdBase}_created{`),
     createdBare: Buffer.from(`${createdBase}_created `),
+    prefix: (labels) => (labels.length > 0 ? Buffer.concat([open, labels, CLOSE_SPACE]) : bare),
   };
 }
 
@@ -285,12 +295,9 @@ export class PrometheusSerializer {
             const index = indexes?.[j];
             let labels: Buffer = EMPTY;
             if (prefixes && index !== undefined) {
-              let prefix = prefixes.get(index, point.attributes);
-              if (prefix === undefined) {
-                prefix = samplePrefix(bytes, this.labels.render(point.attributes, scopeLabels, false));
-                prefixes.set(index, point.attributes, prefix);
-              }
-              out.bytes(prefix);
+              out.bytes(
+                this.labels.getAt(prefixes, index, point.attributes, scopeLabels, false, bytes.prefix),
+              );
             } else {
               labels = this.labels.getAt(slots, index, point.attributes, scopeLabels, false);
               this.open(out, bytes.open, bytes.bare, labels);
@@ -435,11 +442,6 @@ export class PrometheusSerializer {
       ? `# TYPE target info\n# HELP target Target metadata\n${TARGET_INFO}{${body}} 1\n`
       : `# HELP ${TARGET_INFO} Target metadata\n# TYPE ${TARGET_INFO} gauge\n${TARGET_INFO}{${body}} 1\n`;
   }
-}
-
-/** `name{labels} `, or `name ` for a series without labels. */
-function samplePrefix(bytes: FamilyBytes, labels: Buffer): Buffer {
-  return labels.length > 0 ? Buffer.concat([bytes.open, labels, CLOSE_SPACE]) : bytes.bare;
 }
 
 function labelText(pairs: readonly (readonly [string, string])[]): string {

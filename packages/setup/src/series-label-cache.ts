@@ -90,7 +90,8 @@ export class SeriesLabelCache<Scope> {
   /**
    * {@link get} for a point that may carry its series' index (see
    * series-index.ts): found in `slots` by that index, without a hash lookup,
-   * and kept there rather than here.
+   * and kept there rather than here. `wrap`, when given, turns the labels
+   * into what is returned and kept (a whole line prefix).
    */
   getAt(
     slots: SeriesByteSlots<unknown> | undefined,
@@ -98,13 +99,16 @@ export class SeriesLabelCache<Scope> {
     attributes: Attributes | undefined,
     scope: Scope,
     histogram: boolean,
+    wrap?: (labels: Buffer) => Buffer,
   ): Buffer {
     if (slots === undefined || index === undefined || attributes === undefined) {
-      return this.get(attributes, scope, histogram);
+      const labels = this.get(attributes, scope, histogram);
+      return wrap === undefined ? labels : wrap(labels);
     }
     let bytes = slots.get(index, attributes);
     if (bytes === undefined) {
-      bytes = this.render(attributes, scope, histogram);
+      const labels = this.render(attributes, scope, histogram);
+      bytes = wrap === undefined ? labels : wrap(labels);
       slots.set(index, attributes, bytes);
     }
     return bytes;

@@ -8,23 +8,17 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundMeterProvider } from '../src/bound/bound-meter-provider.js';
-import { BoundRegistry } from '../src/bound/bound-registry.js';
 import { PrometheusSerializer } from '../src/prometheus-serializer.js';
 import { ProtobufSerializer } from '../src/protobuf-serializer.js';
 import { SeriesByteSlots, SlotsByTable } from '../src/series-byte-slots.js';
 import { indexSeries, seriesIndexesOf } from '../src/series-index.js';
+import { boundReader } from './helpers/bound-reader.js';
 
 /** A bound provider with one collecting reader and four instruments over two scopes. */
 function boundStore() {
-  const registry = new BoundRegistry({ cardinalityLimit: 1000 });
-  const producer = registry.producer();
-  const reader = new TestMetricReader({ metricProducers: [producer] });
-  producer.attach(reader);
-  const provider = new BoundMeterProvider({ readers: [reader] }, registry);
+  const { provider, reader } = boundReader({ cardinalityLimit: 1000 });
   const app = provider.getMeter('app', '1.2.0');
   const lib = provider.getMeter('lib');
   const instruments = [

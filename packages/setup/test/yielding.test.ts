@@ -2,11 +2,10 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { TestMetricReader } from '@tokenmeter/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundMeterProvider } from '../src/bound/bound-meter-provider.js';
-import { BoundRegistry } from '../src/bound/bound-registry.js';
 import { PrometheusSerializer } from '../src/prometheus-serializer.js';
 import { ProtobufSerializer } from '../src/protobuf-serializer.js';
 import { histogramSamples, runYielding, Slices, samplesOf, sliceLength } from '../src/yielding.js';
+import { boundReader } from './helpers/bound-reader.js';
 
 /** A walk of `units` units that asks `slices` before each one; returns the units done before each pause. */
 function* walk(units: number, slices: Slices): Generator<void, number[], void> {
@@ -117,11 +116,8 @@ describe('a scrape of exactly one slice', () => {
 
   it('counts a histogram series as its samples, in collection and in every format', async () => {
     // Three boundaries: 4 buckets + `_sum` + `_count` = 6 samples a series; a slice of 12 holds two.
-    const registry = new BoundRegistry({ cardinalityLimit: 100, yieldEvery: 12 });
-    const producer = registry.producer();
-    const reader = new TestMetricReader({ metricProducers: [producer] });
-    producer.attach(reader);
-    const histogram = new BoundMeterProvider({ readers: [reader] }, registry)
+    const { provider, reader } = boundReader({ cardinalityLimit: 100, yieldEvery: 12 });
+    const histogram = provider
       .getMeter('m')
       .createHistogram('h', { advice: { explicitBucketBoundaries: [1, 2, 3] } });
     histogram.record(1, Object.freeze({ i: 0 }));
@@ -140,11 +136,8 @@ describe('a scrape of exactly one slice', () => {
   });
 
   it('collects bound series without a turn of the event loop, and pauses once for one series more', async () => {
-    const registry = new BoundRegistry({ cardinalityLimit: 100, yieldEvery: 10 });
-    const producer = registry.producer();
-    const reader = new TestMetricReader({ metricProducers: [producer] });
-    producer.attach(reader);
-    const counter = new BoundMeterProvider({ readers: [reader] }, registry).getMeter('m').createCounter('c');
+    const { provider, reader } = boundReader({ cardinalityLimit: 100, yieldEvery: 10 });
+    const counter = provider.getMeter('m').createCounter('c');
     for (let i = 0; i < 10; i++) counter.add(1, Object.freeze({ i }));
     expect(await tookATurn(() => reader.collect())).toBe(false);
     counter.add(1, Object.freeze({ i: 10 }));
