@@ -30,13 +30,16 @@ export class ByteWriter {
   /**
    * `pool`: where chunks come from (and go back to, once written: see {@link ChunkPool}).
    * `onChunk`: called with each chunk as soon as it is full (and with the last
-   * one by {@link take}), so a consumer can send the body while the rest is
-   * still being written; the chunk is never written to again.
+   * one by {@link take}, `last` true), so a consumer can send the body while
+   * the rest is still being written; the chunk is never written to again.
+   * `last` lets a consumer mark the body complete in the same synchronous step
+   * as its last chunk, so a reader woken by that chunk already knows the whole
+   * length.
    */
   constructor(
     private readonly chunkBytes: number = DEFAULT_CHUNK_BYTES,
     private readonly pool?: ChunkPool,
-    private readonly onChunk?: (chunk: Buffer) => void,
+    private readonly onChunk?: (chunk: Buffer, last: boolean) => void,
   ) {
     // Allocated on the first write, so a writer never holds a chunk it does not fill.
     this.buf = EMPTY;
@@ -83,7 +86,7 @@ export class ByteWriter {
 
   /** Hands over the finished chunks (none empty) and starts afresh. */
   take(): Buffer[] {
-    if (this.pos > 0) this.close();
+    if (this.pos > 0) this.close(true);
     else if (this.buf !== EMPTY) this.pool?.give([this.buf]);
     const out = this.chunks;
     this.chunks = [];
@@ -114,11 +117,11 @@ export class ByteWriter {
   }
 
   /** Ends the current chunk at `pos`. */
-  private close(): void {
+  private close(last = false): void {
     const chunk = this.buf.subarray(0, this.pos);
     this.chunks.push(chunk);
     this.total += this.pos;
-    this.onChunk?.(chunk);
+    this.onChunk?.(chunk, last);
   }
 
   private allocate(need: number): Buffer {

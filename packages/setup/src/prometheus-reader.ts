@@ -169,9 +169,14 @@ export class PrometheusReader extends MetricReader {
       if (format === 'protobuf') {
         for (const chunk of await this.protobuf.serializeChunks(resourceMetrics)) body.push(chunk);
       } else {
-        await this.serializer.serializeChunks(resourceMetrics, format, (chunk) => body.push(chunk));
+        // The body is complete in the same step as its last chunk: the handler,
+        // woken by that chunk, then sends it whole with `Content-Length`.
+        await this.serializer.serializeChunks(resourceMetrics, format, (chunk, last) => {
+          body.push(chunk);
+          if (last) body.end(errors);
+        });
       }
-      body.end(errors);
+      if (!body.complete) body.end(errors);
     } catch (error) {
       body.fail(error);
     }

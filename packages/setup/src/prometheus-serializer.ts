@@ -199,15 +199,28 @@ export class PrometheusSerializer {
    * Like {@link serialize}, but returns the UTF-8 body in pieces, ready for a
    * socket or a compressor: no final join, no string encoding. `onChunk`
    * receives each piece as soon as it is complete, in order, while the rest
-   * is still being rendered.
+   * is still being rendered; `last` is true for the final piece.
    */
   async serializeChunks(
     resourceMetrics: ResourceMetrics,
     format: TextExpositionFormat = 'text',
-    onChunk?: (chunk: Buffer) => void,
+    onChunk?: (chunk: Buffer, last: boolean) => void,
   ): Promise<Buffer[]> {
     const out = new ByteWriter(undefined, this.pool, onChunk);
-    await runYielding(this.render(resourceMetrics, out, format === 'openmetrics'));
+    return runYielding(this.renderAndTake(resourceMetrics, out, format === 'openmetrics'));
+  }
+
+  /**
+   * The render and its last chunk in one synchronous step: a consumer woken by
+   * an earlier chunk runs only after `onChunk` had the last one, so a body
+   * rendered without a pause is known whole before anyone reads it.
+   */
+  private *renderAndTake(
+    resourceMetrics: ResourceMetrics,
+    out: ByteWriter,
+    om: boolean,
+  ): Generator<void, Buffer[], void> {
+    yield* this.render(resourceMetrics, out, om);
     return out.take();
   }
 

@@ -56,14 +56,23 @@ export class ScrapeBody {
     let next = 0;
     for (;;) {
       while (next < this.chunks.length) yield this.chunks[next++] as Buffer;
-      if (this.failure !== undefined) throw this.failure.error;
+      this.throwIfFailed();
       if (this.finished) return;
       await this.changed();
     }
   }
 
-  /** One promise for every waiting reader, settled by the next push, end or failure. */
-  private changed(): Promise<void> {
+  /** Throws what rendering threw, once it has failed. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /**
+   * Settles at the next push, end or failure (it never rejects): for a reader
+   * that walks {@link chunks} by index, as the scrape handler does, without
+   * the promises an async generator makes for every chunk.
+   */
+  changed(): Promise<void> {
     this.woken ??= new Promise((resolve) => {
       this.wake = resolve;
     });

@@ -3,11 +3,11 @@
 // a small one goes out whole with Content-Length. A failure after part of the
 // body went out must cut the connection, and a client that hangs up must not
 // leave the handler waiting for a `drain` that never comes.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { diag, type Meter } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type MetricsHandle, registerMetrics } from '../src/index.js';
 import { createScrapeHandler } from '../src/metrics-handler.js';
 import { ScrapeBody } from '../src/scrape-body.js';
@@ -45,7 +45,7 @@ async function registered(
 }
 
 /** Serves `handler` on a loopback port of its own. */
-async function serve(handler: ReturnType<typeof createScrapeHandler>): Promise<string> {
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   server = createServer(handler);
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
@@ -129,26 +129,20 @@ describe('scrape streaming', () => {
   });
 
   it('stops writing and lets go of the body when the client hangs up mid-body', async () => {
-    let stopped = (): void => {};
-    const stoppedReading = new Promise<void>((resolve) => {
-      stopped = resolve;
+    const body = new ScrapeBody('text/plain');
+    const handler = createScrapeHandler(() => ({ body, release: () => {} }));
+    let response: ServerResponse | undefined;
+    const url = await serve((req, res) => {
+      response = res;
+      handler(req, res);
     });
-    class Watched extends ScrapeBody {
-      override async *read(): AsyncGenerator<Buffer, void, void> {
-        try {
-          yield* super.read();
-        } finally {
-          stopped();
-        }
-      }
-    }
-    const body = new Watched('text/plain');
-    const url = await serve(createScrapeHandler(() => ({ body, release: () => {} })));
     // More than the socket takes at once, so the handler waits for `drain`.
     for (let i = 0; i < 8; i++) body.push(Buffer.alloc(4 * 1024 * 1024, 0x62));
     await new Promise<void>((resolve) => {
       const req = request(url, (res) => {
         res.once('data', () => {
+          // The handler is waiting for `drain` on the response when the client goes.
+          expect(response?.listenerCount('drain')).toBe(1);
           req.destroy();
           resolve();
         });
@@ -156,8 +150,10 @@ describe('scrape streaming', () => {
       req.on('error', () => {});
       req.end();
     });
-    // Without the hang-up check the handler would wait for `drain` forever and this would time out.
-    await stoppedReading;
+    // Without the hang-up check the handler would keep waiting for `drain`
+    // (holding the body) forever, and this would time out.
+    await vi.waitFor(() => expect(response?.listenerCount('drain')).toBe(0), { timeout: 5000 });
+    expect(response?.destroyed).toBe(true);
     expect(body.complete).toBe(false);
     body.end([]);
   });
