@@ -29,7 +29,9 @@ for (const n of SERIES) {
       // One value per series: a counter's body is the same whatever it was given.
       await s.recordUpTo(1);
       gc();
-      const m = await measureCell(s, n);
+      // A 1k-series cell's figures are about a millisecond, where 21 rounds
+      // left the worst cell moving by ±0.05× between runs (2026-12-07): 101.
+      const m = await measureCell(s, n, { smallRounds: 101 });
       cells.push({ n, attrs, unique, m });
       process.stderr.write(
         `scrape-counter ${n}/${attrs}/${unique}: ours ${fmtMs(m['ours-http'].ms)} in-process ${fmtMs(m['ours-inprocess'].ms)} prom ${fmtMs(m['prom-client'].ms)} prom http ${fmtMs(m['prom-client-http'].ms)}\n`,
@@ -98,7 +100,7 @@ const httpWorst = cells.length > 0 ? worst((c) => r(c, 'ours-http', 'prom-client
 emit({
   id: 'scrape-counter',
   title: '8. Scrape of a counter (matrix)',
-  intro: `Section 3's matrix and stores with one monotonic counter (\`gen_ai.client.token.usage.total\`, unit \`{token}\`) instead of the histogram: N series, A attributes, the last U unique to the series, one value each (a counter series renders the same whatever it was given, so the values dimension is left out). A counter series is one line of the body where a histogram series is seventeen, so the fixed costs of a scrape (the HTTP round trip to a client process, collection, one label lookup per series) weigh more, and prom-client renders it without its per-bucket overhead. prom-client is measured twice: its \`register.metrics()\` in-process, as in section 3, and served over HTTP by a bare \`node:http\` handler (\`res.end(await register.metrics())\`, how an application serves it) to the same client process, so that ratio has the socket on both sides. Medians of ${QUICK ? 1 : '21 (5 at 10k series, 3 at 50k)'} rounds after a warm-up scrape, every variant after a forced full GC (at 50k series the baselines run once). Loop blocks are not measured here: a counter body is a fifth to a tenth of the histogram body of section 3's same cell, whose loop-block figures bound it.`,
+  intro: `Section 3's matrix and stores with one monotonic counter (\`gen_ai.client.token.usage.total\`, unit \`{token}\`) instead of the histogram: N series, A attributes, the last U unique to the series, one value each (a counter series renders the same whatever it was given, so the values dimension is left out). A counter series is one line of the body where a histogram series is seventeen, so the fixed costs of a scrape (the HTTP round trip to a client process, collection, one label lookup per series) weigh more, and prom-client renders it without its per-bucket overhead. prom-client is measured twice: its \`register.metrics()\` in-process, as in section 3, and served over HTTP by a bare \`node:http\` handler (\`res.end(await register.metrics())\`, how an application serves it) to the same client process, so that ratio has the socket on both sides. Medians of ${QUICK ? 1 : '101 (5 at 10k series, 3 at 50k)'} rounds after a warm-up scrape, every variant after a forced full GC (at 50k series the baselines run once). Loop blocks are not measured here: a counter body is a fifth to a tenth of the histogram body of section 3's same cell, whose loop-block figures bound it.`,
   tables: [
     {
       columns: [

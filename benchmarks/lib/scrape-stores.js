@@ -226,24 +226,29 @@ export async function stores(
 const once = (name, n) =>
   !QUICK && n >= 50_000 && (name === 'stock' || name === 'prom-client' || name === 'prom-client-http');
 
-/** Measured rounds per variant after the first scrape. */
-function roundsFor(name, n) {
+/** Measured rounds per variant after the first scrape; `small`: the count at 1k series. */
+function roundsFor(name, n, small) {
   if (once(name, n)) return 0;
   if (QUICK) return 1;
   // Small scrapes take milliseconds, where one GC or scheduling hiccup doubles a figure: more rounds.
   // At 10k series (the target's cells) one noisy spell in 2 of 3 rounds moved a median from ~80 to 150 ms.
   // At 1k counter series, 9 rounds left the HTTP figures (~1 ms) moving by half between runs (2026-12-07).
-  return n <= 1000 ? 21 : n <= 10_000 ? 5 : 3;
+  return n <= 1000 ? small : n <= 10_000 ? 5 : 3;
 }
 
 /** Every variant of `s`, interleaved round by round after one warm-up scrape each. */
-export async function measureCell(s, n) {
+/**
+ * Medians over interleaved rounds of every variant of one cell. `smallRounds`:
+ * rounds at 1k series (21 by default), for sections whose 1k cells take about
+ * a millisecond, where 21 rounds leave a median moving by a tenth between runs.
+ */
+export async function measureCell(s, n, { smallRounds = 21 } = {}) {
   const stats = new Map(s.variants.map((v) => [v.name, { ms: [], block: [], first: undefined, bytes: 0 }]));
-  const maxRounds = Math.max(...s.variants.map((v) => roundsFor(v.name, n)));
+  const maxRounds = Math.max(...s.variants.map((v) => roundsFor(v.name, n, smallRounds)));
   for (let r = -1; r < maxRounds; r++) {
     const order = s.variants.map((_, i) => s.variants[(i + Math.max(r, 0)) % s.variants.length]);
     for (const v of order) {
-      if (r >= roundsFor(v.name, n)) continue;
+      if (r >= roundsFor(v.name, n, smallRounds)) continue;
       await gcSettled();
       const res = await withLoopProbe(() => v.run());
       const st = stats.get(v.name);
