@@ -108,11 +108,15 @@ export class PrometheusReader extends MetricReader {
    */
   stream(format: ExpositionFormat = 'text'): ScrapeStream {
     let shared = this.inFlight.get(format);
-    if (shared === undefined) {
+    // Only a body still being rendered is shared. One that has settled may
+    // still be listed for a few microtasks (the render ends the body with its
+    // last chunk, before it returns), and a caller that recorded after it
+    // finished must get a collection that includes what it recorded.
+    if (shared === undefined || shared.body.settled) {
       const started: Shared = { body: new ScrapeBody(CONTENT_TYPES[format]), holders: 0 };
       this.inFlight.set(format, started);
       void this.render(format, started.body).finally(() => {
-        this.inFlight.delete(format);
+        if (this.inFlight.get(format) === started) this.inFlight.delete(format);
       });
       shared = started;
     }

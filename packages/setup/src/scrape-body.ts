@@ -33,6 +33,11 @@ export class ScrapeBody {
     return this.finished;
   }
 
+  /** True once the body is complete or rendering failed: nothing more will change it. */
+  get settled(): boolean {
+    return this.finished || this.failure !== undefined;
+  }
+
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);

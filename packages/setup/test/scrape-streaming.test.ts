@@ -105,6 +105,36 @@ describe('scrape streaming', () => {
     expect(got.body.toString('utf8')).toContain(`requests_total{route="/r/3999/${padding}",method="GET"`);
   });
 
+  it('a scrape asked for once the previous one is done sees what was recorded in between, in every format', async () => {
+    let requests: ReturnType<Meter['createCounter']> | undefined;
+    const h = await registered(1, (meter) => {
+      requests = meter.createCounter('requests');
+    });
+    const reader = h.prometheus?.reader ?? expect.unreachable();
+    let k = 0;
+    for (const format of ['text', 'openmetrics', 'protobuf'] as const) {
+      let previous: Buffer | undefined;
+      for (let i = 0; i < 3; i++) {
+        requests?.add(1, { route: '/r' });
+        k++;
+        // The next scrape is asked for as soon as this body is done, before the
+        // render that made it has returned: it must not be handed this body again.
+        const { body, release } = reader.stream(format);
+        await body.done;
+        const bytes = Buffer.concat(body.chunks);
+        release();
+        if (format === 'protobuf') {
+          expect(previous?.equals(bytes)).not.toBe(true);
+        } else {
+          expect(bytes.toString('utf8')).toMatch(
+            new RegExp(`\\nrequests_total\\{route="/r",[^}]*\\} ${k}\\n`),
+          );
+        }
+        previous = bytes;
+      }
+    }
+  });
+
   // The next two drive the handler with a hand-fed body (a stand-in for the
   // reader): a render that fails half-way or a client that hangs up cannot be
   // produced on demand with a real collection.
