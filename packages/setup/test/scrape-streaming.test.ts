@@ -103,6 +103,10 @@ describe('scrape streaming', () => {
     expect(got.headers['transfer-encoding']).toBeUndefined();
     expect(Number(got.headers['content-length'])).toBe(got.body.length);
     expect(got.body.toString('utf8')).toContain(`requests_total{route="/r/3999/${padding}",method="GET"`);
+    // The same whole body through gzip: every chunk written, then the end.
+    const gz = await get(h.prometheus?.url as string, { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(got.body)).toBe(true);
   });
 
   it('a scrape asked for once the previous one is done sees what was recorded in between, in every format', async () => {
