@@ -280,9 +280,12 @@ export async function measureCell(s, n, { smallRounds = 21 } = {}) {
  * A throwaway cell, measured and dropped: the first cells measured in a fresh
  * process otherwise pay for JIT warm-up of every variant and of the client
  * process (1k-series cells took 2x their later figure when they came first).
+ * `shape`: its attributes and unique values (1k series); a section whose
+ * first cell is small gives that cell's, which a different warm-up shape left
+ * slower than the same cell measured again later (section 8, 2026-12-07).
  */
-export async function warmUp(http, options, values) {
-  const s = await stores(http, 1000, 6, 2, options);
+export async function warmUp(http, options, values, { attrs = 6, unique = 2 } = {}) {
+  const s = await stores(http, 1000, attrs, unique, options);
   await s.recordUpTo(values);
   for (let i = 0; i < (QUICK ? 1 : 3); i++) await measureCell(s, 1000);
   await s.close();
